@@ -1,0 +1,122 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tfjs from '@tensorflow/tfjs';
+
+/** The TensorFlow.js namespace every Unwarp package uses (one instance per process). */
+export type Tf = typeof tfjs;
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export type BackendInfo = {
+  /** tfjs backend name that is live (`tensorflow` for both native flavours, `wasm`, `cpu`). */
+  backend: string;
+  /** Which choice of ours won, and why the earlier ones were skipped. */
+  choice: BackendName;
+  package: string;
+  threads: number;
+  skipped: { choice: BackendName; reason: string }[];
+};
+
+const require = createRequire(import.meta.url);
+const ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm'];
+
+let live: { tf: Tf; info: BackendInfo } | undefined;
+let starting: Promise<{ tf: Tf; info: BackendInfo }> | undefined;
+
+function parseWanted(value: string | undefined): BackendName[] {
+  if (!value || value === 'auto') return ORDER;
+  const aliases: Record<string, BackendName> = {
+    gpu: 'tensorflow-gpu',
+    'tfjs-node-gpu': 'tensorflow-gpu',
+    'tensorflow-gpu': 'tensorflow-gpu',
+    node: 'tensorflow',
+    native: 'tensorflow',
+    'tfjs-node': 'tensorflow',
+    tensorflow: 'tensorflow',
+    wasm: 'wasm',
+    cpu: 'cpu',
+  };
+  const name = aliases[value.trim().toLowerCase()];
+  if (!name) throw new Error(`UNWARP_BACKEND=${value} is not one of auto, gpu, node, wasm, cpu`);
+  return [name];
+}
+
+async function tryNative(pkg: string): Promise<Tf> {
+  // The native packages register the `tensorflow` backend on the tfjs-core they bundle; they re-export the full API.
+  const mod = require(pkg) as Tf;
+  await mod.setBackend('tensorflow');
+  await mod.ready();
+  return mod;
+}
+
+async function startWasm(tf: Tf, wasmPath?: string): Promise<void> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  // Node's fetch cannot read file:// URLs; pointing at the package directory makes the backend read its binary from disk.
+  const dir = wasmPath ?? `${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}${path.sep}`;
+  wasm.setWasmPaths(dir);
+  await tf.setBackend('wasm');
+  await tf.ready();
+}
+
+/**
+ * Picks and starts the backend once per process: native GPU, native CPU, then wasm (the order of the design card),
+ * unless UNWARP_BACKEND names one. Later calls return the same instance.
+ */
+export async function initBackend(opts: { wanted?: string } = {}): Promise<{ tf: Tf; info: BackendInfo }> {
+  if (live) return live;
+  if (starting) return starting;
+  starting = (async () => {
+    const wanted = parseWanted(opts.wanted ?? process.env.UNWARP_BACKEND);
+    const skipped: BackendInfo['skipped'] = [];
+    for (const choice of wanted) {
+      try {
+        let tf: Tf = tfjs;
+        let pkg = '@tensorflow/tfjs';
+        if (choice === 'tensorflow-gpu') {
+          pkg = '@tensorflow/tfjs-node-gpu';
+          tf = await tryNative(pkg);
+        } else if (choice === 'tensorflow') {
+          pkg = '@tensorflow/tfjs-node';
+          tf = await tryNative(pkg);
+        } else if (choice === 'wasm') {
+          pkg = '@tensorflow/tfjs-backend-wasm';
+          await startWasm(tf);
+        } else {
+          await tf.setBackend('cpu');
+          await tf.ready();
+        }
+        const backend = tf.getBackend();
+        const threads =
+          backend === 'wasm'
+            ? (
+                tf.backend() as unknown as { wasm?: { _getThreadsCount?: () => number } }
+              ).wasm?._getThreadsCount?.() ?? 1
+            : 0;
+        live = { tf, info: { backend, choice, package: pkg, threads, skipped } };
+        return live;
+      } catch (err) {
+        skipped.push({ choice, reason: firstLine(err) });
+      }
+    }
+    starting = undefined;
+    throw new Error(
+      `no TensorFlow.js backend could start: ${skipped.map((s) => `${s.choice}: ${s.reason}`).join('; ')}`,
+    );
+  })();
+  return starting;
+}
+
+/** The live instance; throws if initBackend has not finished. */
+export function getTf(): Tf {
+  if (!live) throw new Error('TensorFlow.js backend not started: await initBackend() first');
+  return live.tf;
+}
+
+export function backendInfo(): BackendInfo | undefined {
+  return live?.info;
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0]!.slice(0, 200);
+}
