@@ -1,0 +1,14 @@
+export { createRng } from './random.ts';
+export type { Rng } from './random.ts';
+export { IDENTITY, brushFalloff, compose, composeAll, movePoint, rasterize, reconstruct } from './warp.ts';
+export type { Box, Falloff, Point, Warp } from './warp.ts';
+export { bloat, localAffine, pucker, pushStroke, twirl } from './brushes.ts';
+export type { BrushShape } from './brushes.ts';
+export { SLIDERS, faceAwareWarp, faceGeometry, sliderWarp } from './face-aware.ts';
+export type { FaceGeometry, Slider, SliderSetting } from './face-aware.ts';
+export { FAMILIES, editCenters, sampleEdits, warpFromEdits } from './edits.ts';
+export type { Edit, EditSamplerOptions, Family } from './edits.ts';
+export { DEFAULT_PAIR_OPTIONS, landmarkBox, makePair, toRaw } from './pairs.ts';
+export type { FacePhoto, Pair, PairOptions } from './pairs.ts';
+export { listLandmarkedPhotos, loadFacePhoto } from './photo-pool.ts';
+export type { PhotoRef } from './photo-pool.ts';

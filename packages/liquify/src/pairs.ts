@@ -1,0 +1,260 @@
+import { type FlowField, type Image, type Interpolation, applyWarp, createFlow, flowMagnitude, resizeFlow } from '@unwarp/flow';
+import { cropBoxFor } from '@unwarp/faces/crop';
+import sharp, { type Sharp } from 'sharp';
+import { type Edit, type Family, editCenters, sampleEdits, warpFromEdits } from './edits.ts';
+import type { Rng } from './random.ts';
+import { type Point, rasterize } from './warp.ts';
+
+/** A photo with its 68 landmarks in image pixels: the raw material of a training pair. */
+export type FacePhoto = { id: string; image: Image<Uint8Array>; landmarks: Point[] };
+
+export type PairOptions = {
+  /** Side of the square patch at model scale; 0 = the whole face crop. */
+  patch: number;
+  /** The crop is resized so its shorter side is this many pixels (the pipeline's model input). */
+  cropShortSide: number;
+  families?: readonly Family[];
+  strength?: number;
+  /** Probability that a pair is edited at all. */
+  positiveRate: number;
+  augment: boolean;
+  /** Also return the processed original (reconstruction losses, `unwarp synth`). */
+  keepOriginal: boolean;
+};
+
+export const DEFAULT_PAIR_OPTIONS: PairOptions = {
+  patch: 128,
+  cropShortSide: 400,
+  positiveRate: 0.5,
+  augment: true,
+  keepOriginal: false,
+};
+
+export type Pair = {
+  modified: Image<Uint8Array>;
+  original?: Image<Uint8Array>;
+  /** Exact W on the modified grid at output scale (zero for unedited pairs). */
+  flow: FlowField;
+  /** 1 when some pixel moved ≥ 0.75 px. */
+  label: 0 | 1;
+  meta: {
+    photo: string;
+    edits: Edit[];
+    cropBox: { x: number; y: number; width: number; height: number };
+    region: { x: number; y: number; size: number };
+    rescale: number;
+    interpolation: Interpolation;
+    jpegQuality: number | null;
+    augment: Record<string, number | string | boolean>;
+    landmarks: Point[];
+  };
+};
+
+const LABEL_MIN_PX = 0.75;
+
+export function landmarkBox(lm: readonly Point[]) {
+  const xs = lm.map((p) => p[0]);
+  const ys = lm.map((p) => p[1]);
+  const x = Math.min(...xs);
+  const y = Math.min(...ys);
+  return { x, y, width: Math.max(...xs) - x, height: Math.max(...ys) - y };
+}
+
+/**
+ * One training pair: crop the face by the research tool's policy, warp (or not), then post-process both halves
+ * identically (colour, blur/sharpen, noise, rescale, JPEG) so only the geometry differs.
+ */
+export async function makePair(photo: FacePhoto, rng: Rng, opts: PairOptions = DEFAULT_PAIR_OPTIONS): Promise<Pair> {
+  const { image } = photo;
+  const box = landmarkBox(photo.landmarks);
+  // Jitter the box like a detector would.
+  const jx = rng.normal() * 0.04 * box.width;
+  const jy = rng.normal() * 0.04 * box.height;
+  const js = 1 + rng.normal() * 0.05;
+  const jittered = {
+    x: box.x + jx - ((js - 1) * box.width) / 2,
+    y: box.y + jy - ((js - 1) * box.height) / 2,
+    width: box.width * js,
+    height: box.height * js,
+  };
+  const crop = cropBoxFor(jittered, image.width, image.height);
+  const scale = opts.cropShortSide / Math.min(crop.width, crop.height);
+  const cw = Math.max(1, Math.round(crop.width * scale));
+  const ch = Math.max(1, Math.round(crop.height * scale));
+  const cropped = await toRaw(
+    sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+      .extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height })
+      .resize(cw, ch, { kernel: 'lanczos3', fit: 'fill' }),
+  );
+  const sx = cw / crop.width;
+  const sy = ch / crop.height;
+  const lm: Point[] = photo.landmarks.map(([x, y]) => [(x - crop.x) * sx, (y - crop.y) * sy]);
+
+  const positive = rng.chance(opts.positiveRate);
+  const edits = positive ? sampleEdits(rng, lm, { families: opts.families, strength: opts.strength }) : [];
+  const warp = warpFromEdits(edits, lm);
+
+  const rescale = opts.augment && rng.chance(0.6) ? rng.uniform(0.6, 1.4) : 1;
+  let rx = 0;
+  let ry = 0;
+  let rw = cw;
+  let rh = ch;
+  if (opts.patch > 0) {
+    const size = Math.min(Math.ceil(opts.patch / rescale), cw, ch);
+    // Aim at an edit (or, for unedited pairs, at a landmark) so both classes see the same parts of the face.
+    const centers = positive && rng.chance(0.85) ? editCenters(edits, lm) : [];
+    const c = centers.length > 0 ? rng.pick(centers) : rng.pick(lm);
+    const jitter = size * 0.3;
+    rx = clampInt(c[0] + rng.uniform(-jitter, jitter) - size / 2, 0, cw - size);
+    ry = clampInt(c[1] + rng.uniform(-jitter, jitter) - size / 2, 0, ch - size);
+    rw = size;
+    rh = size;
+  }
+  const interpolation: Interpolation = rng.chance(0.5) ? 'bilinear' : 'bicubic';
+  const regionFlow = positive ? rasterize(warp, rw, rh, [rx, ry]) : createFlow(rw, rh);
+  const modifiedRegion = applyWarp(cropped, regionFlow, { interpolation, origin: { x: rx, y: ry } });
+  const originalRegion = opts.keepOriginal || !positive ? extract(cropped, rx, ry, rw, rh) : undefined;
+
+  const outW = opts.patch > 0 ? opts.patch : Math.max(1, Math.round(rw * rescale));
+  const outH = opts.patch > 0 ? opts.patch : Math.max(1, Math.round(rh * rescale));
+  const post = samplePostprocess(rng, opts.augment, outW * outH * 3);
+  const modified = positive ? await postprocess(modifiedRegion, post, outW, outH) : undefined;
+  const original = originalRegion ? await postprocess(originalRegion, post, outW, outH) : undefined;
+  const flow = positive ? resizeFlow(regionFlow, outW, outH) : createFlow(outW, outH);
+  const label = positive && maxOf(flowMagnitude(flow)) >= LABEL_MIN_PX ? 1 : 0;
+  return {
+    modified: modified ?? original!,
+    ...(opts.keepOriginal ? { original: original! } : {}),
+    flow,
+    label,
+    meta: {
+      photo: photo.id,
+      edits,
+      cropBox: crop,
+      region: { x: rx, y: ry, size: rw },
+      rescale,
+      interpolation,
+      jpegQuality: post.jpegQuality,
+      augment: post.describe,
+      landmarks: lm,
+    },
+  };
+}
+
+type Postprocess = {
+  brightness: number;
+  contrast: number;
+  saturation: number;
+  grey: boolean;
+  blur: number;
+  sharpen: number;
+  noise: Float32Array | null;
+  kernel: 'cubic' | 'lanczos3' | 'mitchell' | 'linear';
+  jpegQuality: number | null;
+  describe: Record<string, number | string | boolean>;
+};
+
+function samplePostprocess(rng: Rng, augment: boolean, n: number): Postprocess {
+  if (!augment)
+    return {
+      brightness: 1,
+      contrast: 1,
+      saturation: 1,
+      grey: false,
+      blur: 0,
+      sharpen: 0,
+      noise: null,
+      kernel: 'lanczos3',
+      jpegQuality: 92,
+      describe: { jpegQuality: 92 },
+    };
+  const p: Postprocess = {
+    brightness: rng.uniform(0.85, 1.15),
+    contrast: rng.uniform(0.85, 1.15),
+    saturation: rng.uniform(0.7, 1.3),
+    grey: rng.chance(0.05),
+    blur: rng.chance(0.1) ? rng.uniform(0.4, 1) : 0,
+    sharpen: rng.chance(0.1) ? rng.uniform(0.5, 1.5) : 0,
+    noise: null,
+    kernel: rng.pick(['cubic', 'lanczos3', 'mitchell', 'linear'] as const),
+    jpegQuality: rng.chance(0.9) ? rng.int(60, 100) : null,
+    describe: {},
+  };
+  if (rng.chance(0.2)) {
+    // One noise realisation shared by both halves of the pair.
+    const sigma = rng.uniform(1, 4);
+    p.noise = new Float32Array(n);
+    for (let i = 0; i < n; i++) p.noise[i] = rng.normal() * sigma;
+  }
+  p.describe = {
+    brightness: round3(p.brightness),
+    contrast: round3(p.contrast),
+    saturation: round3(p.saturation),
+    grey: p.grey,
+    blur: round3(p.blur),
+    sharpen: round3(p.sharpen),
+    noise: p.noise !== null,
+    kernel: p.kernel,
+  };
+  return p;
+}
+
+async function postprocess(img: Image<Uint8Array>, p: Postprocess, outW: number, outH: number): Promise<Image<Uint8Array>> {
+  const { width, height } = img;
+  const src = img.data;
+  const px = new Uint8Array(src.length);
+  const mean = 128;
+  for (let i = 0; i < src.length; i += 3) {
+    let r = src[i]!;
+    let g = src[i + 1]!;
+    let b = src[i + 2]!;
+    const l = 0.299 * r + 0.587 * g + 0.114 * b;
+    const s = p.grey ? 0 : p.saturation;
+    r = l + (r - l) * s;
+    g = l + (g - l) * s;
+    b = l + (b - l) * s;
+    px[i] = clamp255((((r - mean) * p.contrast) + mean) * p.brightness);
+    px[i + 1] = clamp255((((g - mean) * p.contrast) + mean) * p.brightness);
+    px[i + 2] = clamp255((((b - mean) * p.contrast) + mean) * p.brightness);
+  }
+  let s = sharp(px, { raw: { width, height, channels: 3 } });
+  if (p.blur > 0) s = s.blur(Math.max(0.3, p.blur));
+  if (p.sharpen > 0) s = s.sharpen({ sigma: p.sharpen });
+  if (width !== outW || height !== outH) s = s.resize(outW, outH, { kernel: p.kernel, fit: 'fill' });
+  let out = await toRaw(s);
+  if (p.noise) {
+    const d = out.data;
+    for (let i = 0; i < d.length; i++) d[i] = clamp255(d[i]! + p.noise[i]!);
+  }
+  if (p.jpegQuality !== null) {
+    const jpeg = await sharp(out.data, { raw: { width: outW, height: outH, channels: 3 } })
+      .jpeg({ quality: p.jpegQuality, chromaSubsampling: p.jpegQuality >= 90 ? '4:4:4' : '4:2:0' })
+      .toBuffer();
+    out = await toRaw(sharp(jpeg));
+  }
+  return out;
+}
+
+export async function toRaw(s: Sharp): Promise<Image<Uint8Array>> {
+  const { data, info } = await s.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`expected RGB, got ${info.channels} channels`);
+  return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+function extract(img: Image<Uint8Array>, x: number, y: number, w: number, h: number): Image<Uint8Array> {
+  const out = new Uint8Array(w * h * 3);
+  for (let r = 0; r < h; r++) {
+    const start = ((y + r) * img.width + x) * 3;
+    out.set(img.data.subarray(start, start + w * 3), r * w * 3);
+  }
+  return { width: w, height: h, channels: 3, data: out };
+}
+
+const clampInt = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.round(v)));
+const clamp255 = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
+function maxOf(a: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) if (a[i]! > m) m = a[i]!;
+  return m;
+}

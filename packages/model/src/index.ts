@@ -1,0 +1,13 @@
+export { registerWasmGradKernels } from './kernels.ts';
+export { forward, initWeights, paramSpecs, parameterCount, flops } from './network.ts';
+export type { Weight, Outputs, Arch } from './network.ts';
+export { computeLoss } from './loss.ts';
+export { HELD_OUT_FAMILIES, TRAIN_FAMILIES, getRecipe, recipes, validateRecipe } from './recipe.ts';
+export type { Recipe } from './recipe.ts';
+export { loadWeights, saveWeights, ModelFormatError } from './weights-io.ts';
+export type { ModelManifest } from './weights-io.ts';
+export { runTraining, formatRow } from './train/trainer.ts';
+export type { TrainOptions, RunState, EvalRow } from './train/trainer.ts';
+export { loadDetector } from './infer.ts';
+export type { FacePrediction, WarpDetector, RgbImage } from './infer.ts';
+export { globalHead } from './network.ts';

@@ -1,0 +1,76 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import { type FlowField, resizeFlow } from '@unwarp/flow';
+import { type BackendInfo, initBackend } from '@unwarp/tf';
+import { forward, globalHead } from './network.ts';
+import { type ModelManifest, loadWeights } from './weights-io.ts';
+
+export type RgbImage = { width: number; height: number; channels: 3; data: Uint8Array };
+
+export type FacePrediction = {
+  /** W on the input's grid, in input pixels (upsampled from the network's 1/4 resolution). */
+  flow: FlowField;
+  /** Probability that the face was warped: the most suspicious training-sized window of the global head. */
+  probability: number;
+  /** Highest per-pixel "moved" probability (a second, independent reading of the same question). */
+  movedMax: number;
+};
+
+export type WarpDetector = {
+  manifest: ModelManifest;
+  backend: BackendInfo;
+  predict(image: RgbImage): Promise<FacePrediction>;
+  dispose(): void;
+};
+
+/** Loads `model.json` + `weights.bin` once, on the process's backend. */
+export async function loadDetector(dir: string): Promise<WarpDetector> {
+  const { tf, info } = await initBackend();
+  const { manifest, weights } = await loadWeights(dir);
+  const arch = manifest.recipe.arch;
+  const params = new Map<string, tfjs.Tensor>(weights.map((w) => [w.name, tf.tensor(w.data, w.shape)]));
+  const stride = 2 ** (arch.widths.length - 1);
+  const patch = manifest.recipe.data.patch;
+  const f = 2 ** arch.flowLevel;
+  return {
+    manifest,
+    backend: info,
+    async predict(image) {
+      const { width, height } = image;
+      // Pad (edge-replicated) up to a multiple of the deepest stride; the outputs are cropped back.
+      const pw = Math.ceil(width / stride) * stride;
+      const ph = Math.ceil(height / stride) * stride;
+      const { flow, logits, moved } = tf.tidy(() => {
+        let x = tf.tensor3d(image.data, [height, width, 3], 'int32').toFloat().expandDims(0) as tfjs.Tensor4D;
+        if (pw !== width || ph !== height) x = tf.mirrorPad(x, [[0, 0], [0, ph - height], [0, pw - width], [0, 0]], 'symmetric');
+        const out = forward(tf, arch, params, x, false);
+        const cells = patch / stride;
+        return {
+          flow: out.flow.dataSync() as Float32Array,
+          logits: globalHead(tf, params, out.deepest, [cells, cells]).dataSync() as Float32Array,
+          moved: tf.sigmoid(out.moved).dataSync() as Float32Array,
+        };
+      });
+      const fw = pw / f;
+      const fh = ph / f;
+      // The network's vectors are already in input pixels: resizeFlow would rescale them, so undo its factor.
+      const up = resizeFlow({ width: fw, height: fh, data: new Float32Array(flow) }, pw, ph);
+      const k = 1 / f;
+      const cropped: FlowField = { width, height, data: new Float32Array(width * height * 2) };
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++) {
+          const s = (y * pw + x) * 2;
+          const d = (y * width + x) * 2;
+          cropped.data[d] = up.data[s]! * k;
+          cropped.data[d + 1] = up.data[s + 1]! * k;
+        }
+      let best = -Infinity;
+      for (const l of logits) best = Math.max(best, l);
+      let movedMax = 0;
+      for (const m of moved) movedMax = Math.max(movedMax, m);
+      return { flow: cropped, probability: 1 / (1 + Math.exp(-best)), movedMax };
+    },
+    dispose() {
+      for (const t of params.values()) t.dispose();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { FAMILIES, type Family } from '@unwarp/liquify';
+
+/**
+ * A recipe is everything that decides what a training run learns: architecture, loss, data and schedule.
+ * Recipes are small typed objects kept in the repository (see `recipes` below) so every experiment is replayable.
+ */
+export type Recipe = {
+  name: string;
+  description: string;
+  arch: {
+    /** Channels per level; level i runs at 1/2^i of the input. Flow is predicted at level `flowLevel`. */
+    widths: number[];
+    flowLevel: number;
+    /** Feed a high-pass residual (x − box blur) beside RGB: resampling leaves its traces there. */
+    highpass: boolean;
+    norm: 'none' | 'batch';
+    /** Network outputs are multiplied by this to give pixels. */
+    flowScale: number;
+  };
+  loss: {
+    epe: number;
+    /** Extra weight of pixels whose true |W| > 0.5 px (the edited ones) in the EPE average. */
+    editedWeight: number;
+    /** Binary cross-entropy of the per-pixel "moved" map. */
+    mask: number;
+    /** Binary cross-entropy of the global (patch / face) logit. */
+    global: number;
+    /** EPE of 2x and 4x average-pooled flows (the research model's multiscale term, on absolute warps). */
+    multiscale: number;
+  };
+  data: {
+    patch: number;
+    cropShortSide: number;
+    families: Family[];
+    positiveRate: number;
+    /** Edit strength multiplier at the start, annealed linearly to 1 over `curriculumSamples`. */
+    strengthStart: number;
+    curriculumSamples: number;
+  };
+  schedule: {
+    batch: number;
+    lr: number;
+    finalLr: number;
+    warmupSamples: number;
+    /** Fraction of the run (by samples) after which lr drops to finalLr. */
+    decayAt: number;
+  };
+};
+
+/** Families the validation's held-out part uses; training recipes never include them. */
+export const HELD_OUT_FAMILIES: Family[] = ['twirl', 'push-stroke'];
+export const TRAIN_FAMILIES: Family[] = FAMILIES.filter((f) => !HELD_OUT_FAMILIES.includes(f));
+
+const base: Recipe = {
+  name: 'base',
+  description: 'U-Net-ish encoder to 1/16, decoder to 1/4; high-pass input; batch norm; weighted EPE + mask + global BCE.',
+  arch: { widths: [12, 24, 48, 64, 96], flowLevel: 2, highpass: true, norm: 'batch', flowScale: 4 },
+  loss: { epe: 1, editedWeight: 10, mask: 1, global: 0.5, multiscale: 0.5 },
+  data: {
+    patch: 128,
+    cropShortSide: 400,
+    families: TRAIN_FAMILIES,
+    positiveRate: 0.5,
+    strengthStart: 2,
+    curriculumSamples: 8000,
+  },
+  schedule: { batch: 8, lr: 2e-3, finalLr: 4e-4, warmupSamples: 400, decayAt: 0.75 },
+};
+
+function variant(name: string, description: string, patch: (r: Recipe) => void): Recipe {
+  const r = structuredClone(base);
+  r.name = name;
+  r.description = description;
+  patch(r);
+  return r;
+}
+
+export const recipes: Record<string, Recipe> = {
+  base,
+  'no-highpass': variant('no-highpass', 'base without the high-pass input channels', (r) => {
+    r.arch.highpass = false;
+  }),
+  'no-norm': variant('no-norm', 'base without batch norm', (r) => {
+    r.arch.norm = 'none';
+  }),
+  'plain-epe': variant('plain-epe', 'base with unweighted EPE, no mask or multiscale terms (the naive loss)', (r) => {
+    r.loss = { epe: 1, editedWeight: 0, mask: 0, global: 0.5, multiscale: 0 };
+  }),
+  'no-curriculum': variant('no-curriculum', 'base without the strong-to-subtle curriculum', (r) => {
+    r.data.strengthStart = 1;
+  }),
+  wide: variant('wide', 'base with 1.5x channels', (r) => {
+    r.arch.widths = [16, 32, 64, 96, 128];
+  }),
+  tiny: variant('tiny', 'a tiny net on 48 px patches: for tests and smoke runs', (r) => {
+    r.arch.widths = [4, 8, 8, 8];
+    r.data.patch = 48;
+    r.schedule.batch = 4;
+    r.data.curriculumSamples = 0;
+    r.data.strengthStart = 1;
+  }),
+};
+
+export function getRecipe(name: string): Recipe {
+  const r = recipes[name];
+  if (!r) throw new Error(`unknown recipe "${name}"; known: ${Object.keys(recipes).join(', ')}`);
+  validateRecipe(r);
+  return r;
+}
+
+export function validateRecipe(r: Recipe): void {
+  const fail = (msg: string) => {
+    throw new Error(`recipe ${r.name}: ${msg}`);
+  };
+  if (r.arch.widths.length < 2) fail('needs at least 2 levels');
+  if (r.arch.flowLevel < 0 || r.arch.flowLevel >= r.arch.widths.length) fail('flowLevel outside the levels');
+  const stride = 2 ** (r.arch.widths.length - 1);
+  if (r.data.patch % stride !== 0) fail(`patch ${r.data.patch} must be a multiple of ${stride}`);
+  for (const f of r.data.families) if (HELD_OUT_FAMILIES.includes(f)) fail(`trains on held-out family ${f}`);
+  if (r.data.families.length === 0) fail('no training family');
+  if (!(r.schedule.batch >= 2)) fail('batch must be ≥ 2 (batch norm, two replicas)');
+  if (!(r.schedule.lr > 0 && r.schedule.finalLr > 0)) fail('learning rates must be positive');
+}

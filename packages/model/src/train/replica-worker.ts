@@ -1,0 +1,84 @@
+import { parentPort } from 'node:worker_threads';
+import type * as tfjs from '@tensorflow/tfjs';
+import { initBackend, type Tf } from '@unwarp/tf';
+import { registerWasmGradKernels } from '../kernels.ts';
+import { computeLoss } from '../loss.ts';
+import { type Weight, forward } from '../network.ts';
+import type { Recipe } from '../recipe.ts';
+import type { Batch, ReplicaReply, ReplicaRequest } from './protocol.ts';
+
+// One training replica: its own tfjs + backend instance on its own thread (wasm runs one thread per instance).
+const port = parentPort!;
+let tf: Tf;
+let recipe: Recipe;
+const vars = new Map<string, tfjs.Variable>();
+
+function load(weights: Weight[]): void {
+  for (const w of weights) {
+    const v = vars.get(w.name);
+    if (v) v.assign(tf.tensor(w.data, w.shape));
+    else vars.set(w.name, tf.variable(tf.tensor(w.data, w.shape), w.trainable, w.name));
+  }
+}
+
+function inputs(b: Batch) {
+  const x = tf.tensor4d(b.images, [b.n, b.size, b.size, 3], 'int32').toFloat();
+  const flow = tf.tensor4d(b.flows, [b.n, b.size, b.size, 2]);
+  const labels = tf.tensor1d(b.labels);
+  return { x, flow, labels };
+}
+
+port.on('message', async (msg: ReplicaRequest) => {
+  try {
+    if (msg.type === 'init') {
+      ({ tf } = await initBackend());
+      registerWasmGradKernels(tf);
+      recipe = msg.recipe;
+      port.postMessage({ type: 'ready', backend: tf.getBackend() });
+      return;
+    }
+    tf.tidy(() => load(msg.weights));
+    if (msg.type === 'grads') {
+      const trainable = [...vars.values()].filter((v) => v.trainable);
+      const result = tf.tidy(() => {
+        const { x, flow, labels } = inputs(msg.batch);
+        let parts: Record<string, tfjs.Scalar> = {};
+        let moments: { name: string; mean: tfjs.Tensor; variance: tfjs.Tensor }[] = [];
+        const { grads } = tf.variableGrads(() => {
+          const out = forward(tf, recipe.arch, vars as never, x as tfjs.Tensor4D, true);
+          const loss = computeLoss(tf, recipe, out, flow as tfjs.Tensor4D, labels);
+          parts = loss as unknown as Record<string, tfjs.Scalar>;
+          moments = [...out.moments].map(([name, m]) => ({ name, mean: tf.keep(m.mean), variance: tf.keep(m.variance) }));
+          for (const t of Object.values(parts)) tf.keep(t);
+          return loss.total;
+        }, trainable);
+        const read = {
+          grads: trainable.map((v) => new Float32Array(grads[v.name]!.dataSync())),
+          loss: Object.fromEntries(Object.entries(parts).map(([k, t]) => [k, t.dataSync()[0]!])),
+          moments: moments.map((m) => ({ name: m.name, mean: m.mean.dataSync() as Float32Array, variance: m.variance.dataSync() as Float32Array })),
+        };
+        // tf.keep let these outlive the forward pass's scope; they are read now.
+        tf.dispose([...Object.values(parts), ...moments.flatMap((m) => [m.mean, m.variance])]);
+        return read;
+      });
+      const reply: ReplicaReply = { type: 'grads', id: msg.id, ...result };
+      port.postMessage(reply, [...result.grads.map((g) => g.buffer as ArrayBuffer)]);
+      return;
+    }
+    const result = tf.tidy(() => {
+      const { x } = inputs(msg.batch);
+      const out = forward(tf, recipe.arch, vars as never, x as tfjs.Tensor4D, false);
+      const pre = out.lastPre;
+      return {
+        flow: new Float32Array(out.flow.dataSync()),
+        flowSize: out.flow.shape[1],
+        moved: new Float32Array(tf.sigmoid(out.moved).dataSync()),
+        logit: new Float32Array(out.logit.dataSync()),
+        channelMax: new Float32Array(tf.max(pre, [0, 1, 2]).dataSync()),
+      };
+    });
+    port.postMessage({ type: 'predict', id: msg.id, ...result } satisfies ReplicaReply, [result.flow.buffer as ArrayBuffer]);
+  } catch (err) {
+    port.postMessage({ type: 'error', id: 'id' in msg ? msg.id : -1, message: err instanceof Error ? err.stack ?? err.message : String(err) });
+  }
+});

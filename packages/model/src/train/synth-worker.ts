@@ -1,0 +1,68 @@
+import { parentPort } from 'node:worker_threads';
+import { type FacePhoto, type PhotoRef, createRng, listLandmarkedPhotos, loadFacePhoto, makePair } from '@unwarp/liquify';
+import sharp from 'sharp';
+import type { Recipe } from '../recipe.ts';
+import { type Batch, type SynthReply, type SynthRequest, transferables } from './protocol.ts';
+
+// Synthesis runs on its own thread so the trainer's threads only do tensor work.
+sharp.concurrency(1);
+const port = parentPort!;
+const pools = new Map<string, PhotoRef[]>();
+let data: Recipe['data'];
+const cache = new Map<string, Promise<FacePhoto>>();
+
+function photo(ref: PhotoRef): Promise<FacePhoto> {
+  let p = cache.get(ref.id);
+  if (!p) {
+    p = loadFacePhoto(ref);
+    cache.set(ref.id, p);
+  }
+  return p;
+}
+
+port.on('message', async (msg: SynthRequest) => {
+  if (msg.type === 'init') {
+    data = msg.data;
+    for (const [name, dirs] of Object.entries(msg.pools)) {
+      const refs = await listLandmarkedPhotos(dirs);
+      if (refs.length === 0) {
+        port.postMessage({ type: 'error', id: -1, message: `no photos with .pts landmarks in ${dirs.join(', ')}` } satisfies SynthReply);
+        return;
+      }
+      pools.set(name, refs);
+    }
+    port.postMessage({ type: 'ready', photos: Object.fromEntries([...pools].map(([k, v]) => [k, v.length])) });
+    return;
+  }
+  try {
+    const refs = pools.get(msg.pool);
+    if (!refs) throw new Error(`unknown photo pool ${msg.pool}`);
+    const rng = createRng(msg.seed);
+    const size = data.patch;
+    const batch: Batch = {
+      n: msg.n,
+      size,
+      images: new Uint8Array(msg.n * size * size * 3),
+      flows: new Float32Array(msg.n * size * size * 2),
+      labels: new Float32Array(msg.n),
+    };
+    for (let i = 0; i < msg.n; i++) {
+      const ref = refs[Math.floor(rng.next() * refs.length)]!;
+      const pair = await makePair(await photo(ref), rng, {
+        patch: size,
+        cropShortSide: data.cropShortSide,
+        families: msg.families,
+        strength: msg.strength,
+        positiveRate: data.positiveRate,
+        augment: true,
+        keepOriginal: false,
+      });
+      batch.images.set(pair.modified.data, i * size * size * 3);
+      batch.flows.set(pair.flow.data, i * size * size * 2);
+      batch.labels[i] = pair.label;
+    }
+    port.postMessage({ type: 'batch', id: msg.id, batch } satisfies SynthReply, transferables(batch));
+  } catch (err) {
+    port.postMessage({ type: 'error', id: msg.id, message: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies SynthReply);
+  }
+});

@@ -1,0 +1,70 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Weight } from './network.ts';
+import type { Recipe } from './recipe.ts';
+
+/** `model.json` beside `weights.bin`: our own small format (tfjs's layers format cannot express the functional net). */
+export type ModelManifest = {
+  format: 'unwarp-model';
+  formatVersion: 1;
+  name: string;
+  version: string;
+  recipe: Recipe;
+  createdAt: string;
+  training?: Record<string, unknown>;
+  weights: { name: string; shape: number[]; trainable: boolean; offset: number; length: number }[];
+};
+
+export class ModelFormatError extends Error {
+  override name = 'ModelFormatError';
+}
+
+export async function saveWeights(
+  dir: string,
+  info: { name: string; version: string; recipe: Recipe; training?: Record<string, unknown> },
+  weights: readonly Weight[],
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  let offset = 0;
+  const entries = weights.map((w) => {
+    const e = { name: w.name, shape: w.shape, trainable: w.trainable, offset, length: w.data.length };
+    offset += w.data.length;
+    return e;
+  });
+  const all = new Float32Array(offset);
+  for (let i = 0; i < weights.length; i++) all.set(weights[i]!.data, entries[i]!.offset);
+  const manifest: ModelManifest = {
+    format: 'unwarp-model',
+    formatVersion: 1,
+    ...info,
+    createdAt: new Date().toISOString(),
+    weights: entries,
+  };
+  // Write both files beside their final names, then rename: a kill mid-save never leaves a torn checkpoint.
+  await writeFile(path.join(dir, 'weights.bin.tmp'), new Uint8Array(all.buffer));
+  await writeFile(path.join(dir, 'model.json.tmp'), `${JSON.stringify(manifest, null, 1)}\n`);
+  await rename(path.join(dir, 'weights.bin.tmp'), path.join(dir, 'weights.bin'));
+  await rename(path.join(dir, 'model.json.tmp'), path.join(dir, 'model.json'));
+}
+
+export async function loadWeights(dir: string): Promise<{ manifest: ModelManifest; weights: Weight[] }> {
+  let manifest: ModelManifest;
+  try {
+    manifest = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as ModelManifest;
+  } catch (err) {
+    throw new ModelFormatError(`cannot read ${path.join(dir, 'model.json')}: ${(err as Error).message}`);
+  }
+  if (manifest.format !== 'unwarp-model') throw new ModelFormatError(`${dir}/model.json is not an Unwarp model`);
+  const bytes = await readFile(path.join(dir, 'weights.bin'));
+  const total = manifest.weights.reduce((s, w) => s + w.length, 0);
+  if (bytes.byteLength !== total * 4)
+    throw new ModelFormatError(`${dir}/weights.bin has ${bytes.byteLength} bytes, manifest needs ${total * 4}`);
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const weights = manifest.weights.map((w) => ({
+    name: w.name,
+    shape: w.shape,
+    trainable: w.trainable,
+    data: all.slice(w.offset, w.offset + w.length),
+  }));
+  return { manifest, weights };
+}
