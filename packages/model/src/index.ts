@@ -11,3 +11,4 @@ export type { TrainOptions, RunState, EvalRow } from './train/trainer.ts';
 export { loadDetector } from './infer.ts';
 export type { FacePrediction, WarpDetector, RgbImage } from './infer.ts';
 export { globalHead } from './network.ts';
+export { appendExperiment, conclusion, plotCurves } from './train/experiment-log.ts';

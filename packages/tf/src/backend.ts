@@ -67,6 +67,8 @@ export async function initBackend(opts: { wanted?: string } = {}): Promise<{ tf:
   if (starting) return starting;
   starting = (async () => {
     const wanted = parseWanted(opts.wanted ?? process.env.UNWARP_BACKEND);
+    // Production mode skips per-op debug checks and tfjs's "install tfjs-node" banner; we report the backend ourselves.
+    if (!process.env.UNWARP_DEBUG) tfjs.env().set('PROD', true);
     const skipped: BackendInfo['skipped'] = [];
     for (const choice of wanted) {
       try {
