@@ -19,7 +19,7 @@ export function parse<O extends Options>(argv: string[], options: O, help: strin
   } catch (err) {
     throw new UsageError((err as Error).message, help);
   }
-  if (parsed.values.help) {
+  if ((parsed.values as { help?: boolean }).help) {
     process.stdout.write(`${help}\n`);
     return null;
   }

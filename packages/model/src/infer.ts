@@ -4,7 +4,8 @@ import { type BackendInfo, initBackend } from '@unwarp/tf';
 import { forward, globalHead } from './network.ts';
 import { type ModelManifest, loadWeights } from './weights-io.ts';
 
-export type RgbImage = { width: number; height: number; channels: 3; data: Uint8Array };
+/** Interleaved RGB (3 channels), 0..255. */
+export type RgbImage = { width: number; height: number; channels: number; data: Uint8Array };
 
 export type FacePrediction = {
   /** W on the input's grid, in input pixels (upsampled from the network's 1/4 resolution). */
@@ -36,6 +37,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
     backend: info,
     async predict(image) {
       const { width, height } = image;
+      if (image.channels !== 3 || image.data.length !== width * height * 3) throw new Error('predict needs an RGB image');
       // Pad (edge-replicated) up to a multiple of the deepest stride; the outputs are cropped back.
       const pw = Math.ceil(width / stride) * stride;
       const ph = Math.ceil(height / stride) * stride;

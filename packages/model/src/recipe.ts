@@ -121,3 +121,7 @@ export function validateRecipe(r: Recipe): void {
   if (!(r.schedule.batch >= 2)) fail('batch must be ≥ 2 (batch norm, two replicas)');
   if (!(r.schedule.lr > 0 && r.schedule.finalLr > 0)) fail('learning rates must be positive');
 }
+
+export function listRecipeNames(): string[] {
+  return Object.keys(recipes);
+}
