@@ -1,3 +1,4 @@
 import { defineProject } from 'vitest/config';
 
-export default defineProject({ test: { name: 'jobs' } });
+// Redis suites (*.int.test.ts) are not run in parallel, as BullMQ runs its own.
+export default defineProject({ test: { name: 'jobs', fileParallelism: false } });

@@ -1,3 +1,3 @@
 import { defineProject } from 'vitest/config';
 
-export default defineProject({ test: { name: 'pipeline' } });
+export default defineProject({ test: { name: 'pipeline', testTimeout: 60_000, hookTimeout: 120_000 } });

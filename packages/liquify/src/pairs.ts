@@ -18,6 +18,11 @@ export type PairOptions = {
   /** Probability that a pair is edited at all. */
   positiveRate: number;
   augment: boolean;
+  /**
+   * 0…1: how hard the post-processing is (rescale, blur, noise, low JPEG quality). 1 is the full mix; a curriculum
+   * can start lower so the first samples show the warp's own traces. Default 1.
+   */
+  augmentLevel?: number;
   /** Also return the processed original (reconstruction losses, `unwarp synth`). */
   keepOriginal: boolean;
 };
@@ -94,7 +99,8 @@ export async function makePair(photo: FacePhoto, rng: Rng, opts: PairOptions = D
   const edits = positive ? sampleEdits(rng, lm, { families: opts.families, strength: opts.strength }) : [];
   const warp = warpFromEdits(edits, lm);
 
-  const rescale = opts.augment && rng.chance(0.6) ? rng.uniform(0.6, 1.4) : 1;
+  const level = Math.max(0, Math.min(1, opts.augmentLevel ?? 1));
+  const rescale = opts.augment && rng.chance(0.6 * level) ? rng.uniform(1 - 0.4 * level, 1 + 0.4 * level) : 1;
   let rx = 0;
   let ry = 0;
   let rw = cw;
@@ -117,7 +123,7 @@ export async function makePair(photo: FacePhoto, rng: Rng, opts: PairOptions = D
 
   const outW = opts.patch > 0 ? opts.patch : Math.max(1, Math.round(rw * rescale));
   const outH = opts.patch > 0 ? opts.patch : Math.max(1, Math.round(rh * rescale));
-  const post = samplePostprocess(rng, opts.augment, outW * outH * 3);
+  const post = samplePostprocess(rng, opts.augment, level, outW * outH * 3);
   const modified = positive ? await postprocess(modifiedRegion, post, outW, outH) : undefined;
   const original = originalRegion ? await postprocess(originalRegion, post, outW, outH) : undefined;
   const flow = positive ? resizeFlow(regionFlow, outW, outH) : createFlow(outW, outH);
@@ -154,7 +160,7 @@ type Postprocess = {
   describe: Record<string, number | string | boolean>;
 };
 
-function samplePostprocess(rng: Rng, augment: boolean, n: number): Postprocess {
+function samplePostprocess(rng: Rng, augment: boolean, level: number, n: number): Postprocess {
   if (!augment)
     return {
       brightness: 1,
@@ -165,22 +171,22 @@ function samplePostprocess(rng: Rng, augment: boolean, n: number): Postprocess {
       sharpen: 0,
       noise: null,
       kernel: 'lanczos3',
-      jpegQuality: 92,
-      describe: { jpegQuality: 92 },
+      jpegQuality: null,
+      describe: {},
     };
   const p: Postprocess = {
     brightness: rng.uniform(0.85, 1.15),
     contrast: rng.uniform(0.85, 1.15),
     saturation: rng.uniform(0.7, 1.3),
     grey: rng.chance(0.05),
-    blur: rng.chance(0.1) ? rng.uniform(0.4, 1) : 0,
-    sharpen: rng.chance(0.1) ? rng.uniform(0.5, 1.5) : 0,
+    blur: rng.chance(0.1 * level) ? rng.uniform(0.4, 1) : 0,
+    sharpen: rng.chance(0.1 * level) ? rng.uniform(0.5, 1.5) : 0,
     noise: null,
     kernel: rng.pick(['cubic', 'lanczos3', 'mitchell', 'linear'] as const),
-    jpegQuality: rng.chance(0.9) ? rng.int(60, 100) : null,
+    jpegQuality: rng.chance(0.9) ? rng.int(Math.round(100 - 40 * Math.max(level, 0.25)), 100) : null,
     describe: {},
   };
-  if (rng.chance(0.2)) {
+  if (rng.chance(0.2 * level)) {
     // One noise realisation shared by both halves of the pair.
     const sigma = rng.uniform(1, 4);
     p.noise = new Float32Array(n);

@@ -35,6 +35,8 @@ export type Recipe = {
     positiveRate: number;
     /** Edit strength multiplier at the start, annealed linearly to 1 over `curriculumSamples`. */
     strengthStart: number;
+    /** Post-processing difficulty (0…1) at the start, annealed linearly to 1 over `curriculumSamples`. */
+    augmentStart: number;
     curriculumSamples: number;
   };
   schedule: {
@@ -62,6 +64,7 @@ const base: Recipe = {
     families: TRAIN_FAMILIES,
     positiveRate: 0.5,
     strengthStart: 2,
+    augmentStart: 1,
     curriculumSamples: 8000,
   },
   schedule: { batch: 8, lr: 2e-3, finalLr: 4e-4, warmupSamples: 400, decayAt: 0.75 },
@@ -92,6 +95,16 @@ export const recipes: Record<string, Recipe> = {
   wide: variant('wide', 'base with 1.5x channels', (r) => {
     r.arch.widths = [16, 32, 64, 96, 128];
   }),
+  'easy-start': variant(
+    'easy-start',
+    'base on 96 px patches with a longer curriculum: edits 3x stronger and light post-processing at first, both annealed to the full mix by 14k samples',
+    (r) => {
+      r.data.patch = 96;
+      r.data.strengthStart = 3;
+      r.data.augmentStart = 0;
+      r.data.curriculumSamples = 14000;
+    },
+  ),
   tiny: variant('tiny', 'a tiny net on 48 px patches: for tests and smoke runs', (r) => {
     r.arch.widths = [4, 8, 8, 8];
     r.data.patch = 48;

@@ -15,7 +15,7 @@ export type Batch = {
 
 export type SynthRequest =
   | { type: 'init'; pools: Record<string, string[]>; data: Recipe['data'] }
-  | { type: 'batch'; id: number; pool: string; n: number; seed: number; strength: number; families: Family[] };
+  | { type: 'batch'; id: number; pool: string; n: number; seed: number; strength: number; augmentLevel: number; families: Family[] };
 export type SynthReply = { type: 'batch'; id: number; batch: Batch } | { type: 'error'; id: number; message: string };
 
 export type ReplicaRequest =

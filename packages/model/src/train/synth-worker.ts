@@ -53,6 +53,7 @@ port.on('message', async (msg: SynthRequest) => {
         cropShortSide: data.cropShortSide,
         families: msg.families,
         strength: msg.strength,
+        augmentLevel: msg.augmentLevel,
         positiveRate: data.positiveRate,
         augment: true,
         keepOriginal: false,

@@ -96,6 +96,10 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
       recipe.data.curriculumSamples > 0
         ? recipe.data.strengthStart + (1 - recipe.data.strengthStart) * Math.min(1, s / recipe.data.curriculumSamples)
         : 1;
+    const augmentAt = (s: number) =>
+      recipe.data.curriculumSamples > 0
+        ? recipe.data.augmentStart + (1 - recipe.data.augmentStart) * Math.min(1, s / recipe.data.curriculumSamples)
+        : 1;
     const lrAt = (s: number) => {
       if (s < recipe.schedule.warmupSamples) return recipe.schedule.lr * Math.max(0.05, s / recipe.schedule.warmupSamples);
       return s < recipe.schedule.decayAt * opts.samples ? recipe.schedule.lr : recipe.schedule.finalLr;
@@ -111,6 +115,7 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
           n: B,
           seed: (opts.seed * 1_000_003 + batchIndex * 7919) >>> 0,
           strength: strengthAt(s),
+          augmentLevel: augmentAt(s),
           families: recipe.data.families,
         }),
       );
@@ -229,7 +234,7 @@ async function buildValidation(synth: RpcWorker<SynthRequest, SynthReply>, recip
   const part = async (families: Recipe['data']['families'], base: number) => {
     const out: Batch[] = [];
     for (let c = 0; c * chunk < size; c++) {
-      const r = await synth.call({ type: 'batch', pool: 'val', n: Math.min(chunk, size - c * chunk), seed: base + c, strength: 1, families });
+      const r = await synth.call({ type: 'batch', pool: 'val', n: Math.min(chunk, size - c * chunk), seed: base + c, strength: 1, augmentLevel: 1, families });
       if (r.type === 'error') throw new Error(`validation synthesis failed: ${r.message}`);
       out.push(r.batch);
     }

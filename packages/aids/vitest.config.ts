@@ -1,0 +1,3 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({ test: { name: 'aids', testTimeout: 60_000, hookTimeout: 120_000 } });
