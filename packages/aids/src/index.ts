@@ -1,0 +1,11 @@
+// Public surface of @unwarp/aids. Helpers under src/_internal/ (decoding, JPEG segment walking, test fixtures) stay
+// private.
+export { JPEG_HOW_TO_READ, runAids } from './aids.ts';
+export { findEmbeddedC2pa, readContentCredentials } from './c2pa.ts';
+export { editorsIn } from './editors.ts';
+export { ELA_HOW_TO_READ, errorLevelAnalysis } from './ela.ts';
+export { UndecodableImageError } from './errors.ts';
+export { doubleCompressionHint, estimateJpegQuality, ijgTable } from './jpeg.ts';
+export { readMetadata } from './metadata.ts';
+export { NOISE_HOW_TO_READ, noiseResidual } from './noise.ts';
+export type * from './types.ts';
