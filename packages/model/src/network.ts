@@ -8,7 +8,10 @@ type Tensor4D = tfjs.Tensor4D;
 /** One named weight tensor as plain data: what checkpoints store and replicas exchange. */
 export type Weight = { name: string; shape: number[]; data: Float32Array; trainable: boolean };
 
-type ParamSpec = { name: string; shape: number[]; init: 'he' | 'zeros' | 'ones' | 'head'; trainable: boolean };
+type ParamSpec = { name: string; shape: number[]; init: 'he' | 'zeros' | 'ones' | 'head' | 'moved-prior'; trainable: boolean };
+
+/** Logit of the share of moved pixels in a training patch (~10%): the "moved" head starts at the prior, not at 0.5. */
+const MOVED_PRIOR_LOGIT = -2.2;
 
 export type Arch = Recipe['arch'];
 
@@ -38,7 +41,7 @@ export function paramSpecs(arch: Arch): ParamSpec[] {
   }
   for (let j = L - 2; j >= arch.flowLevel; j--) conv(`d${j}`, 3, w[j + 1]! + w[j]!, w[j]!);
   specs.push({ name: 'head/w', shape: [1, 1, w[arch.flowLevel]!, 3], init: 'head', trainable: true });
-  specs.push({ name: 'head/b', shape: [3], init: 'zeros', trainable: true });
+  specs.push({ name: 'head/b', shape: [3], init: 'moved-prior', trainable: true });
   specs.push({ name: 'global/w', shape: [2 * w[L - 1]!, 1], init: 'head', trainable: true });
   specs.push({ name: 'global/b', shape: [1], init: 'zeros', trainable: true });
   return specs;
@@ -60,6 +63,7 @@ export function initWeights(arch: Arch, seed: number): Weight[] {
     const data = new Float32Array(n);
     const fanIn = p.shape.length === 4 ? p.shape[0]! * p.shape[1]! * p.shape[2]! : (p.shape[0] ?? 1);
     if (p.init === 'ones') data.fill(1);
+    else if (p.init === 'moved-prior') data[2] = MOVED_PRIOR_LOGIT;
     else if (p.init === 'he' || p.init === 'head') {
       const std = Math.sqrt(2 / ((1 + 0.01) * fanIn)) * (p.init === 'head' ? 0.1 : 1);
       for (let i = 0; i < n; i++) data[i] = normal() * std;

@@ -105,6 +105,19 @@ export const recipes: Record<string, Recipe> = {
       r.data.curriculumSamples = 14000;
     },
   ),
+  'detect-first': variant(
+    'detect-first',
+    'easy-start with 4-sample batches (twice the optimiser steps per sample), the moved head started at its prior, and the loss led by detection (moved map x2, global x1) with EPE at 0.2 and no multiscale term',
+    (r) => {
+      r.data.patch = 96;
+      r.data.strengthStart = 3;
+      r.data.augmentStart = 0;
+      r.data.curriculumSamples = 14000;
+      r.schedule.batch = 4;
+      r.schedule.warmupSamples = 200;
+      r.loss = { epe: 0.2, editedWeight: 10, mask: 2, global: 1, multiscale: 0 };
+    },
+  ),
   tiny: variant('tiny', 'a tiny net on 48 px patches: for tests and smoke runs', (r) => {
     r.arch.widths = [4, 8, 8, 8];
     r.data.patch = 48;

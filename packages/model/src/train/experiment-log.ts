@@ -29,7 +29,7 @@ export function conclusion(h: EvalRow[]): string {
   return `does not beat zero-flow on held-out warps (AP ${f2(out.ap)}, EPE ${pct(out.epeRatio)})`;
 }
 
-export async function appendExperiment(docPath: string, recipe: Recipe, state: RunState): Promise<void> {
+export async function appendExperiment(docPath: string, recipe: Recipe, state: RunState, note = ''): Promise<void> {
   await mkdir(path.dirname(docPath), { recursive: true });
   let existing = '';
   try {
@@ -43,7 +43,7 @@ export async function appendExperiment(docPath: string, recipe: Recipe, state: R
     .map((r) => `${r.samples} → ${f2(r.inFamily.ap)} / ${f2(r.heldOut.ap)} / ${pct(r.heldOut.epeRatio)} / ${pct(r.heldOut.fpr)} / ${pct(r.deadShare)}`)
     .join('<br>');
   const sps = state.history.at(-1)?.samplesPerSecond ?? 0;
-  const row = `| ${new Date().toISOString().slice(0, 10)} | ${recipe.name} | ${state.seed} | ${state.samples} | ${sps} | ${points} | ${conclusion(state.history)} |\n`;
+  const row = `| ${new Date().toISOString().slice(0, 10)} | ${recipe.name} | ${state.seed} | ${state.samples} | ${sps} | ${points} | ${conclusion(state.history)}${note ? `; ${note}` : ''} |\n`;
   await appendFile(docPath, row);
 }
 
