@@ -53,8 +53,33 @@ export function warpFromEdits(edits: readonly Edit[], landmarks?: readonly Point
 
 export type EditSamplerOptions = {
   families?: readonly Family[];
+  /**
+   * Probability that a slider goes the retoucher's usual way (bigger eyes, slimmer face and jaw, narrower nose, lifted
+   * smile, fuller lips). 0.5 = either sign equally. Real beauty retouching is lopsided; default 0.75.
+   */
+  beautyBias?: number;
   /** Multiplies every amount: a curriculum starts > 1 (strong edits) and anneals to 1. */
   strength?: number;
+};
+
+/** The sign a beauty retouch usually takes per slider; 0 = no usual direction. */
+const USUAL_SIGN: Record<SliderSetting['slider'], 1 | -1 | 0> = {
+  eyeSize: 1,
+  eyeHeight: 0,
+  eyeWidth: 1,
+  eyeTilt: 0,
+  eyeDistance: 0,
+  noseHeight: 0,
+  noseWidth: -1,
+  smile: 1,
+  upperLip: 1,
+  lowerLip: 1,
+  mouthWidth: 0,
+  mouthHeight: 0,
+  forehead: -1,
+  chinHeight: 0,
+  jawline: -1,
+  faceWidth: -1,
 };
 
 /** Regions a retoucher works on, as landmark indices (300-W order). */
@@ -94,7 +119,9 @@ export function sampleEdits(rng: Rng, landmarks: readonly Point[], opts: EditSam
         const sliders = new Set<string>();
         while (sliders.size < n) sliders.add(rng.pick(SLIDERS));
         for (const slider of sliders) {
-          const value = Math.round(Math.min(100, amount() * 100)) * (rng.chance(0.5) ? 1 : -1);
+          const usual = USUAL_SIGN[slider as SliderSetting['slider']];
+          const sign = usual === 0 ? (rng.chance(0.5) ? 1 : -1) : rng.chance(opts.beautyBias ?? 0.75) ? usual : -usual;
+          const value = Math.round(Math.min(100, amount() * 100)) * sign;
           const eye = slider.startsWith('eye') && rng.chance(0.25) ? rng.pick(['left', 'right'] as const) : undefined;
           edits.push({ kind: 'slider', slider: slider as SliderSetting['slider'], value, ...(eye ? { eye } : {}) });
         }

@@ -83,14 +83,18 @@ export async function makePair(photo: FacePhoto, rng: Rng, opts: PairOptions = D
     height: box.height * js,
   };
   const crop = cropBoxFor(jittered, image.width, image.height);
-  const scale = opts.cropShortSide / Math.min(crop.width, crop.height);
+  // cropShortSide 0 keeps the photo's own pixel grid (and with it the traces of its JPEG history).
+  const scale = opts.cropShortSide > 0 ? opts.cropShortSide / Math.min(crop.width, crop.height) : 1;
   const cw = Math.max(1, Math.round(crop.width * scale));
   const ch = Math.max(1, Math.round(crop.height * scale));
-  const cropped = await toRaw(
-    sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-      .extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height })
-      .resize(cw, ch, { kernel: 'lanczos3', fit: 'fill' }),
-  );
+  let cropping = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).extract({
+    left: crop.x,
+    top: crop.y,
+    width: crop.width,
+    height: crop.height,
+  });
+  if (cw !== crop.width || ch !== crop.height) cropping = cropping.resize(cw, ch, { kernel: 'lanczos3', fit: 'fill' });
+  const cropped = await toRaw(cropping);
   const sx = cw / crop.width;
   const sy = ch / crop.height;
   const lm: Point[] = photo.landmarks.map(([x, y]) => [(x - crop.x) * sx, (y - crop.y) * sy]);
