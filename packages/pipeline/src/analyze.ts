@@ -1,18 +1,31 @@
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { type Face, type FaceDetector, type RgbImage, cropBoxFor, cropScale, createFaceDetector, loadUpright } from '@unwarp/faces';
-import { type FlowField, createFlow, cropFlow, flowMagnitude, placeFlow, resizeFlow, unwarp } from '@unwarp/flow';
-import { type WarpDetector, loadDetector } from '@unwarp/model';
-import sharp from 'sharp';
+import { fileURLToPath } from 'node:url';
+import {
+  type Box,
+  createFaceDetector,
+  cropBoxFor,
+  cropScale,
+  type Face,
+  type FaceDetector,
+  ImageDecodeError,
+  loadUpright,
+  type RgbImage,
+} from '@unwarp/faces';
+import { createFlow, cropFlow, type FlowField, flowMagnitude, resizeFlow, unwarp } from '@unwarp/flow';
+import { loadDetector, type WarpDetector } from '@unwarp/model';
+import sharp, { type Metadata } from 'sharp';
+import { type BlendCrop, blendCrops, clusterBoxes } from './_internal/blend.ts';
 import { CAVEAT, type FaceReport, REGIONS, REPORT_VERSION, type Report, ReportSchema, verdictFor } from './report.ts';
 
+/** Mirrors `@unwarp/jobs` STAGES (minus `storing`): do not add members without updating it. */
 export type Stage = 'decoding' | 'detecting faces' | 'predicting' | 'rendering' | 'done';
 
 export type AnalyzeOptions = {
   /** Skip face detection: the whole image is one face crop (already-cropped portraits). */
   noCrop?: boolean;
   threshold?: number;
+  /** Refuse images with more pixels than this, before decoding them. Default DEFAULT_MAX_PIXELS. */
   maxPixels?: number;
   fileName?: string;
   onStage?: (stage: Stage) => void;
@@ -20,11 +33,14 @@ export type AnalyzeOptions = {
 
 export type Analysis = {
   report: Report;
-  /** The upright input. */
+  /** The upright input (EXIF orientation applied, 8-bit sRGB). */
   image: RgbImage;
-  /** Predicted W for the whole image (zero outside analysed faces). */
+  /** Predicted W for the whole upright image, in its pixels; exactly zero outside the analysed face crops. */
   flow: FlowField;
+  /** The upright input with every analysed face un-warped by inverting W; identical to `image` outside the crops. */
   recovered: RgbImage;
+  /** The face crops (image pixels) the flow was predicted in; empty when no face was found. */
+  crops: Box[];
 };
 
 export type Analyzer = {
@@ -34,22 +50,42 @@ export type Analyzer = {
   dispose(): void;
 };
 
-export type AnalyzerOptions = { modelDir?: string; maxFaces?: number; cropShortSide?: number; detectionMaxSide?: number };
+export type AnalyzerOptions = {
+  modelDir?: string;
+  /** Most faces analysed per photo (best detection scores first); a warning says when more were found. Default 16. */
+  maxFaces?: number;
+  /** Short side of the face crop fed to the network. Default: the model's training crop size. */
+  cropShortSide?: number;
+  /** Longest side of the copy that faces are searched on (big photos are never searched at full size). Default 1600. */
+  detectionMaxSide?: number;
+};
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Shipped weights, overridable with UNWARP_MODEL_DIR. */
 export const DEFAULT_MODEL_DIR = path.resolve(here, '../../../models/unwarp-base');
 export const DEFAULT_THRESHOLD = 0.5;
 export const DEFAULT_MAX_PIXELS = 64_000_000;
+/** Images smaller than this on either side are refused: there is no face to analyse in them. */
+export const MIN_SIDE = 32;
+const DEFAULT_MAX_FACES = 16;
+const DEFAULT_DETECTION_MAX_SIDE = 1600;
+/** The network never sees more than this many pixels along a side (whole-image scores of panoramas). */
+const MAX_NETWORK_SIDE = 1600;
+/** Formats sharp can read that are not photographs: refused rather than rasterised. */
+/** Faces whose crop must be enlarged more than this for the network get a warning. */
+const MAX_ENLARGEMENT = 4;
+const NOT_PHOTOS = new Set(['svg', 'pdf']);
 
 /** Loads the face detector and the warp model once; analyse many photos with it. */
 export async function createAnalyzer(opts: AnalyzerOptions = {}): Promise<Analyzer> {
   const modelDir = opts.modelDir ?? process.env.UNWARP_MODEL_DIR ?? DEFAULT_MODEL_DIR;
-  const [model, faces] = await Promise.all([loadDetector(modelDir), createFaceDetector({ maxFaces: opts.maxFaces ?? 8 })]);
+  const maxFaces = opts.maxFaces ?? DEFAULT_MAX_FACES;
+  // One more than we analyse, so that a crowd larger than maxFaces can be reported.
+  const [model, faces] = await Promise.all([loadDetector(modelDir), createFaceDetector({ maxFaces: maxFaces + 1 })]);
   return {
     modelName: `${model.manifest.name}@${model.manifest.version}`,
     backend: model.backend.backend,
-    analyze: (input, o) => analyzeWith(model, faces, input, { ...opts, ...o }),
+    analyze: (input, o) => analyzeWith(model, faces, input, { ...opts, maxFaces, ...o }),
     dispose() {
       model.dispose();
       faces.dispose();
@@ -57,17 +93,21 @@ export async function createAnalyzer(opts: AnalyzerOptions = {}): Promise<Analyz
   };
 }
 
+type Target = { face?: Face; crop: Box; score: number };
+
 async function analyzeWith(
   model: WarpDetector,
   detector: FaceDetector,
   input: Buffer,
-  opts: AnalyzeOptions & AnalyzerOptions,
+  opts: AnalyzeOptions & AnalyzerOptions & { maxFaces: number },
 ): Promise<Analysis> {
   const timings: Record<string, number> = {};
   const warnings: string[] = [];
   const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const shortSide = opts.cropShortSide ?? model.manifest.recipe.data.cropShortSide;
-  let t = performance.now();
+  const start = performance.now();
+  let t = start;
   const lap = (name: string) => {
     const now = performance.now();
     timings[name] = Math.round(now - t);
@@ -76,71 +116,112 @@ async function analyzeWith(
 
   opts.onStage?.('decoding');
   const sha256 = createHash('sha256').update(input).digest('hex');
-  const image = await loadUpright(input, { maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS });
-  const meta = await sharp(input, { limitInputPixels: false }).metadata();
-  if (meta.pages && meta.pages > 1) warnings.push(`animated image with ${meta.pages} frames: only the first frame was analysed`);
-  if (meta.depth && meta.depth !== 'uchar') warnings.push(`${meta.depth} samples were reduced to 8 bits`);
-  if (meta.space && meta.space !== 'srgb' && meta.space !== 'rgb' && meta.space !== 'b-w') warnings.push(`colour space ${meta.space} was converted to sRGB`);
+  const meta = await inspect(input, maxPixels);
+  const image = await loadUpright(input, { maxPixels });
+  if (image.width < MIN_SIDE || image.height < MIN_SIDE)
+    throw new ImageDecodeError(
+      'unsupported',
+      `image is ${image.width} x ${image.height} px: too small to analyse (at least ${MIN_SIDE} px a side)`,
+    );
+  warnings.push(...conversionWarnings(meta));
   lap('decode');
 
   opts.onStage?.('detecting faces');
   let faces: Face[] = [];
-  if (!opts.noCrop) faces = await detectFaces(detector, image, opts.detectionMaxSide ?? 1600);
+  let detectionScale = 1;
+  if (!opts.noCrop) {
+    detectionScale = Math.min(
+      1,
+      (opts.detectionMaxSide ?? DEFAULT_DETECTION_MAX_SIDE) / Math.max(image.width, image.height),
+    );
+    faces = await detectFaces(detector, image, detectionScale);
+    if (faces.length > opts.maxFaces) {
+      warnings.push(
+        `more than ${opts.maxFaces} faces were found: only the ${opts.maxFaces} most confident were analysed`,
+      );
+      faces = faces.slice(0, opts.maxFaces);
+    }
+  }
   lap('faces');
 
   opts.onStage?.('predicting');
   const flow = createFlow(image.width, image.height);
-  const faceReports: FaceReport[] = [];
-  const cropsDone: { box: { x: number; y: number; width: number; height: number } }[] = [];
-  let imageScore: Report['imageScore'];
-  const targets = opts.noCrop
-    ? [{ face: undefined, crop: { x: 0, y: 0, width: image.width, height: image.height } }]
-    : faces.map((face) => ({ face, crop: cropBoxFor(face.box, image.width, image.height) }));
-  // Best-scoring faces go last so their field wins where crops overlap.
-  const results: { face?: Face; crop: { x: number; y: number; width: number; height: number }; probability: number; movedMax: number; regionFlow: FlowField }[] = [];
-  for (const { face, crop } of targets) {
+  const full: Box = { x: 0, y: 0, width: image.width, height: image.height };
+  const targets: Target[] = opts.noCrop
+    ? [{ crop: full, score: 1 }]
+    : faces.map((face) => ({ face, crop: cropBoxFor(face.box, image.width, image.height), score: face.score }));
+  const predicted: (BlendCrop & { target: Target; probability: number; movedMax: number })[] = [];
+  const enlarged: number[] = [];
+  for (const target of targets) {
+    const { crop } = target;
     if (crop.width < 8 || crop.height < 8) continue;
-    const { width, height } = cropScale(crop, shortSide);
-    const pixels = await cropResize(image, crop, width, height);
-    const pred = await model.predict(pixels);
-    // Back to image pixels: resizeFlow scales the vectors by crop size / input size = 1/scale.
-    const regionFlow = resizeFlow(pred.flow, crop.width, crop.height);
-    results.push({ face, crop, probability: pred.probability, movedMax: pred.movedMax, regionFlow });
+    // The network sees the crop at its training scale (short side = shortSide), whatever the photo's size: a
+    // 24-megapixel photo never becomes a 24-megapixel tensor. A whole image (--no-crop) is capped on its long side.
+    const size = networkSize(crop, shortSide);
+    if (size.scale > MAX_ENLARGEMENT && target.face) enlarged.push(predicted.length);
+    const pred = await model.predict(await cropResize(image, crop, size.width, size.height));
+    // Back to image pixels: resizeFlow resamples to the crop's size and scales the vectors by the same factor.
+    const field = resizeFlow(pred.flow, crop.width, crop.height);
+    predicted.push({ target, crop, field, probability: pred.probability, movedMax: pred.movedMax });
   }
-  for (const r of [...results].reverse()) placeFlow(flow, r.regionFlow, r.crop.x, r.crop.y);
-  results.forEach((r, index) => {
-    if (!r.face) return;
-    const stats = displacementStats(cropFlow(flow, r.crop));
+  if (enlarged.length > 0)
+    warnings.push(
+      `${enlarged.length === 1 ? `face ${enlarged[0]} is` : `faces ${enlarged.join(', ')} are`} small in the photo: enlarged more than ${MAX_ENLARGEMENT}x for the model, so ${enlarged.length === 1 ? 'its result is' : 'their results are'} less reliable`,
+    );
+  // Overlapping crops are blended, and each field fades to zero towards the crop edges that lie inside the photo,
+  // so W has no seams and is exactly zero away from the faces.
+  const owned = blendCrops(flow, predicted);
+
+  const faceReports: FaceReport[] = [];
+  predicted.forEach((p, i) => {
+    const face = p.target.face;
+    if (!face) return;
     faceReports.push({
-      index,
-      box: roundBox(r.face.box),
-      cropBox: r.crop,
-      detectionScore: round(r.face.score, 4),
-      probability: round(r.probability, 4),
-      movedMax: round(r.movedMax, 4),
-      verdict: verdictFor(r.probability, threshold),
-      displacement: stats,
-      regions: regionStats(flow, r.face),
-      landmarks: r.face.landmarks68.map(([x, y]) => [round(x, 1), round(y, 1)] as [number, number]),
+      index: faceReports.length,
+      box: roundBox(face.box),
+      cropBox: p.crop,
+      detectionScore: round(face.score, 4),
+      probability: round(p.probability, 4),
+      movedMax: round(p.movedMax, 4),
+      verdict: verdictFor(p.probability, threshold),
+      displacement: statsOf(owned[i]!),
+      regions: regionStats(flow, face),
+      landmarks: face.landmarks68.map(([x, y]) => [round(x, 1), round(y, 1)] as [number, number]),
     });
-    cropsDone.push({ box: r.crop });
   });
-  if (faceReports.length === 0) {
-    if (!opts.noCrop) warnings.push('no face was found: the score below is for the whole image, which the model was not trained on');
-    const whole = results[0] ?? (await wholeImage(model, image, shortSide, flow));
-    imageScore = { probability: round(whole.probability, 4), method: opts.noCrop ? 'whole image as one face crop' : 'whole image (no face found)' };
+
+  let imageScore: Report['imageScore'];
+  if (opts.noCrop) {
+    const whole = predicted[0]!;
+    imageScore = {
+      probability: round(whole.probability, 4),
+      method: 'whole image as one face crop (--no-crop)',
+      displacement: statsOf(owned[0]!),
+    };
+  } else if (faceReports.length === 0) {
+    // No face: W stays zero (nothing to un-warp), but the photo still gets a score, from the whole image.
+    const size = networkSize(full, Math.min(shortSide, Math.max(64, Math.min(image.width, image.height))));
+    const pred = await model.predict(await cropResize(image, full, size.width, size.height));
+    imageScore = { probability: round(pred.probability, 4), method: 'whole image (no face found)' };
+    warnings.push(
+      `no face was found${detectionScale < 1 ? ` (searched on a ${Math.round(image.width * detectionScale)} x ${Math.round(image.height * detectionScale)} copy; very small faces may be missed)` : ''}: the score is for the whole image, which the model was not trained on, and no warp field was predicted`,
+    );
   }
   lap('predict');
 
   opts.onStage?.('rendering');
-  const recovered = recoverImage(image, flow, faceReports.length > 0 ? cropsDone.map((c) => c.box) : [{ x: 0, y: 0, width: image.width, height: image.height }]);
+  const crops = predicted.map((p) => p.crop);
+  const recovered = recoverImage(image, flow, clusterBoxes(crops));
   lap('recover');
+  timings.total = Math.round(performance.now() - start);
 
-  const probability = faceReports.length > 0 ? Math.max(...faceReports.map((f) => f.probability)) : (imageScore?.probability ?? 0);
+  const probability =
+    faceReports.length > 0 ? Math.max(...faceReports.map((f) => f.probability)) : (imageScore?.probability ?? 0);
+  const verdict = verdictFor(probability, threshold);
   const report: Report = {
     version: REPORT_VERSION,
     probability,
-    verdict: faceReports.length === 0 && !opts.noCrop ? `No face found. ${verdictFor(probability, threshold)}` : verdictFor(probability, threshold),
+    verdict: faceReports.length === 0 && !opts.noCrop ? `No face found. ${verdict}` : verdict,
     caveat: CAVEAT,
     threshold,
     image: {
@@ -162,13 +243,68 @@ async function analyzeWith(
     warnings,
     createdAt: new Date().toISOString(),
   };
-  return { report: ReportSchema.parse(report), image, flow, recovered };
+  return { report: ReportSchema.parse(report), image, flow, recovered, crops };
 }
 
-async function detectFaces(detector: FaceDetector, image: RgbImage, maxSide: number): Promise<Face[]> {
-  const s = Math.min(1, maxSide / Math.max(image.width, image.height));
+/**
+ * Reads the header only. Refuses non-photo formats and images over the pixel limit with a message that gives the
+ * size; anything unreadable is left to loadUpright, which classifies it.
+ */
+async function inspect(input: Buffer, maxPixels: number): Promise<Metadata | Partial<Metadata>> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
+  } catch {
+    return {};
+  }
+  if (meta.format && NOT_PHOTOS.has(meta.format))
+    throw new ImageDecodeError('unsupported', `${meta.format.toUpperCase()} is a drawing format, not a photograph`);
+  const w = meta.width ?? 0;
+  const h = meta.pageHeight ?? meta.height ?? 0;
+  if (w * h > maxPixels)
+    throw new ImageDecodeError(
+      'too-large',
+      `image is ${w} x ${h} px (${formatMp(w * h)}), over the limit of ${formatMp(maxPixels)}: refused before decoding`,
+    );
+  return meta;
+}
+
+const formatMp = (px: number) => `${px >= 1e7 ? Math.round(px / 1e6) : (px / 1e6).toFixed(1)} megapixels`;
+
+const DEPTH_BITS: Record<string, string> = {
+  char: '8-bit signed',
+  ushort: '16-bit',
+  short: '16-bit',
+  uint: '32-bit',
+  int: '32-bit',
+  float: '32-bit float',
+  complex: 'complex',
+  double: '64-bit float',
+  dpcomplex: 'complex',
+};
+
+/** What loadUpright had to change to get 8-bit sRGB, said in words. */
+function conversionWarnings(meta: Partial<Metadata>): string[] {
+  const out: string[] = [];
+  const fmt = meta.format ?? 'image';
+  if (meta.pages && meta.pages > 1)
+    out.push(`animated ${fmt.toUpperCase()} with ${meta.pages} frames: only the first frame was analysed`);
+  if (meta.depth && meta.depth !== 'uchar')
+    out.push(`${DEPTH_BITS[meta.depth] ?? meta.depth} samples were reduced to 8 bits`);
+  const space = meta.space;
+  const grey = space === 'b-w' || space === 'grey16' || meta.channels === 1 || meta.channels === 2;
+  if (space === 'cmyk') out.push('CMYK image: converted to sRGB, colours may differ slightly from the print original');
+  else if (grey)
+    out.push('greyscale image: analysed as RGB with three equal channels (the model was trained on colour)');
+  else if (space && !['srgb', 'rgb', 'rgb16', 'b-w', 'grey16'].includes(space))
+    out.push(`colour space ${space} was converted to sRGB`);
+  if (meta.hasAlpha) out.push('the image has an alpha channel: transparent areas were flattened onto white');
+  return out;
+}
+
+/** Searches a copy at most detectionMaxSide on its long side; boxes and landmarks are scaled back to the image. */
+async function detectFaces(detector: FaceDetector, image: RgbImage, s: number): Promise<Face[]> {
   if (s === 1) return detector.detect(image);
-  // Big photos are searched at a bounded size; boxes and landmarks are scaled back.
   const w = Math.max(1, Math.round(image.width * s));
   const h = Math.max(1, Math.round(image.height * s));
   const small = await cropResize(image, { x: 0, y: 0, width: image.width, height: image.height }, w, h);
@@ -184,41 +320,52 @@ async function detectFaces(detector: FaceDetector, image: RgbImage, maxSide: num
   }));
 }
 
-async function wholeImage(model: WarpDetector, image: RgbImage, shortSide: number, flow: FlowField) {
-  const full = { x: 0, y: 0, width: image.width, height: image.height };
-  const { width, height } = cropScale(full, Math.min(shortSide, Math.min(image.width, image.height)));
-  const pred = await model.predict(await cropResize(image, full, width, height));
-  placeFlow(flow, resizeFlow(pred.flow, image.width, image.height), 0, 0);
-  return pred;
+/** The crop's size at the network's scale, with the long side capped at MAX_NETWORK_SIDE. */
+function networkSize(crop: Box, shortSide: number): { scale: number; width: number; height: number } {
+  const s = cropScale(crop, shortSide);
+  const long = Math.max(s.width, s.height);
+  if (long <= MAX_NETWORK_SIDE) return s;
+  const k = MAX_NETWORK_SIDE / long;
+  return {
+    scale: s.scale * k,
+    width: Math.max(MIN_SIDE, Math.round(s.width * k)),
+    height: Math.max(MIN_SIDE, Math.round(s.height * k)),
+  };
 }
 
-export async function cropResize(
-  image: RgbImage,
-  crop: { x: number; y: number; width: number; height: number },
-  width: number,
-  height: number,
-): Promise<RgbImage> {
-  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 }, limitInputPixels: false })
+export async function cropResize(image: RgbImage, crop: Box, width: number, height: number): Promise<RgbImage> {
+  const { data, info } = await sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: 3 },
+    limitInputPixels: false,
+  })
     .extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height })
     .resize(width, height, { kernel: 'lanczos3', fit: 'fill' })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return {
+    width: info.width,
+    height: info.height,
+    channels: 3,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
 }
 
-/** Undo the predicted field inside each analysed region; pixels elsewhere are copied untouched. */
-function recoverImage(image: RgbImage, flow: FlowField, regions: { x: number; y: number; width: number; height: number }[]): RgbImage {
+/**
+ * Undoes W inside each cluster of overlapping crops by true inversion (fixed-point inverse, then a bicubic backward
+ * warp). W fades to zero at every cluster edge inside the photo, so each cluster is exact on its own; pixels outside
+ * every cluster are copied untouched.
+ */
+function recoverImage(image: RgbImage, flow: FlowField, regions: Box[]): RgbImage {
   const out: RgbImage = { ...image, data: new Uint8Array(image.data) };
   for (const r of regions) {
-    const region = cropImage(image, r);
-    const fixed = unwarp(region, cropFlow(flow, r), { interpolation: 'bicubic' }).image;
+    const fixed = unwarp(cropImage(image, r), cropFlow(flow, r), { interpolation: 'bicubic' }).image;
     for (let y = 0; y < r.height; y++)
       out.data.set(fixed.data.subarray(y * r.width * 3, (y + 1) * r.width * 3), ((r.y + y) * image.width + r.x) * 3);
   }
   return out;
 }
 
-function cropImage(image: RgbImage, r: { x: number; y: number; width: number; height: number }): RgbImage {
+function cropImage(image: RgbImage, r: Box): RgbImage {
   const data = new Uint8Array(r.width * r.height * 3);
   for (let y = 0; y < r.height; y++) {
     const s = ((r.y + y) * image.width + r.x) * 3;
@@ -227,8 +374,12 @@ function cropImage(image: RgbImage, r: { x: number; y: number; width: number; he
   return { width: r.width, height: r.height, channels: 3, data };
 }
 
+/** max, mean and 95th percentile of |W| in px over the whole field. */
 export function displacementStats(W: FlowField): { max: number; mean: number; p95: number } {
-  const mag = flowMagnitude(W);
+  return statsOf(flowMagnitude(W));
+}
+
+function statsOf(mag: Float32Array): { max: number; mean: number; p95: number } {
   if (mag.length === 0) return { max: 0, mean: 0, p95: 0 };
   let sum = 0;
   let max = 0;
@@ -237,7 +388,11 @@ export function displacementStats(W: FlowField): { max: number; mean: number; p9
     if (m > max) max = m;
   }
   const sorted = Float32Array.from(mag).sort();
-  return { max: round(max, 3), mean: round(sum / mag.length, 3), p95: round(sorted[Math.floor(0.95 * (sorted.length - 1))]!, 3) };
+  return {
+    max: round(max, 3),
+    mean: round(sum / mag.length, 3),
+    p95: round(sorted[Math.floor(0.95 * (sorted.length - 1))]!, 3),
+  };
 }
 
 /** Mean and max |W| inside each region's landmark box, padded by 8% of the face width. */
@@ -259,7 +414,7 @@ function regionStats(flow: FlowField, face: Face): FaceReport['regions'] {
 }
 
 const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
-const roundBox = (b: { x: number; y: number; width: number; height: number }) => ({
+const roundBox = (b: Box): Box => ({
   x: Math.round(b.x),
   y: Math.round(b.y),
   width: Math.round(b.width),

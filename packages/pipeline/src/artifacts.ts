@@ -1,16 +1,48 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { colorWheelLegend, encodeFlo, flowToColor, magnitudeHeatmap } from '@unwarp/flow';
 import type { RgbImage } from '@unwarp/faces';
+import {
+  colorWheelLegend,
+  encodeFlo,
+  type FlowField,
+  flowMagnitude,
+  flowToColor,
+  magnitudeHeatmap,
+} from '@unwarp/flow';
 import sharp from 'sharp';
 import type { Analysis } from './analyze.ts';
 
-export const ARTIFACTS = ['report.json', 'flow.flo', 'recovered.png', 'heatmap.png', 'flow.png', 'compare.png'] as const;
+export const ARTIFACTS = [
+  'report.json',
+  'flow.flo',
+  'recovered.png',
+  'heatmap.png',
+  'flow.png',
+  'compare.png',
+] as const;
 export type ArtifactName = (typeof ARTIFACTS)[number];
 
+/** |W| (px) below which the heatmap shows the photo unchanged, and at which its colour saturates. */
+export const HEATMAP_RANGE = { min: 0.5, max: 7 } as const;
 const COMPARE_PANEL = 900;
+const LABEL_HEIGHT = 28;
 
-const png = (img: { width: number; height: number; data: Uint8Array | Uint8ClampedArray }) =>
+/** The output folder already holds something and `force` was not given (or it holds files we did not write). */
+export class OutputExistsError extends Error {
+  readonly code = 'exists';
+  readonly retry = false;
+  constructor(
+    readonly dir: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OutputExistsError';
+  }
+}
+
+type Raster = { width: number; height: number; data: Uint8Array | Uint8ClampedArray };
+
+const raw = (img: Raster) =>
   sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
     raw: { width: img.width, height: img.height, channels: 3 },
     limitInputPixels: false,
@@ -18,34 +50,95 @@ const png = (img: { width: number; height: number; data: Uint8Array | Uint8Clamp
 
 /** Every artifact of one analysis as bytes, ready for a folder, object storage or an HTTP response. */
 export async function renderArtifacts(a: Analysis): Promise<Record<ArtifactName, Uint8Array>> {
-  const heat = magnitudeHeatmap(a.image, a.flow);
-  const color = flowToColor(a.flow);
-  const legendSize = Math.max(48, Math.round(Math.min(a.image.width, a.image.height) / 6));
-  const legend = colorWheelLegend(legendSize);
-  const flowPng = await png(color)
-    .composite([{ input: await png(legend).png().toBuffer(), left: 8 > a.image.width - legendSize ? 0 : a.image.width - legendSize - 8, top: 8 > a.image.height - legendSize ? 0 : 8 }])
-    .png()
-    .toBuffer();
-  const [heatPng, recoveredPng] = await Promise.all([png(heat).png().toBuffer(), png(a.recovered).png({ compressionLevel: 6 }).toBuffer()]);
+  const heat = magnitudeHeatmap(a.image, a.flow, HEATMAP_RANGE);
+  const [heatPng, recoveredPng, flowPng, comparePng] = await Promise.all([
+    raw(heat).png().toBuffer(),
+    raw(a.recovered).png().toBuffer(),
+    flowPicture(a.flow),
+    compare(a.image, heat, a.recovered),
+  ]);
   return {
     'report.json': new TextEncoder().encode(`${JSON.stringify(a.report, null, 2)}\n`),
     'flow.flo': encodeFlo(a.flow),
     'recovered.png': recoveredPng,
     'heatmap.png': heatPng,
     'flow.png': flowPng,
-    'compare.png': await compare(a.image, heat, a.recovered),
+    'compare.png': comparePng,
   };
 }
 
-/** Input | heatmap | recovered, side by side, each scaled to fit a bounded panel. */
-async function compare(input: RgbImage, heat: { width: number; height: number; data: Uint8ClampedArray }, recovered: RgbImage): Promise<Uint8Array> {
+/**
+ * W in the Middlebury colour code (hue = direction, saturation = |W|, white = no warp), with a legend panel on the
+ * right: the colour wheel and the |W| its rim stands for. The wheel's rim is the 99th percentile of the non-zero
+ * |W| (at least 1 px), so a few outliers do not wash the picture out.
+ */
+async function flowPicture(W: FlowField): Promise<Buffer> {
+  const rim = rimMagnitude(W);
+  const color = flowToColor(W, { maxMagnitude: rim });
+  const wheel = Math.max(64, Math.min(200, Math.round(Math.min(W.width, W.height) / 5)));
+  const pad = 12;
+  const font = Math.max(11, Math.round(wheel / 9));
+  const textHeight = 3 * Math.round(font * 1.35);
+  const panelW = wheel + 2 * pad;
+  const panelH = wheel + 2 * pad + textHeight;
+  const height = Math.max(W.height, panelH);
+  const text = legendSvg(panelW, textHeight, font, [
+    'hue = direction of W',
+    'white = no warp',
+    `rim = ${rim < 10 ? rim.toFixed(2) : rim.toFixed(1)} px`,
+  ]);
+  return sharp({
+    create: { width: W.width + panelW, height, channels: 3, background: '#ffffff' },
+    limitInputPixels: false,
+  })
+    .composite([
+      { input: await raw(color).png().toBuffer(), left: 0, top: 0 },
+      { input: await raw(colorWheelLegend(wheel)).png().toBuffer(), left: W.width + pad, top: pad },
+      { input: text, left: W.width, top: wheel + 2 * pad },
+    ])
+    .png()
+    .toBuffer();
+}
+
+function rimMagnitude(W: FlowField): number {
+  const mag = flowMagnitude(W).filter((m) => m > 1e-3);
+  if (mag.length === 0) return 1;
+  mag.sort();
+  return Math.max(1, mag[Math.floor(0.99 * (mag.length - 1))]!);
+}
+
+function legendSvg(width: number, height: number, font: number, lines: string[]): Buffer {
+  const lh = Math.round(font * 1.35);
+  const body = lines
+    .map((l, i) => `<text x="${width / 2}" y="${(i + 1) * lh - Math.round(lh * 0.3)}" text-anchor="middle">${l}</text>`)
+    .join('');
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><g font-family="DejaVu Sans, Arial, sans-serif" font-size="${font}" fill="#222">${body}</g></svg>`,
+  );
+}
+
+/** Input | heatmap | recovered, side by side under a label row, each scaled to fit a bounded panel. */
+async function compare(input: RgbImage, heat: Raster, recovered: RgbImage): Promise<Buffer> {
   const s = Math.min(1, COMPARE_PANEL / Math.max(input.width, input.height));
   const w = Math.max(1, Math.round(input.width * s));
   const h = Math.max(1, Math.round(input.height * s));
   const gap = 8;
-  const panels = await Promise.all([input, heat, recovered].map((img) => png(img).resize(w, h).png().toBuffer()));
-  return sharp({ create: { width: 3 * w + 2 * gap, height: h, channels: 3, background: '#ffffff' } })
-    .composite(panels.map((p, i) => ({ input: p, left: i * (w + gap), top: 0 })))
+  const width = 3 * w + 2 * gap;
+  const panels = await Promise.all(
+    [input, heat, recovered].map((img) => raw(img).resize(w, h, { kernel: 'lanczos3', fit: 'fill' }).png().toBuffer()),
+  );
+  const labels = ['input', `|W| heatmap (${HEATMAP_RANGE.min}-${HEATMAP_RANGE.max} px)`, 'recovered'];
+  const font = w < 160 ? 10 : 14;
+  const svg = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${LABEL_HEIGHT}"><g font-family="DejaVu Sans, Arial, sans-serif" font-size="${font}" fill="#222" text-anchor="middle">${labels
+      .map((l, i) => `<text x="${i * (w + gap) + w / 2}" y="${LABEL_HEIGHT - 9}">${l}</text>`)
+      .join('')}</g></svg>`,
+  );
+  return sharp({ create: { width, height: h + LABEL_HEIGHT, channels: 3, background: '#ffffff' } })
+    .composite([
+      { input: svg, left: 0, top: 0 },
+      ...panels.map((p, i) => ({ input: p, left: i * (w + gap), top: LABEL_HEIGHT })),
+    ])
     .png()
     .toBuffer();
 }
@@ -53,8 +146,16 @@ async function compare(input: RgbImage, heat: { width: number; height: number; d
 /**
  * Writes the artifacts into `dir` atomically: a temporary sibling folder is filled, then renamed, so a crash never
  * leaves half a result that looks complete.
+ *
+ * An existing `dir` that is not empty is refused with OutputExistsError unless `force`; even with `force`, a `dir`
+ * that holds files other than the artifacts is refused, so a mistyped --out never deletes someone's folder.
  */
-export async function writeArtifacts(dir: string, artifacts: Record<ArtifactName, Uint8Array>, opts: { force?: boolean } = {}): Promise<void> {
+export async function writeArtifacts(
+  dir: string,
+  artifacts: Record<ArtifactName, Uint8Array>,
+  opts: { force?: boolean } = {},
+): Promise<void> {
+  await checkOutputDir(dir, opts.force === true);
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(tmp, { recursive: true });
   try {
@@ -63,6 +164,31 @@ export async function writeArtifacts(dir: string, artifacts: Record<ArtifactName
     await rename(tmp, dir);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
+    if ((err as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new OutputExistsError(dir, `${dir} was filled by someone else while this analysis ran`);
     throw err;
   }
+}
+
+/**
+ * Throws OutputExistsError when writeArtifacts(dir, …, { force }) would refuse: call it before the analysis to
+ * fail fast. Resolves when `dir` is absent or empty, or holds only artifacts and `force` is set.
+ */
+export async function checkOutputDir(dir: string, force: boolean): Promise<void> {
+  let entries: string[];
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new OutputExistsError(dir, `${dir} exists and is not a folder`);
+    entries = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (entries.length === 0) return;
+  if (!force) throw new OutputExistsError(dir, `${dir} already holds results (pass --force to overwrite them)`);
+  const foreign = entries.filter((e) => !(ARTIFACTS as readonly string[]).includes(e));
+  if (foreign.length > 0)
+    throw new OutputExistsError(
+      dir,
+      `${dir} holds files unwarp did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}): not overwriting it, even with --force`,
+    );
 }

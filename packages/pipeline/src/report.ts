@@ -42,7 +42,15 @@ export const ReportSchema = z.object({
   }),
   faces: z.array(FaceReportSchema),
   noFace: z.boolean(),
-  imageScore: z.object({ probability: z.number(), method: z.string() }).optional(),
+  imageScore: z
+    .object({
+      probability: z.number().min(0).max(1),
+      method: z.string(),
+      /** |W| over the whole image, only when the whole image was one crop (--no-crop). */
+      displacement: DisplacementSchema.optional(),
+    })
+    .optional()
+    .describe('present when no face was analysed: the score of the whole image'),
   model: z.object({ name: z.string(), version: z.string() }),
   backend: z.string(),
   timings: z.record(z.string(), z.number()),
@@ -58,7 +66,8 @@ export const CAVEAT =
   'A high score means the geometry looks pushed by a liquify-type tool; it does not say who did it or why, and a low score does not prove a photo is untouched.';
 
 export function verdictFor(probability: number, threshold: number): string {
-  if (probability >= Math.max(threshold, 0.8)) return 'Likely warped: the face shows strong signs of a liquify-type edit.';
+  if (probability >= Math.max(threshold, 0.8))
+    return 'Likely warped: the face shows strong signs of a liquify-type edit.';
   if (probability >= threshold) return 'Possibly warped: some signs of a liquify-type edit.';
   if (probability >= threshold * 0.6) return 'Inconclusive: weak signs, below the threshold.';
   return 'No sign of a liquify-type warp was found.';

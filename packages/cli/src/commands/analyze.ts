@@ -1,27 +1,45 @@
-import { access, readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_MAX_PIXELS, type Report, createAnalyzer, renderArtifacts, writeArtifacts } from '@unwarp/pipeline';
-import { UsageError, num, parse } from '../args.ts';
+import {
+  type Analyzer,
+  checkOutputDir,
+  createAnalyzer,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_MODEL_DIR,
+  type Report,
+  renderArtifacts,
+  type Stage,
+  writeArtifacts,
+} from '@unwarp/pipeline';
+import { num, parse, UsageError } from '../args.ts';
 import { createProgress } from '../progress.ts';
 
 const HELP = `Usage: unwarp analyze <files or folders...> --out <dir> [options]
 
 For every input <stem>.<ext> writes <dir>/<stem>/: report.json, flow.flo, recovered.png,
-heatmap.png, flow.png and compare.png.
+heatmap.png, flow.png and compare.png. Folders are searched one level deep for images
+(jpg, png, webp, gif, tiff, avif, heic; hidden files skipped).
 
 Options:
-  -o, --out <dir>         output folder (required)
-      --json              print one JSON line per file on stdout (for scripts)
-      --no-crop           treat each image as one already-cropped face (skip face detection)
-      --threshold <p>     probability at which a face counts as warped (default 0.5)
-      --concurrency <n>   photos in flight at once (default 1; the model runs on one core)
-      --force             overwrite results already in the output folder
-      --model <dir>       model folder (default: models/unwarp-base, or UNWARP_MODEL_DIR)
-      --max-megapixels <n> refuse larger images (default ${DEFAULT_MAX_PIXELS / 1e6})
+  -o, --out <dir>          output folder (required)
+      --json               print one JSON line per file on stdout (for scripts), no table
+      --no-crop            treat each image as one already-cropped face (skip face detection)
+      --threshold <p>      probability at which a face counts as warped (default 0.5)
+      --concurrency <n>    photos in flight at once (default 1; the model runs on one core)
+      --force              replace results already in <dir>/<stem>/ (never other files)
+      --model <dir>        model folder (default: models/unwarp-base, or UNWARP_MODEL_DIR)
+      --max-megapixels <n> refuse larger images before decoding them (default ${DEFAULT_MAX_PIXELS / 1e6})
 
-Exit code: 0 when every file succeeded, 2 when any failed, 1 on a usage error.`;
+Each file that fails gets one line on stderr ("unwarp analyze: <file>: <code>: <reason>");
+the others still finish. Exit code: 0 when every file succeeded, 2 when any failed,
+1 on a usage error or when the model cannot be loaded.`;
 
-const IMAGE_EXT = /\.(jpe?g|png|webp|gif|tiff?|avif|heic|heif|jfif)$/i;
+const IMAGE_EXT = /\.(jpe?g|jfif|png|webp|gif|tiff?|avif|heic|heif)$/i;
+/** Files larger than this are refused before they are read into memory. */
+const MAX_FILE_BYTES = 1024 ** 3;
+
+type Row = { file: string; faces: string; probability: string; maxPx: string; verdict: string };
+type Failure = { file: string; code: string; reason: string };
 
 export async function run(argv: string[]): Promise<number> {
   const args = parse(
@@ -44,95 +62,174 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('give at least one photo or folder', HELP);
   const threshold = num(values.threshold, 'threshold', 0.5, (n) => n > 0 && n < 1);
   const concurrency = num(values.concurrency, 'concurrency', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 16);
-  const maxPixels = num(values['max-megapixels'], 'max-megapixels', DEFAULT_MAX_PIXELS / 1e6, (n) => n > 0) * 1e6;
+  const maxPixels = Math.round(
+    num(values['max-megapixels'], 'max-megapixels', DEFAULT_MAX_PIXELS / 1e6, (n) => n > 0) * 1e6,
+  );
+  const force = values.force === true;
+  const json = values.json === true;
+  const outRoot = values.out;
 
-  const failures: { file: string; reason: string }[] = [];
-  const files = await collectInputs(positionals, failures);
-  const outDirs = outputNames(files, values.out);
-  const analyzer = await createAnalyzer(values.model ? { modelDir: values.model } : {});
-  const rows: { file: string; faces: number | string; probability: string; maxPx: string; verdict: string }[] = [];
-  const progress = createProgress(files.length, 'analyze ');
+  const tty = process.stderr.isTTY === true;
+  let progress: ReturnType<typeof createProgress> | undefined;
+  const failures: Failure[] = [];
+  const rows: Row[] = [];
+  /** One line per failing file, right away; on a terminal the progress bar is cleared first and redrawn after. */
+  const fail = (file: string, code: string, reason: string) => {
+    failures.push({ file, code, reason });
+    rows.push({ file, faces: '-', probability: '-', maxPx: '-', verdict: `FAILED (${code})` });
+    if (tty && progress) process.stderr.write('\r\x1b[2K');
+    process.stderr.write(`unwarp analyze: ${file}: ${code}: ${reason}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ file, ok: false, code, error: reason })}\n`);
+  };
+
+  const files = await collectInputs(positionals, fail);
+  const outDirs = outputNames(files, outRoot);
+
+  let analyzer: Analyzer;
+  const modelDir = values.model ?? process.env.UNWARP_MODEL_DIR ?? DEFAULT_MODEL_DIR;
+  try {
+    analyzer = await createAnalyzer({ modelDir });
+  } catch (err) {
+    throw new Error(
+      `cannot load the model from ${modelDir}: ${oneLine(err)}\n` +
+        'Pass --model <dir> (or set UNWARP_MODEL_DIR) to a folder holding model.json and weights.bin.',
+    );
+  }
+
+  progress = createProgress(files.length, 'analyze ');
   let done = 0;
+  let current = '';
   const queue = [...files];
   const worker = async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
       const out = outDirs.get(file)!;
+      current = path.basename(file);
       try {
-        if (!values.force && (await exists(path.join(out, 'report.json'))))
-          throw new Error(`${out} already holds results (pass --force to overwrite)`);
+        // Refuse before the work, not after it; writeArtifacts checks again at the end.
+        await checkOutputDir(out, force);
+        const size = (await stat(file)).size;
+        if (size > MAX_FILE_BYTES)
+          throw Object.assign(new Error(`file is ${(size / 1024 ** 3).toFixed(1)} GB, over the 1 GB limit`), {
+            code: 'too-large',
+          });
         const bytes = await readFile(file);
         const analysis = await analyzer.analyze(bytes, {
           fileName: path.basename(file),
           noCrop: values['no-crop'] === true,
           threshold,
           maxPixels,
+          onStage: (stage: Stage) => {
+            if (tty) progress?.update(done, `${current}: ${stage}`);
+          },
         });
-        await writeArtifacts(out, await renderArtifacts(analysis), { force: values.force === true });
+        await writeArtifacts(out, await renderArtifacts(analysis), { force });
         const r = analysis.report;
         rows.push(summaryRow(file, r));
-        if (values.json) process.stdout.write(`${JSON.stringify(jsonLine(file, out, r))}\n`);
+        if (json) process.stdout.write(`${JSON.stringify(jsonLine(file, out, r))}\n`);
       } catch (err) {
-        const reason = describe(err);
-        failures.push({ file, reason });
-        rows.push({ file, faces: '-', probability: '-', maxPx: '-', verdict: `FAILED: ${reason}` });
-        if (values.json) process.stdout.write(`${JSON.stringify({ file, ok: false, error: reason })}\n`);
+        const { code, reason } = describe(err, maxPixels);
+        fail(file, code, reason);
       }
-      progress.update(++done, path.basename(file));
+      progress.update(++done, current);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, files.length)) }, worker));
-  progress.done();
-  analyzer.dispose();
-  for (const f of failures) process.stderr.write(`unwarp analyze: ${f.file}: ${f.reason}\n`);
-  if (!values.json) process.stdout.write(`${table(rows)}\n`);
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, files.length)) }, worker));
+  } finally {
+    progress.done();
+    analyzer.dispose();
+  }
+  if (!json) {
+    // Input order (concurrent workers finish out of order); paths that could not be listed come first.
+    const order = new Map(files.map((f, i) => [f, i]));
+    rows.sort((a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1));
+    process.stdout.write(`${table(rows)}\n`);
+    const ok = rows.length - failures.length;
+    process.stdout.write(
+      `\n${ok} analysed, ${failures.length} failed. Results in ${outRoot}${path.sep}<name>${path.sep} (report.json, compare.png, ...).\n`,
+    );
+  }
   return failures.length > 0 ? 2 : 0;
 }
 
 /** Files as given, folders expanded to the images inside (not recursive); unreadable paths become failures. */
-async function collectInputs(inputs: string[], failures: { file: string; reason: string }[]): Promise<string[]> {
+async function collectInputs(inputs: string[], fail: (file: string, code: string, reason: string) => void) {
   const files: string[] = [];
+  const seen = new Set<string>();
+  const add = (f: string) => {
+    const key = path.resolve(f);
+    if (seen.has(key)) return;
+    seen.add(key);
+    files.push(f);
+  };
   for (const input of inputs) {
     try {
       const s = await stat(input);
       if (s.isDirectory()) {
-        const names = (await readdir(input)).filter((n) => IMAGE_EXT.test(n)).sort();
-        if (names.length === 0) failures.push({ file: input, reason: 'folder holds no images (jpg, png, webp, gif, tiff, avif, heic)' });
-        files.push(...names.map((n) => path.join(input, n)));
-      } else files.push(input);
+        const names = (await readdir(input, { withFileTypes: true }))
+          // Skip hidden files, among them the "._IMG_0001.JPG" resource forks macOS leaves on USB drives.
+          .filter((d) => d.isFile() && !d.name.startsWith('.') && IMAGE_EXT.test(d.name))
+          .map((d) => d.name)
+          .sort();
+        if (names.length === 0)
+          fail(input, 'not-found', 'folder holds no images (jpg, png, webp, gif, tiff, avif, heic)');
+        for (const n of names) add(path.join(input, n));
+      } else if (s.isFile()) add(input);
+      else fail(input, 'unsupported', 'not a regular file');
     } catch (err) {
-      failures.push({ file: input, reason: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      const code = (err as NodeJS.ErrnoException).code;
+      fail(
+        input,
+        'not-found',
+        code === 'ENOENT'
+          ? 'no such file or folder'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : `cannot read: ${oneLine(err)}`,
+      );
     }
   }
-  return [...new Set(files)];
+  return files;
 }
 
-/** <out>/<stem>; two inputs with the same stem get the extension appended so neither overwrites the other. */
-function outputNames(files: string[], out: string): Map<string, string> {
-  const stems = new Map<string, number>();
+/**
+ * <out>/<stem> for each file. Stems that clash (a.jpg and a.png, dir1/a.jpg and dir2/a.jpg, A.jpg and a.jpg on a
+ * case-insensitive disk) are told apart with the extension, then a counter, so no result overwrites another.
+ */
+export function outputNames(files: string[], out: string): Map<string, string> {
+  const count = new Map<string, number>();
+  for (const f of files) count.set(safeStem(f).toLowerCase(), (count.get(safeStem(f).toLowerCase()) ?? 0) + 1);
+  const taken = new Set<string>();
+  const result = new Map<string, string>();
   for (const f of files) {
     const stem = safeStem(f);
-    stems.set(stem, (stems.get(stem) ?? 0) + 1);
+    const ext = path.extname(f).slice(1).toLowerCase() || 'file';
+    let name = count.get(stem.toLowerCase())! > 1 ? `${stem}-${ext}` : stem;
+    for (let i = 2; taken.has(name.toLowerCase()); i++)
+      name = `${count.get(stem.toLowerCase())! > 1 ? `${stem}-${ext}` : stem}-${i}`;
+    taken.add(name.toLowerCase());
+    result.set(f, path.join(out, name));
   }
-  return new Map(
-    files.map((f) => {
-      const stem = safeStem(f);
-      const ext = path.extname(f).slice(1).toLowerCase();
-      return [f, path.join(out, stems.get(stem)! > 1 ? `${stem}-${ext}` : stem)];
-    }),
-  );
+  return result;
 }
 
 function safeStem(file: string): string {
-  return path.basename(file, path.extname(file)).replace(/[^\w.-]+/g, '_').replace(/^\.+/, '_') || 'image';
+  return (
+    path
+      .basename(file, path.extname(file))
+      .replace(/[^\w.-]+/g, '_')
+      .replace(/^\.+/, '_') || 'image'
+  );
 }
 
-function summaryRow(file: string, r: Report) {
-  const maxPx = r.faces.length > 0 ? Math.max(...r.faces.map((f) => f.displacement.max)) : 0;
+const maxDisplacement = (r: Report) => (r.faces.length > 0 ? Math.max(...r.faces.map((f) => f.displacement.max)) : 0);
+
+function summaryRow(file: string, r: Report): Row {
   return {
-    file: path.basename(file),
-    faces: r.faces.length,
+    file,
+    faces: r.noFace ? '0' : String(r.faces.length),
     probability: r.probability.toFixed(3),
-    maxPx: maxPx.toFixed(1),
+    maxPx: r.faces.length > 0 ? maxDisplacement(r).toFixed(1) : '-',
     verdict: r.verdict,
   };
 }
@@ -145,40 +242,59 @@ function jsonLine(file: string, out: string, r: Report) {
     probability: r.probability,
     verdict: r.verdict,
     faces: r.faces.length,
-    maxDisplacement: r.faces.length > 0 ? Math.max(...r.faces.map((f) => f.displacement.max)) : 0,
+    noFace: r.noFace,
+    maxDisplacement: maxDisplacement(r),
     warnings: r.warnings,
   };
 }
 
-function table(rows: Record<string, string | number>[]): string {
+function table(rows: Row[]): string {
   if (rows.length === 0) return 'no photos analysed';
-  const heads = { file: 'file', faces: 'faces', probability: 'probability', maxPx: 'max px', verdict: 'verdict' };
-  const keys = Object.keys(heads) as (keyof typeof heads)[];
-  const all = [heads, ...rows] as Record<string, string | number>[];
-  const widths = keys.map((k) => Math.min(48, Math.max(...all.map((r) => String(r[k]).length))));
-  return all
-    .map((r, i) => {
-      const line = keys.map((k, j) => String(r[k]).slice(0, k === 'verdict' ? 200 : widths[j]).padEnd(widths[j]!)).join('  ');
-      return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-    })
-    .join('\n');
+  const heads: Row = { file: 'file', faces: 'faces', probability: 'probability', maxPx: 'max px', verdict: 'verdict' };
+  const keys = ['file', 'faces', 'probability', 'maxPx', 'verdict'] as const;
+  const right = new Set(['faces', 'probability', 'maxPx']);
+  const cell = (r: Row, k: (typeof keys)[number]) => (k === 'file' ? shorten(r.file, 48) : r[k]);
+  const all = [heads, ...rows];
+  const widths = keys.map((k) => Math.max(...all.map((r) => cell(r, k).length)));
+  const line = (r: Row) =>
+    keys
+      .map((k, j) => {
+        const v = cell(r, k);
+        if (k === 'verdict') return v;
+        return right.has(k) ? v.padStart(widths[j]!) : v.padEnd(widths[j]!);
+      })
+      .join('  ')
+      .trimEnd();
+  return [
+    line(heads),
+    widths.map((w, j) => '-'.repeat(keys[j] === 'verdict' ? Math.min(w, 40) : w)).join('  '),
+    ...rows.map(line),
+  ].join('\n');
 }
 
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as { code?: string }).code;
-    if (err.name === 'ImageDecodeError' && code) return `${code}: ${err.message}`;
-    if (code === 'EACCES') return 'permission denied';
-    return err.message.split('\n')[0]!;
-  }
-  return String(err);
+/** Keeps the end of a long path (the file name), which is what tells rows apart. */
+function shorten(s: string, n: number): string {
+  return s.length <= n ? s : `…${s.slice(s.length - n + 1)}`;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
+function describe(err: unknown, maxPixels: number): { code: string; reason: string } {
+  if (!(err instanceof Error)) return { code: 'internal', reason: String(err) };
+  const code = (err as { code?: string }).code;
+  if (err.name === 'ImageDecodeError' && code) {
+    const hint =
+      code === 'too-large' ? ` (raise --max-megapixels above ${maxPixels / 1e6} if you trust this file)` : '';
+    return { code, reason: `${oneLine(err)}${hint}` };
   }
+  if (err.name === 'OutputExistsError') return { code: 'exists', reason: oneLine(err) };
+  if (code === 'too-large') return { code, reason: oneLine(err) };
+  if (code === 'EACCES' || code === 'EPERM') return { code: 'not-found', reason: 'permission denied' };
+  if (code === 'ENOENT') return { code: 'not-found', reason: 'no such file (was it moved during the run?)' };
+  if (code === 'EISDIR') return { code: 'unsupported', reason: 'is a folder' };
+  if (code === 'ENOSPC') return { code: 'internal', reason: 'the disk is full: results could not be written' };
+  return { code: 'internal', reason: oneLine(err) };
+}
+
+function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.replace(/\s+/g, ' ').trim();
 }

@@ -21,7 +21,7 @@ Options:
       --negatives <p>   share of unedited pairs (default 0.3)
       --size <px>       face crop shorter side (default 400)
       --patch <px>      write square patches of this size instead of whole crops (default 0 = whole crop)
-      --no-augment      no colour, blur, noise, rescale or JPEG-quality augmentation (quality 92)
+      --no-augment      no colour, blur, noise or rescale augmentation; both halves saved at JPEG quality 95
       --preview         also write <out>/preview.png: a contact sheet of original / modified / heatmap`;
 
 export async function run(argv: string[]): Promise<number> {

@@ -1,0 +1,190 @@
+/**
+ * `unwarp analyze` as a user runs it: the real CLI in a child process, with the committed fixture model (random
+ * weights: nothing here depends on its scores), on the hostile corpus of test/fixtures/bad-images and on real photos
+ * read in place from ../shared/data.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeFlo } from '@unwarp/flow';
+import { ARTIFACTS, ReportSchema } from '@unwarp/pipeline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outputNames } from './analyze.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const BIN = path.join(ROOT, 'packages/cli/bin/unwarp.js');
+const MODEL = path.join(ROOT, 'packages/model/fixtures/tiny-model');
+const BAD = path.join(ROOT, 'test/fixtures/bad-images');
+const DATA = path.resolve(ROOT, '../shared/data');
+const PORTRAIT = path.join(DATA, 'val/helen/299527853_1.jpg');
+const CROWD = path.join(DATA, 'val/afw/4285163979_1.jpg');
+const NO_FACE = path.join(DATA, 'train/nonface/deb_mate-backgrounds__Aqua.jpg');
+const hasData = existsSync(PORTRAIT) && existsSync(CROWD) && existsSync(NO_FACE);
+
+type Expectation = { expect: string; warning?: string; upright?: [number, number] };
+type Result = { code: number | null; stdout: string; stderr: string };
+
+function unwarp(args: string[]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'analyze', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, UNWARP_MODEL_DIR: MODEL },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The one-line-per-failure lines, without progress-bar lines. */
+const failureLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('unwarp analyze: '));
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(tmpdir(), 'unwarp-cli-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasData)('unwarp analyze (child process, fixture model)', () => {
+  it('hostile corpus + real photos: every bad file gets its one-line error, the rest finish, exit code 2', async () => {
+    const manifest: Record<string, Expectation> = JSON.parse(await readFile(path.join(BAD, 'manifest.json'), 'utf8'));
+    const names = Object.keys(manifest);
+    const out = path.join(tmp, 'corpus');
+    const missing = path.join(tmp, 'does-not-exist.jpg');
+    const inputs = [...names.map((n) => path.join(BAD, n)), PORTRAIT, CROWD, NO_FACE];
+    const dirOf = (n: string) => outputNames(inputs, out).get(path.join(BAD, n))!;
+    const r = await unwarp([...inputs, missing, '--out', out]);
+    expect(r.code, r.stderr).toBe(2);
+
+    const lines = failureLines(r.stderr);
+    const bad = names.filter((n) => manifest[n]!.expect !== 'ok');
+    expect(lines).toHaveLength(bad.length + 1);
+    for (const n of bad) {
+      const line = lines.find((l) => l.includes(`${path.join(BAD, n)}: `));
+      expect(line, `no error line for ${n}`).toBeDefined();
+      expect(line).toContain(`: ${manifest[n]!.expect}: `);
+    }
+    expect(lines.find((l) => l.includes(missing))).toMatch(/not-found: no such file/);
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack traces
+
+    for (const n of names.filter((x) => manifest[x]!.expect === 'ok')) {
+      const dir = dirOf(n);
+      expect((await readdir(dir)).sort()).toEqual([...ARTIFACTS].sort());
+      const report = ReportSchema.parse(JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')));
+      const e = manifest[n]!;
+      if (e.warning) expect(report.warnings.join('\n').toLowerCase()).toContain(e.warning.toLowerCase());
+      const W = decodeFlo(new Uint8Array(await readFile(path.join(dir, 'flow.flo'))));
+      expect([W.width, W.height]).toEqual([report.image.width, report.image.height]);
+      if (e.upright) expect([W.width, W.height]).toEqual(e.upright);
+    }
+    // Nothing was written for a failed file.
+    for (const n of bad) expect(existsSync(dirOf(n))).toBe(false);
+    expect(dirOf('animated.gif')).not.toBe(dirOf('animated.webp'));
+
+    const portrait = ReportSchema.parse(JSON.parse(await readFile(path.join(out, '299527853_1/report.json'), 'utf8')));
+    expect(portrait.faces).toHaveLength(1);
+    const crowd = ReportSchema.parse(JSON.parse(await readFile(path.join(out, '4285163979_1/report.json'), 'utf8')));
+    expect(crowd.faces.length).toBeGreaterThanOrEqual(4);
+    const none = ReportSchema.parse(
+      JSON.parse(await readFile(path.join(out, 'deb_mate-backgrounds__Aqua/report.json'), 'utf8')),
+    );
+    expect(none.noFace).toBe(true);
+    expect(none.imageScore?.probability).toBeGreaterThanOrEqual(0);
+    const rotated = ReportSchema.parse(JSON.parse(await readFile(path.join(out, 'exif-rotated/report.json'), 'utf8')));
+    expect(rotated.image).toMatchObject({ width: 240, height: 320, exifOrientation: 6, orientationApplied: true });
+
+    // The summary table: a row per file, failures marked.
+    expect(r.stdout).toMatch(/^file\s+faces\s+probability\s+max px\s+verdict/m);
+    expect(r.stdout).toContain('4285163979_1.jpg');
+    expect(r.stdout).toMatch(/bomb\.png\s+-\s+-\s+-\s+FAILED \(too-large\)/);
+    expect(r.stdout).toMatch(/analysed, \d+ failed/);
+  });
+
+  it('--json prints one line per file; existing results are refused unless --force, and --force spares other files', async () => {
+    const photos = path.join(tmp, 'photos');
+    await mkdir(photos, { recursive: true });
+    await copyFile(PORTRAIT, path.join(photos, 'portrait.jpg'));
+    await copyFile(NO_FACE, path.join(photos, 'landscape.jpg'));
+    // Skipped when a folder is expanded: hidden files (macOS "._" resource forks) and non-images.
+    await writeFile(path.join(photos, '._portrait.jpg'), 'resource fork');
+    await writeFile(path.join(photos, 'notes.txt'), 'not a photo');
+    const out = path.join(tmp, 'json');
+
+    const first = await unwarp([photos, '--out', out, '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    const lines = first.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    const rows = lines.map((l) => JSON.parse(l));
+    expect(rows.map((x) => path.basename(x.file)).sort()).toEqual(['landscape.jpg', 'portrait.jpg']);
+    for (const row of rows) {
+      expect(row).toMatchObject({ ok: true });
+      expect(typeof row.probability).toBe('number');
+      expect(existsSync(path.join(row.out, 'report.json'))).toBe(true);
+    }
+    expect(rows.find((x) => x.file.endsWith('landscape.jpg'))).toMatchObject({ faces: 0, noFace: true });
+    expect(rows.find((x) => x.file.endsWith('portrait.jpg'))).toMatchObject({ faces: 1, noFace: false });
+    expect(failureLines(first.stderr)).toEqual([]);
+
+    const report = path.join(out, 'portrait/report.json');
+    const before = (await stat(report)).mtimeMs;
+    const again = await unwarp([photos, '--out', out, '--json']);
+    expect(again.code).toBe(2);
+    expect(failureLines(again.stderr)).toHaveLength(2);
+    for (const l of failureLines(again.stderr)) expect(l).toMatch(/exists: .* already holds results \(pass --force/);
+    expect(
+      again.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      expect.objectContaining({ ok: false, code: 'exists' }),
+      expect.objectContaining({ ok: false, code: 'exists' }),
+    ]);
+    expect((await stat(report)).mtimeMs).toBe(before);
+
+    await writeFile(path.join(out, 'landscape', 'my-notes.txt'), 'a journalist wrote this');
+    const forced = await unwarp([photos, '--out', out, '--force']);
+    expect(forced.code).toBe(2);
+    expect(failureLines(forced.stderr)).toHaveLength(1);
+    expect(failureLines(forced.stderr)[0]).toMatch(/landscape\.jpg: exists: .*did not write \(my-notes\.txt\)/);
+    expect(await readFile(path.join(out, 'landscape', 'my-notes.txt'), 'utf8')).toBe('a journalist wrote this');
+    expect((await stat(report)).mtimeMs).toBeGreaterThan(before);
+    expect(forced.stdout).toMatch(/1 analysed, 1 failed/);
+  });
+});
+
+describe('unwarp analyze: arguments and output names', () => {
+  it('a usage error exits 1 without touching anything', async () => {
+    const r = await unwarp([path.join(BAD, 'grey.jpg')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--out <dir> is required/);
+  });
+
+  it('clashing stems get distinct folders, also across case and folders', () => {
+    const names = outputNames(
+      ['a/IMG_1.jpg', 'b/IMG_1.jpg', 'a/img_1.png', 'c/x y.jpg', 'c/.hidden.png', 'IMG_1-jpg.gif'],
+      'out',
+    );
+    const dirs = [...names.values()];
+    expect(new Set(dirs.map((d) => d.toLowerCase())).size).toBe(dirs.length);
+    expect(names.get('a/IMG_1.jpg')).toBe(path.join('out', 'IMG_1-jpg'));
+    expect(names.get('b/IMG_1.jpg')).toBe(path.join('out', 'IMG_1-jpg-2'));
+    expect(names.get('a/img_1.png')).toBe(path.join('out', 'img_1-png'));
+    expect(names.get('c/x y.jpg')).toBe(path.join('out', 'x_y'));
+    expect(names.get('c/.hidden.png')).toBe(path.join('out', '_hidden'));
+    expect(names.get('IMG_1-jpg.gif')).toBe(path.join('out', 'IMG_1-jpg-3'));
+  });
+});

@@ -1,0 +1,197 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Box } from '@unwarp/faces';
+import { flowMagnitude } from '@unwarp/flow';
+import { getTf, initBackend } from '@unwarp/tf';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Expectation, makeHugeJpeg } from '../../../test/fixtures/make-bad-images.ts';
+import { BAD_IMAGES_DIR, FIXTURE_MODEL_DIR, hasData, PHOTOS, photoPath } from './_internal/testing.ts';
+import { type Analysis, type Analyzer, createAnalyzer, DEFAULT_MAX_PIXELS } from './analyze.ts';
+import { ReportSchema } from './report.ts';
+
+let analyzer: Analyzer;
+beforeAll(async () => {
+  analyzer = await createAnalyzer({ modelDir: FIXTURE_MODEL_DIR });
+});
+afterAll(() => analyzer?.dispose());
+
+const inside = (b: Box, x: number, y: number) => x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
+
+/** Every pixel outside all crops: zero W and the input's exact bytes in recovered. */
+function expectUntouchedOutsideCrops(a: Analysis) {
+  const { image, flow, recovered, crops } = a;
+  expect([flow.width, flow.height]).toEqual([image.width, image.height]);
+  expect([recovered.width, recovered.height]).toEqual([image.width, image.height]);
+  let outside = 0;
+  for (let y = 0; y < image.height; y++)
+    for (let x = 0; x < image.width; x++) {
+      if (crops.some((c) => inside(c, x, y))) continue;
+      outside++;
+      const i = y * image.width + x;
+      if (flow.data[2 * i] !== 0 || flow.data[2 * i + 1] !== 0) throw new Error(`W(${x}, ${y}) is not zero`);
+      for (let c = 0; c < 3; c++)
+        if (recovered.data[3 * i + c] !== image.data[3 * i + c]) throw new Error(`recovered differs at (${x}, ${y})`);
+    }
+  return outside;
+}
+
+describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
+  it('a portrait: one face, a valid report, W on the upright grid and zero away from the face', async () => {
+    const bytes = await readFile(photoPath(PHOTOS.portrait));
+    const a = await analyzer.analyze(bytes, { fileName: 'portrait.jpg' });
+    expect(() => ReportSchema.parse(a.report)).not.toThrow();
+    const r = a.report;
+    expect(r.faces).toHaveLength(1);
+    expect(r.noFace).toBe(false);
+    expect(r.imageScore).toBeUndefined();
+    expect(r.probability).toBe(r.faces[0]!.probability);
+    expect(r.image).toMatchObject({ file: 'portrait.jpg', format: 'jpeg', bytes: bytes.length, exifOrientation: 1 });
+    expect(r.faces[0]!.landmarks).toHaveLength(68);
+    expect(Object.keys(r.faces[0]!.regions).sort()).toEqual(
+      ['jaw', 'leftBrow', 'leftEye', 'mouth', 'nose', 'outline', 'rightBrow', 'rightEye'].sort(),
+    );
+    for (const k of ['decode', 'faces', 'predict', 'recover', 'total']) expect(r.timings[k]).toBeGreaterThanOrEqual(0);
+    expect(r.caveat.length).toBeGreaterThan(20);
+    // The crop holds the face box; the outside is untouched and makes up most of a Helen photo.
+    const f = r.faces[0]!;
+    expect(inside(f.cropBox, f.box.x + f.box.width / 2, f.box.y + f.box.height / 2)).toBe(true);
+    expectUntouchedOutsideCrops(a);
+  });
+
+  it('does not leak tensors', async () => {
+    const { tf } = await initBackend();
+    const bytes = await readFile(photoPath(PHOTOS.portrait));
+    await analyzer.analyze(bytes);
+    const before = tf.memory().numTensors;
+    await analyzer.analyze(bytes);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('applies EXIF orientation: a portrait stored sideways is analysed upright', async () => {
+    const upright = await sharp(photoPath(PHOTOS.portrait)).raw().toBuffer({ resolveWithObject: true });
+    // Orientation 6 = "rotate 90 degrees clockwise to display": store the picture turned 90 degrees anticlockwise.
+    const sideways = await sharp(photoPath(PHOTOS.portrait))
+      .rotate(270)
+      .jpeg({ quality: 92 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const meta = await sharp(sideways).metadata();
+    expect([meta.width, meta.height, meta.orientation]).toEqual([upright.info.height, upright.info.width, 6]);
+    const a = await analyzer.analyze(sideways);
+    expect(a.report.image).toMatchObject({
+      width: upright.info.width,
+      height: upright.info.height,
+      exifOrientation: 6,
+      orientationApplied: true,
+    });
+    expect([a.flow.width, a.flow.height]).toEqual([upright.info.width, upright.info.height]);
+    expect(a.report.faces.length).toBe(1);
+    expectUntouchedOutsideCrops(a);
+  });
+
+  it('a crowd: several faces, each with its own crop and statistics', async () => {
+    const a = await analyzer.analyze(await readFile(photoPath(PHOTOS.crowd)));
+    const faces = a.report.faces;
+    expect(faces.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(faces.map((f) => `${f.box.x},${f.box.y}`)).size).toBe(faces.length);
+    expect(faces.map((f) => f.index)).toEqual(faces.map((_, i) => i));
+    expect(a.report.probability).toBe(Math.max(...faces.map((f) => f.probability)));
+    for (const f of faces) {
+      expect(f.displacement.max).toBeGreaterThanOrEqual(f.displacement.p95);
+      expect(f.displacement.p95).toBeGreaterThanOrEqual(0);
+    }
+    expect(a.crops).toHaveLength(faces.length);
+    expectUntouchedOutsideCrops(a);
+  });
+
+  it('no face: says so, still scores the image, and leaves the photo alone', async () => {
+    const a = await analyzer.analyze(await readFile(photoPath(PHOTOS.noFace)));
+    const r = a.report;
+    expect(r.noFace).toBe(true);
+    expect(r.faces).toEqual([]);
+    expect(r.imageScore?.probability).toBeGreaterThanOrEqual(0);
+    expect(r.probability).toBe(r.imageScore!.probability);
+    expect(r.verdict).toMatch(/^No face found/);
+    expect(r.warnings.join(' ')).toMatch(/no face was found/);
+    expect(flowMagnitude(a.flow).every((m) => m === 0)).toBe(true);
+    expect(Buffer.compare(Buffer.from(a.recovered.data), Buffer.from(a.image.data))).toBe(0);
+  });
+
+  it('--no-crop scores the whole image as one face and predicts W everywhere', async () => {
+    const a = await analyzer.analyze(await readFile(photoPath(PHOTOS.portrait)), { noCrop: true });
+    expect(a.report.faces).toEqual([]);
+    expect(a.report.imageScore?.method).toMatch(/one face crop/);
+    expect(a.report.imageScore?.displacement?.max).toBeGreaterThan(0);
+    expect(a.report.verdict).not.toMatch(/No face/);
+    expect(a.crops).toEqual([{ x: 0, y: 0, width: a.image.width, height: a.image.height }]);
+  });
+
+  it('a 12-megapixel photo never becomes a 12-megapixel tensor', async () => {
+    // The portrait in the middle of a 4000 x 3000 canvas.
+    const face = await sharp(photoPath(PHOTOS.portrait)).resize({ height: 1400 }).toBuffer();
+    const big = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#7a8a70' } })
+      .composite([{ input: face, left: 1500, top: 800 }])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const tf = getTf();
+    let largest = 0;
+    const info = await tf.profile(async () => {
+      const a = await analyzer.analyze(big);
+      expect(a.report.faces.length).toBe(1);
+      expect([a.flow.width, a.flow.height]).toEqual([4000, 3000]);
+    });
+    for (const k of info.kernels)
+      for (const shape of k.outputShapes)
+        largest = Math.max(
+          largest,
+          (shape ?? []).reduce((p, d) => p * d, 1),
+        );
+    // Detection runs on a 1600 x 1200 copy (5.8 M values); a full-size RGB tensor would hold 36 M.
+    expect(largest).toBeLessThanOrEqual(1600 * 1200 * 3);
+  });
+});
+
+const manifest: Record<string, Expectation> = JSON.parse(
+  await readFile(path.join(BAD_IMAGES_DIR, 'manifest.json'), 'utf8'),
+);
+
+describe('hostile and odd inputs (test/fixtures/bad-images)', () => {
+  it.each(Object.entries(manifest))('%s', async (name, e) => {
+    const bytes = await readFile(path.join(BAD_IMAGES_DIR, name));
+    if (e.expect !== 'ok') {
+      const err = await analyzer.analyze(bytes).then(
+        () => undefined,
+        (x: unknown) => x as Error & { code?: string; retry?: boolean },
+      );
+      expect(err, `${name} should fail`).toBeDefined();
+      expect(err!.name).toBe('ImageDecodeError');
+      expect(err!.code).toBe(e.expect);
+      expect(err!.retry).toBe(false);
+      expect(err!.message.length).toBeGreaterThan(10);
+      return;
+    }
+    const a = await analyzer.analyze(bytes);
+    expect(() => ReportSchema.parse(a.report)).not.toThrow();
+    if (e.warning) expect(a.report.warnings.join('\n').toLowerCase()).toContain(e.warning.toLowerCase());
+    if (e.upright) expect([a.report.image.width, a.report.image.height]).toEqual(e.upright);
+    expect([a.flow.width, a.flow.height]).toEqual([a.image.width, a.image.height]);
+  });
+
+  it('a 100-megapixel photo is refused from its header, before decoding', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'unwarp-huge-'));
+    try {
+      const file = path.join(dir, 'huge.jpg');
+      await makeHugeJpeg(file);
+      const t0 = performance.now();
+      const err = await analyzer.analyze(await readFile(file)).catch((x: Error & { code?: string }) => x);
+      expect((err as { code?: string }).code).toBe('too-large');
+      expect((err as Error).message).toMatch(/10000 x 10000 px \(100 megapixels\), over the limit of 64 megapixels/);
+      expect(DEFAULT_MAX_PIXELS).toBeLessThan(100e6);
+      expect(performance.now() - t0).toBeLessThan(2000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
