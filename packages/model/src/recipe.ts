@@ -33,6 +33,11 @@ export type Recipe = {
     cropShortSide: number;
     families: Family[];
     positiveRate: number;
+    /**
+     * Put each edited patch and its own unedited twin (same photo, place and post-processing) in the same batch, so
+     * the gradient contrasts exactly the warp's traces rather than two different faces. positiveRate is then ignored.
+     */
+    pairs?: boolean;
     /** Edit strength multiplier at the start, annealed linearly to 1 over `curriculumSamples`. */
     strengthStart: number;
     /** Post-processing difficulty (0…1) at the start, annealed linearly to 1 over `curriculumSamples`. */
@@ -118,6 +123,20 @@ export const recipes: Record<string, Recipe> = {
       r.loss = { epe: 0.2, editedWeight: 10, mask: 2, global: 1, multiscale: 0 };
     },
   ),
+  paired: variant(
+    'paired',
+    'detect-first with every edited patch and its unedited twin in the same batch (batch 4 = 2 pairs)',
+    (r) => {
+      r.data.patch = 96;
+      r.data.strengthStart = 3;
+      r.data.augmentStart = 0;
+      r.data.curriculumSamples = 14000;
+      r.data.pairs = true;
+      r.schedule.batch = 4;
+      r.schedule.warmupSamples = 200;
+      r.loss = { epe: 0.2, editedWeight: 10, mask: 2, global: 1, multiscale: 0 };
+    },
+  ),
   tiny: variant('tiny', 'a tiny net on 48 px patches: for tests and smoke runs', (r) => {
     r.arch.widths = [4, 8, 8, 8];
     r.data.patch = 48;
@@ -145,6 +164,7 @@ export function validateRecipe(r: Recipe): void {
   for (const f of r.data.families) if (HELD_OUT_FAMILIES.includes(f)) fail(`trains on held-out family ${f}`);
   if (r.data.families.length === 0) fail('no training family');
   if (!(r.schedule.batch >= 2)) fail('batch must be ≥ 2 (batch norm, two replicas)');
+  if (r.data.pairs && r.schedule.batch % 4 !== 0) fail('paired batches need a multiple of 4 (a pair per replica)');
   if (!(r.schedule.lr > 0 && r.schedule.finalLr > 0)) fail('learning rates must be positive');
 }
 

@@ -46,7 +46,9 @@ port.on('message', async (msg: SynthRequest) => {
       flows: new Float32Array(msg.n * size * size * 2),
       labels: new Float32Array(msg.n),
     };
-    for (let i = 0; i < msg.n; i++) {
+    // Validation batches are never paired: each sample stands alone, as in use.
+    const paired = data.pairs === true && msg.pool !== 'val';
+    for (let i = 0; i < msg.n; i += paired ? 2 : 1) {
       const ref = refs[Math.floor(rng.next() * refs.length)]!;
       const pair = await makePair(await photo(ref), rng, {
         patch: size,
@@ -54,13 +56,18 @@ port.on('message', async (msg: SynthRequest) => {
         families: msg.families,
         strength: msg.strength,
         augmentLevel: msg.augmentLevel,
-        positiveRate: data.positiveRate,
+        positiveRate: paired ? 1 : data.positiveRate,
         augment: true,
-        keepOriginal: false,
+        keepOriginal: paired,
       });
       batch.images.set(pair.modified.data, i * size * size * 3);
       batch.flows.set(pair.flow.data, i * size * size * 2);
       batch.labels[i] = pair.label;
+      if (paired && i + 1 < msg.n) {
+        // The twin: same pixels before the warp, zero field.
+        batch.images.set(pair.original!.data, (i + 1) * size * size * 3);
+        batch.labels[i + 1] = 0;
+      }
     }
     port.postMessage({ type: 'batch', id: msg.id, batch } satisfies SynthReply, transferables(batch));
   } catch (err) {
