@@ -25,12 +25,14 @@ export function paramSpecs(arch: Arch): ParamSpec[] {
   const specs: ParamSpec[] = [];
   const conv = (name: string, k: number, cin: number, cout: number) => {
     specs.push({ name: `${name}/w`, shape: [k, k, cin, cout], init: 'he', trainable: true });
-    if (arch.norm === 'batch') {
+    if (arch.norm !== 'none') {
       specs.push({ name: `${name}/gamma`, shape: [cout], init: 'ones', trainable: true });
       specs.push({ name: `${name}/beta`, shape: [cout], init: 'zeros', trainable: true });
+    }
+    if (arch.norm === 'batch') {
       specs.push({ name: `${name}/mean`, shape: [cout], init: 'zeros', trainable: false });
       specs.push({ name: `${name}/var`, shape: [cout], init: 'ones', trainable: false });
-    } else {
+    } else if (arch.norm === 'none') {
       specs.push({ name: `${name}/b`, shape: [cout], init: 'zeros', trainable: true });
     }
   };
@@ -109,7 +111,11 @@ export function forward(
   const moments: Outputs['moments'] = new Map();
   const convBlock = (name: string, input: Tensor4D, stride: number, act = true): Tensor4D => {
     let y = tf.conv2d(input, P(`${name}/w`) as tfjs.Tensor4D, stride, 'same');
-    if (arch.norm === 'batch') {
+    if (arch.norm === 'instance') {
+      const m = tf.moments(y, [1, 2], true);
+      const scale = tf.mul(P(`${name}/gamma`), tf.rsqrt(tf.add(m.variance, EPS)));
+      y = tf.add(tf.mul(tf.sub(y, m.mean), scale), P(`${name}/beta`));
+    } else if (arch.norm === 'batch') {
       let mean: Tensor;
       let variance: Tensor;
       if (training) {

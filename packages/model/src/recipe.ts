@@ -13,7 +13,8 @@ export type Recipe = {
     flowLevel: number;
     /** Feed a high-pass residual (x − box blur) beside RGB: resampling leaves its traces there. */
     highpass: boolean;
-    norm: 'none' | 'batch';
+    /** `instance` normalises each sample on its own: no batch statistics, so batch-mates cannot leak into a sample. */
+    norm: 'none' | 'batch' | 'instance';
     /** Network outputs are multiplied by this to give pixels. */
     flowScale: number;
   };
@@ -127,6 +128,21 @@ export const recipes: Record<string, Recipe> = {
     'paired',
     'detect-first with every edited patch and its unedited twin in the same batch (batch 4 = 2 pairs)',
     (r) => {
+      r.data.patch = 96;
+      r.data.strengthStart = 3;
+      r.data.augmentStart = 0;
+      r.data.curriculumSamples = 14000;
+      r.data.pairs = true;
+      r.schedule.batch = 4;
+      r.schedule.warmupSamples = 200;
+      r.loss = { epe: 0.2, editedWeight: 10, mask: 2, global: 1, multiscale: 0 };
+    },
+  ),
+  'paired-in': variant(
+    'paired-in',
+    'paired with instance norm instead of batch norm: with batch norm a patch could see its twin through the batch statistics (paired learned that in training and nothing that transfers)',
+    (r) => {
+      r.arch.norm = 'instance';
       r.data.patch = 96;
       r.data.strengthStart = 3;
       r.data.augmentStart = 0;

@@ -103,6 +103,9 @@ async function analyzeWith(
 ): Promise<Analysis> {
   const timings: Record<string, number> = {};
   const warnings: string[] = [];
+  // A model that has not met its validation targets says so in every report, so no one mistakes its scores for evidence.
+  const experimental = model.manifest.training?.experimental;
+  if (experimental) warnings.push(`model ${model.manifest.name}@${model.manifest.version} is experimental: ${String(experimental)}`);
   const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const shortSide = opts.cropShortSide ?? model.manifest.recipe.data.cropShortSide;
