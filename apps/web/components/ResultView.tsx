@@ -1,0 +1,412 @@
+'use client';
+
+import type { FaceReport, Report } from '@unwarp/pipeline';
+import { useEffect, useState } from 'react';
+import { ApiKeyPanel, useApiKey } from '@/components/ApiKeyPanel.tsx';
+import { AuthImage } from '@/components/AuthImage.tsx';
+import { CompareSlider } from '@/components/CompareSlider.tsx';
+import { Gauge } from '@/components/Gauge.tsx';
+import { apiJson, ClientApiError, download, streamEvents } from '@/lib/client-api.ts';
+import {
+  bytes as fmtBytes,
+  HEATMAP_RANGE_PX,
+  LEVEL_LABELS,
+  pct,
+  px,
+  REGION_LABELS,
+  type Region,
+  STAGE_LABELS,
+  verdictLevel,
+} from '@/lib/labels.ts';
+
+type Analysis = {
+  id: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  stage?: string;
+  fileName?: string;
+  sha256?: string;
+  report?: Report;
+  artifacts?: Record<string, string>;
+  error?: { code: string; message: string };
+};
+type View = 'photo' | 'heatmap' | 'flow';
+const BROWSER_FORMATS = new Set(['jpeg', 'jpg', 'png', 'webp', 'gif', 'avif']);
+
+export function ResultView({ id, needsKey }: { id: string; needsKey: boolean }) {
+  const [apiKey, setKey] = useApiKey();
+  const [a, setA] = useState<Analysis | null>(null);
+  const [err, setErr] = useState<ClientApiError | null>(null);
+
+  useEffect(() => {
+    if (needsKey && !apiKey) return;
+    const abort = new AbortController();
+    (async () => {
+      try {
+        let s = await apiJson<Analysis>(`/api/v1/analyses/${id}`);
+        setA(s);
+        setErr(null);
+        if (s.status === 'queued' || s.status === 'running') {
+          await streamEvents(
+            `/api/v1/analyses/${id}/events`,
+            (d) => setA((prev) => ({ ...(prev as Analysis), ...(d as Partial<Analysis>) })),
+            abort.signal,
+          ).catch(() => {});
+          s = await apiJson<Analysis>(`/api/v1/analyses/${id}`);
+          if (!abort.signal.aborted) setA(s);
+        }
+      } catch (e) {
+        if (!abort.signal.aborted)
+          setErr(e instanceof ClientApiError ? e : new ClientApiError(0, 'network', (e as Error).message));
+      }
+    })();
+    return () => abort.abort();
+  }, [id, needsKey, apiKey]);
+
+  if (needsKey && !apiKey) return <ApiKeyPanel apiKey={apiKey} onChange={setKey} />;
+  if (err)
+    return (
+      <div className="notice error" role="alert">
+        <strong>{err.status === 404 ? 'No such analysis.' : 'Could not load this analysis.'}</strong> {err.message}
+      </div>
+    );
+  if (!a) return <p aria-live="polite">Loading…</p>;
+  if (a.status === 'failed')
+    return (
+      <div className="stack">
+        <h1>{a.fileName ?? 'Analysis'}</h1>
+        <div className="notice error" role="alert">
+          <strong>The analysis failed.</strong> {a.error?.message}
+        </div>
+      </div>
+    );
+  if (a.status !== 'done' || !a.report)
+    return (
+      <div className="stack" aria-live="polite">
+        <h1>{a.fileName ?? 'Analysis'}</h1>
+        <p className="notice">
+          {STAGE_LABELS[a.status === 'running' ? (a.stage ?? 'detecting faces') : 'queued']}… this page updates by
+          itself.
+        </p>
+      </div>
+    );
+  return <Done a={a} report={a.report} />;
+}
+
+function Done({ a, report }: { a: Analysis; report: Report }) {
+  const [view, setView] = useState<View>('photo');
+  const [copied, setCopied] = useState(false);
+  const level = verdictLevel(report.verdict);
+  const base = `/api/v1/analyses/${a.id}`;
+  const originalUrl = BROWSER_FORMATS.has(report.image.format) ? `${base}/original` : `${base}/original?w=2048`;
+  const name = a.fileName ?? report.image.file ?? 'Photo';
+  const views: { key: View; label: string; url: string; alt: string }[] = [
+    { key: 'photo', label: 'Photo', url: originalUrl, alt: `The uploaded photo, ${name}` },
+    {
+      key: 'heatmap',
+      label: 'Warp heatmap',
+      url: `${base}/heatmap.png`,
+      alt: 'Heatmap of the predicted warp strength over the photo',
+    },
+    {
+      key: 'flow',
+      label: 'Warp direction',
+      url: `${base}/flow.png`,
+      alt: 'Predicted warp field in flow colours, with its colour-wheel legend',
+    },
+  ];
+  const current = views.find((v) => v.key === view)!;
+  const files: [string, string][] = [
+    ['report.json', 'Report (JSON)'],
+    ['heatmap.png', 'Heatmap'],
+    ['flow.png', 'Flow colours'],
+    ['recovered.png', 'Recovered photo'],
+    ['compare.png', 'Side by side'],
+    ['flow.flo', 'Warp field (.flo)'],
+    ['original', 'Uploaded photo'],
+  ];
+  const stem = name.replace(/\.[A-Za-z0-9]{1,5}$/, '');
+
+  return (
+    <article>
+      <div className="result-head">
+        <div>
+          <h1>{name}</h1>
+          <p className="small muted" style={{ margin: 0 }}>
+            {report.image.width} × {report.image.height} px · {report.image.format.toUpperCase()} ·{' '}
+            {fmtBytes(report.image.bytes)} · analysed {new Date(report.createdAt).toLocaleString()}
+          </p>
+        </div>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            void navigator.clipboard
+              ?.writeText(`${window.location.origin}/analyses/${a.id}`)
+              .then(() => setCopied(true));
+          }}
+        >
+          {copied ? 'Link copied' : 'Copy permalink'}
+        </button>
+      </div>
+      <div className="result-grid">
+        <div className="stack area-main">
+          <section className="card" aria-labelledby="viewer-h">
+            <h2 id="viewer-h">What the model sees</h2>
+            <div className="viewer-tabs" role="tablist" aria-label="Image view">
+              {views.map((v) => (
+                <button
+                  key={v.key}
+                  type="button"
+                  role="tab"
+                  id={`tab-${v.key}`}
+                  aria-selected={view === v.key}
+                  aria-controls="viewer-panel"
+                  tabIndex={view === v.key ? 0 : -1}
+                  onClick={() => setView(v.key)}
+                  onKeyDown={(e) => {
+                    const i = views.findIndex((x) => x.key === view);
+                    const next =
+                      e.key === 'ArrowRight'
+                        ? (i + 1) % views.length
+                        : e.key === 'ArrowLeft'
+                          ? (i + views.length - 1) % views.length
+                          : -1;
+                    if (next >= 0) {
+                      setView(views[next]!.key);
+                      document.getElementById(`tab-${views[next]!.key}`)?.focus();
+                    }
+                  }}
+                >
+                  {v.label}
+                </button>
+              ))}
+            </div>
+            <div id="viewer-panel" role="tabpanel" aria-labelledby={`tab-${view}`}>
+              <figure className="figure">
+                <AuthImage key={current.url} url={current.url} alt={current.alt} data-testid={`view-${view}`} />
+                {view !== 'flow' && report.faces.length > 0 ? <FaceBoxes report={report} /> : null}
+              </figure>
+              {view === 'heatmap' ? (
+                <div className="legend">
+                  <span>{HEATMAP_RANGE_PX.min} px</span>
+                  <span className="jet" aria-hidden="true" />
+                  <span>{HEATMAP_RANGE_PX.max} px or more</span>
+                  <span>— how far the model thinks each point was pushed; untouched areas stay as in the photo.</span>
+                </div>
+              ) : view === 'flow' ? (
+                <p className="legend">
+                  Colour gives the direction each point was pushed (see the colour wheel on the right of the picture),
+                  strength gives the distance; white means no movement.
+                </p>
+              ) : (
+                <p className="legend">Boxes mark the faces that were analysed.</p>
+              )}
+            </div>
+          </section>
+
+          <section className="card" aria-labelledby="compare-h">
+            <h2 id="compare-h">Before and after</h2>
+            <p className="small muted">
+              Drag the divider or use the slider: left of it is the uploaded photo, right of it the photo with the
+              predicted warp undone. The recovery is an estimate, not the original.
+            </p>
+            <CompareSlider
+              beforeUrl={originalUrl}
+              afterUrl={`${base}/recovered.png`}
+              beforeLabel={`Uploaded photo, ${name}`}
+              afterLabel="Recovered photo: the predicted warp undone"
+            />
+          </section>
+
+          {report.faces.map((f) => (
+            <FaceCard
+              key={f.index}
+              face={f}
+              n={report.faces.length}
+              threshold={report.threshold}
+              caveat={report.caveat}
+            />
+          ))}
+        </div>
+
+        <aside className="stack area-verdict" aria-label="Verdict">
+          <section className={`card verdict`} data-level={level} aria-labelledby="verdict-h" data-testid="verdict">
+            <h2 id="verdict-h" className="level">
+              {LEVEL_LABELS[level]}
+            </h2>
+            <Gauge
+              probability={report.probability}
+              threshold={report.threshold}
+              label={report.noFace ? 'Warp score (whole image)' : 'Warp score (highest face)'}
+            />
+            <p className="verdict-text">{report.verdict}</p>
+            <p className="caveat" data-testid="caveat">
+              {report.caveat}
+            </p>
+          </section>
+          {report.noFace ? (
+            <p className="notice warn small">
+              No face was found, so the score covers the whole image and is less reliable.
+            </p>
+          ) : null}
+          {report.warnings.length > 0 ? (
+            <section className="notice warn small" aria-label="Warnings">
+              <strong>Things to know about this photo</strong>
+              <ul style={{ margin: '0.3rem 0 0', paddingLeft: '1.1rem' }}>
+                {report.warnings.map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
+        </aside>
+        <aside className="stack area-extras" aria-label="Downloads and details">
+          <section className="card" aria-labelledby="dl-h">
+            <h2 id="dl-h">Download</h2>
+            <div className="downloads">
+              {files.map(([f, label]) => (
+                <button
+                  key={f}
+                  type="button"
+                  className="secondary"
+                  onClick={() => void download(`${base}/${f}?download=1`, f === 'original' ? name : `${stem}-${f}`)}
+                >
+                  {label}
+                </button>
+              ))}
+            </div>
+          </section>
+          <details className="card small">
+            <summary>Technical details</summary>
+            <dl className="meta" style={{ marginTop: '0.5rem' }}>
+              <dt>Analysis id</dt>
+              <dd className="mono">{a.id}</dd>
+              <dt>SHA-256</dt>
+              <dd className="mono">{report.image.sha256}</dd>
+              <dt>Model</dt>
+              <dd>
+                {report.model.name} {report.model.version}
+              </dd>
+              <dt>Backend</dt>
+              <dd>{report.backend}</dd>
+              <dt>Threshold</dt>
+              <dd>{pct(report.threshold)}</dd>
+              <dt>Timings</dt>
+              <dd>
+                {Object.entries(report.timings)
+                  .map(([k, v]) => `${k} ${Math.round(v)} ms`)
+                  .join(', ')}
+              </dd>
+            </dl>
+          </details>
+        </aside>
+      </div>
+    </article>
+  );
+}
+
+function FaceBoxes({ report }: { report: Report }) {
+  return (
+    <svg
+      className="boxes"
+      viewBox={`0 0 ${report.image.width} ${report.image.height}`}
+      preserveAspectRatio="none"
+      aria-hidden="true"
+    >
+      {report.faces.map((f) => (
+        <g key={f.index}>
+          <rect
+            x={f.box.x}
+            y={f.box.y}
+            width={f.box.width}
+            height={f.box.height}
+            fill="none"
+            stroke="#fff"
+            strokeWidth={Math.max(2, report.image.width / 300)}
+          />
+          <rect
+            x={f.box.x}
+            y={f.box.y}
+            width={f.box.width}
+            height={f.box.height}
+            fill="none"
+            stroke="#000"
+            strokeOpacity={0.5}
+            strokeWidth={Math.max(1, report.image.width / 900)}
+          />
+          {report.faces.length > 1 ? (
+            <text
+              x={f.box.x + 4}
+              y={f.box.y + Math.max(14, report.image.width / 40)}
+              fill="#fff"
+              fontSize={Math.max(12, report.image.width / 45)}
+              stroke="#000"
+              strokeWidth={0.6}
+            >
+              {f.index + 1}
+            </text>
+          ) : null}
+        </g>
+      ))}
+    </svg>
+  );
+}
+
+function FaceCard({ face, n, threshold, caveat }: { face: FaceReport; n: number; threshold: number; caveat: string }) {
+  const level = verdictLevel(face.verdict);
+  const regions = Object.entries(REGION_LABELS).filter(([r]) => face.regions[r as Region]) as [Region, string][];
+  // Bars on a fixed scale (the heatmap's saturation point), so sub-pixel differences do not look dramatic.
+  const top = Math.max(HEATMAP_RANGE_PX.max, ...regions.map(([r]) => face.regions[r]!.max));
+  return (
+    <section className="card" data-level={level} aria-labelledby={`face-${face.index}`} data-testid="face-card">
+      <h2 id={`face-${face.index}`}>
+        Face {face.index + 1}
+        {n > 1 ? ` of ${n}` : ''}{' '}
+        <span className="level small" data-level={level}>
+          · {LEVEL_LABELS[level]}
+        </span>
+      </h2>
+      <Gauge probability={face.probability} threshold={threshold} label="Warp score" />
+      <p style={{ fontWeight: 600, marginTop: '0.5rem' }}>{face.verdict}</p>
+      <p className="caveat small">{caveat}</p>
+      <p className="small" style={{ marginTop: '0.75rem' }}>
+        Predicted displacement: largest <strong>{px(face.displacement.max)}</strong>, 95% of the face under{' '}
+        {px(face.displacement.p95)}, average {px(face.displacement.mean)}.
+      </p>
+      <table>
+        <caption className="sr-only">Predicted displacement by region of face {face.index + 1}, in pixels</caption>
+        <thead>
+          <tr>
+            <th scope="col">Region</th>
+            <th scope="col" className="num">
+              Mean
+            </th>
+            <th scope="col" className="num">
+              Max
+            </th>
+            <th scope="col" style={{ width: '35%' }} className="small muted">
+              <span aria-hidden="true">0 – {top} px</span>
+              <span className="sr-only">Max, as a bar</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {regions.map(([r, label]) => (
+            <tr key={r}>
+              <th scope="row" style={{ fontWeight: 400 }}>
+                {label}
+              </th>
+              <td className="num">{px(face.regions[r]!.mean)}</td>
+              <td className="num">{px(face.regions[r]!.max)}</td>
+              <td>
+                <div className="bar-track">
+                  <div className="bar" style={{ width: `${(face.regions[r]!.max / top) * 100}%` }} />
+                </div>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,53 @@
+import { CAVEAT, HEATMAP_RANGE, REGIONS, verdictFor } from '@unwarp/pipeline';
+import { describe, expect, it } from 'vitest';
+import { HEATMAP_RANGE_PX, pct, REGION_LABELS, verdictLevel } from './labels.ts';
+import { openapi } from './openapi.ts';
+
+// The browser bundle cannot import @unwarp/pipeline (it pulls the model code), so labels.ts mirrors a few of its
+// constants: these tests keep the copies honest.
+describe('labels mirror the pipeline', () => {
+  it('has a label for every region, and the heatmap range', () => {
+    expect(Object.keys(REGION_LABELS).sort()).toEqual([...REGIONS].sort());
+    expect(HEATMAP_RANGE_PX).toEqual(HEATMAP_RANGE);
+  });
+
+  it('reads the level of every verdict the pipeline can write', () => {
+    expect(verdictLevel(verdictFor(0.95, 0.5))).toBe('likely');
+    expect(verdictLevel(verdictFor(0.6, 0.5))).toBe('possibly');
+    expect(verdictLevel(verdictFor(0.35, 0.5))).toBe('inconclusive');
+    expect(verdictLevel(verdictFor(0.05, 0.5))).toBe('none');
+    expect(CAVEAT).toMatch(/does not say who did it or why/);
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('is 3.1 and describes every route and the error shape', () => {
+    expect(openapi.openapi).toBe('3.1.0');
+    expect(Object.keys(openapi.paths).sort()).toEqual(
+      [
+        '/api/v1/analyses',
+        '/api/v1/analyses/{id}',
+        '/api/v1/analyses/{id}/events',
+        '/api/v1/analyses/{id}/{artifact}',
+        '/api/v1/batches',
+        '/api/v1/batches/{id}',
+        '/api/v1/batches/{id}/export',
+      ].sort(),
+    );
+    expect(openapi.components.schemas.Error.required).toEqual(['error']);
+    // Every $ref points at a schema that exists.
+    const refs = JSON.stringify(openapi).match(/#\/components\/schemas\/\w+/g) ?? [];
+    for (const r of refs) expect(openapi.components.schemas, r).toHaveProperty(r.split('/').pop()!);
+  });
+});
+
+describe('pct', () => {
+  it('rounds to whole percent, but not across the threshold', () => {
+    expect(pct(0.734)).toBe('73%');
+    expect(pct(0.4997, 0.5)).toBe('49.97%');
+    expect(pct(0.5004, 0.5)).toBe('50.04%');
+    expect(pct(0.503, 0.5)).toBe('50.3%');
+    expect(pct(0.52, 0.5)).toBe('52%');
+    expect(pct(undefined)).toBe('–');
+  });
+});

@@ -1,0 +1,63 @@
+import type { FaceReport } from '@unwarp/pipeline';
+
+export type Region = keyof FaceReport['regions'];
+
+/** Plain names of the report's face regions, in display order. */
+export const REGION_LABELS: Record<Region, string> = {
+  leftEye: 'Left eye',
+  rightEye: 'Right eye',
+  leftBrow: 'Left eyebrow',
+  rightBrow: 'Right eyebrow',
+  nose: 'Nose',
+  mouth: 'Mouth',
+  jaw: 'Jaw',
+  outline: 'Face outline',
+};
+
+/** The heatmap's |W| range in px (mirrors @unwarp/pipeline HEATMAP_RANGE; a test keeps them equal). */
+export const HEATMAP_RANGE_PX = { min: 0.5, max: 7 } as const;
+
+export type VerdictLevel = 'likely' | 'possibly' | 'inconclusive' | 'none' | 'unknown';
+
+/** The verdict's level, read from the report's own wording so the page never disagrees with report.json. */
+export function verdictLevel(verdict: string | undefined): VerdictLevel {
+  if (!verdict) return 'unknown';
+  if (/^likely/i.test(verdict)) return 'likely';
+  if (/^possibly/i.test(verdict)) return 'possibly';
+  if (/^inconclusive/i.test(verdict)) return 'inconclusive';
+  if (/^no sign/i.test(verdict)) return 'none';
+  return 'unknown';
+}
+
+export const LEVEL_LABELS: Record<VerdictLevel, string> = {
+  likely: 'Likely warped',
+  possibly: 'Possibly warped',
+  inconclusive: 'Inconclusive',
+  none: 'No sign of warp',
+  unknown: 'Not scored',
+};
+
+export const STAGE_LABELS: Record<string, string> = {
+  queued: 'Queued',
+  decoding: 'Reading the photo',
+  'detecting faces': 'Detecting faces',
+  predicting: 'Predicting the warp',
+  rendering: 'Rendering images',
+  storing: 'Saving results',
+  done: 'Done',
+  failed: 'Failed',
+};
+
+/**
+ * A probability as a percentage: whole numbers, except next to the decision threshold, where rounding would show
+ * "50%" for both a flagged and an unflagged photo.
+ */
+export function pct(p: number | undefined, threshold?: number): string {
+  if (p === undefined) return '–';
+  const near = threshold === undefined ? 1 : Math.abs(p - threshold);
+  const digits = near >= 0.005 ? 0 : near >= 0.0005 ? 1 : 2;
+  return `${(p * 100).toFixed(digits)}%`;
+}
+export const px = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(v < 10 ? 1 : 0)} px`);
+export const bytes = (n: number) =>
+  n < 1024 * 1024 ? `${Math.round(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;

@@ -1,0 +1,479 @@
+import { REGION_LABELS } from './labels.ts';
+
+const err = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+const id = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'Analysis id (`a-…`) or batch item id (`b-….N`).',
+  schema: { type: 'string' },
+} as const;
+const auth = {
+  '401': err('API keys are configured and the request has none, or a wrong one.'),
+  '429': err('Rate limit of the key reached; see Retry-After.'),
+};
+
+/** OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. Kept next to the routes it describes. */
+export const openapi = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Unwarp API',
+    version: '1.0.0',
+    summary: 'Detect, localise and undo liquify-type face warps in photos.',
+    description:
+      'Submit a photo, get a job id, poll (or listen to server-sent events) until it is done, then read the report and images. ' +
+      'A high probability means the face geometry looks pushed by a liquify-type tool; it does not say who did it or why, ' +
+      'and a low one does not prove a photo is untouched.\n\n' +
+      'Authentication: when the server has API keys configured, send `Authorization: Bearer <key>`; otherwise it runs in local mode and needs none. ' +
+      'Each key has a per-minute request limit (RateLimit-* headers; 429 with Retry-After when exceeded).\n\n' +
+      'Every error has the body `{ "error": { "code", "message" } }`.',
+  },
+  servers: [{ url: '/' }],
+  security: [{ bearer: [] }, {}],
+  paths: {
+    '/api/v1/analyses': {
+      post: {
+        operationId: 'submitAnalysis',
+        summary: 'Submit one photo',
+        description:
+          'The same bytes with the same options map to the same id: a re-upload returns the existing analysis (`deduplicated: true`).',
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['image'],
+                properties: {
+                  image: {
+                    type: 'string',
+                    format: 'binary',
+                    description:
+                      'JPEG, PNG, WebP, GIF, AVIF, TIFF (and HEIC where the server\u2019s libvips reads it).',
+                  },
+                  callbackUrl: {
+                    type: 'string',
+                    format: 'uri',
+                    description:
+                      'POSTed the result when the job ends (see the `analysisFinished` webhook). Private and loopback addresses are refused unless allowed in config.',
+                  },
+                  threshold: {
+                    type: 'number',
+                    minimum: 0,
+                    maximum: 1,
+                    description: 'Decision threshold of the verdict (default 0.5).',
+                  },
+                  noCrop: {
+                    type: 'boolean',
+                    description: 'Treat the whole image as one face crop (already-cropped portraits).',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '202': {
+            description: 'Accepted (it may already be done when deduplicated).',
+            headers: { Location: { schema: { type: 'string' } } },
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Submitted' } } },
+          },
+          '400': err('No file in the field `image`, or a malformed body.'),
+          ...auth,
+          '413': err('The file (or request) is larger than the upload limit.'),
+          '415': err('Not multipart, or not an image format the server reads (SVG, BMP, text…).'),
+          '422': err('Too many pixels, too small, empty, a bad option, or a refused callbackUrl.'),
+          '503': err('The job queue is unavailable.'),
+        },
+      },
+    },
+    '/api/v1/analyses/{id}': {
+      get: {
+        operationId: 'getAnalysis',
+        summary: 'Status of an analysis; the report once done',
+        parameters: [id],
+        responses: {
+          '200': {
+            description: 'Status.',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Analysis' } } },
+          },
+          ...auth,
+          '404': err('Unknown id.'),
+        },
+      },
+    },
+    '/api/v1/analyses/{id}/events': {
+      get: {
+        operationId: 'analysisEvents',
+        summary: 'Live status as server-sent events',
+        description:
+          'One `status` event (data: `{ id, status, stage?, progress?, error? }`) per change; the stream ends after `done` or `failed`.',
+        parameters: [id],
+        responses: {
+          '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          ...auth,
+          '404': err('Unknown id.'),
+        },
+      },
+    },
+    '/api/v1/analyses/{id}/{artifact}': {
+      get: {
+        operationId: 'getArtifact',
+        summary: 'One file of a finished analysis, or the uploaded photo',
+        parameters: [
+          id,
+          {
+            name: 'artifact',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              enum: ['heatmap.png', 'flow.png', 'recovered.png', 'compare.png', 'flow.flo', 'report.json', 'original'],
+            },
+            description:
+              '`heatmap.png`: |W| from 0.5 px to 7 px over the photo; `flow.png`: W in the Middlebury colour code with a colour-wheel legend; ' +
+              '`recovered.png`: the photo with the predicted warp undone; `compare.png`: side by side; `flow.flo`: the dense field W (Middlebury .flo, px); ' +
+              '`original`: the uploaded bytes.',
+          },
+          {
+            name: 'w',
+            in: 'query',
+            required: false,
+            schema: { type: 'integer', minimum: 16, maximum: 4096 },
+            description: 'Only for `original`: an upright JPEG this wide.',
+          },
+          {
+            name: 'download',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: ['1'] },
+            description: 'Content-Disposition: attachment.',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The bytes.',
+            content: { 'image/png': {}, 'image/jpeg': {}, 'application/octet-stream': {}, 'application/json': {} },
+          },
+          ...auth,
+          '404': err('Unknown id or artifact.'),
+          '409': err('The analysis is not done yet.'),
+        },
+      },
+    },
+    '/api/v1/batches': {
+      post: {
+        operationId: 'submitBatch',
+        summary: 'Submit many photos',
+        description:
+          'Every file is checked first: the batch is accepted whole or refused whole, and the error names the file.',
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['images'],
+                properties: {
+                  images: { type: 'array', items: { type: 'string', format: 'binary' } },
+                  callbackUrl: {
+                    type: 'string',
+                    format: 'uri',
+                    description: 'POSTed once when every photo is finished (see `batchFinished`).',
+                  },
+                  threshold: { type: 'number', minimum: 0, maximum: 1 },
+                  noCrop: { type: 'boolean' },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '202': {
+            description: 'Accepted.',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/BatchSubmitted' } } },
+          },
+          '400': err('No files.'),
+          ...auth,
+          '413': err('A file, the file count or the request is over its limit.'),
+          '415': err('A file is not an image the server reads.'),
+          '422': err('A file has too many pixels, is too small or empty; or a bad option or callbackUrl.'),
+          '503': err('The job queue is unavailable.'),
+        },
+      },
+    },
+    '/api/v1/batches/{id}': {
+      get: {
+        operationId: 'getBatch',
+        summary: 'Progress and items of a batch',
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^b-[0-9a-f]{32}$' } },
+        ],
+        responses: {
+          '200': {
+            description: 'Batch.',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Batch' } } },
+          },
+          ...auth,
+          '404': err('Unknown batch.'),
+        },
+      },
+    },
+    '/api/v1/batches/{id}/export': {
+      get: {
+        operationId: 'exportBatch',
+        summary: 'Export a batch, highest probability first',
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          {
+            name: 'format',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: ['csv', 'jsonl'], default: 'csv' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'CSV columns: file, sha256, probability, verdict, faces, max displacement px, status, error.',
+            content: { 'text/csv': {}, 'application/x-ndjson': {} },
+          },
+          ...auth,
+          '404': err('Unknown batch.'),
+          '422': err('Unknown format.'),
+        },
+      },
+    },
+  },
+  webhooks: {
+    analysisFinished: {
+      post: {
+        summary: 'Sent to callbackUrl when an analysis ends',
+        description:
+          'Signed: `X-Unwarp-Timestamp` (unix seconds) and `X-Unwarp-Signature: sha256=<hex>`, the HMAC-SHA256 with the shared secret ' +
+          '(UNWARP_WEBHOOK_SECRET) over `<timestamp>.<raw body>`. Verify in constant time and refuse old timestamps. ' +
+          'Delivery is retried with growing pauses when the receiver fails or answers non-2xx; answer 2xx quickly.',
+        parameters: [
+          { name: 'X-Unwarp-Timestamp', in: 'header', required: true, schema: { type: 'string' } },
+          {
+            name: 'X-Unwarp-Signature',
+            in: 'header',
+            required: true,
+            schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' },
+          },
+        ],
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['id', 'status'],
+                properties: {
+                  id: { type: 'string' },
+                  status: { type: 'string', enum: ['done', 'failed'] },
+                  report: { $ref: '#/components/schemas/Report' },
+                  error: { $ref: '#/components/schemas/JobError' },
+                },
+              },
+            },
+          },
+        },
+        responses: { '200': { description: 'Received.' } },
+      },
+    },
+    batchFinished: {
+      post: {
+        summary: 'Sent to a batch\u2019s callbackUrl when all its photos are finished (signed the same way)',
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: { batchId: { type: 'string' }, status: { const: 'done' }, summary: { type: 'object' } },
+              },
+            },
+          },
+        },
+        responses: { '200': { description: 'Received.' } },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', description: 'An API key; the server stores only its SHA-256.' },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: {
+              code: {
+                type: 'string',
+                examples: ['too-large', 'unsupported-type', 'too-many-pixels', 'rate-limited', 'unauthorized'],
+              },
+              message: { type: 'string' },
+            },
+          },
+        },
+      },
+      JobError: {
+        type: 'object',
+        properties: {
+          code: {
+            type: 'string',
+            enum: [
+              'empty',
+              'not-found',
+              'unsupported',
+              'corrupt',
+              'too-large',
+              'invalid-payload',
+              'missing-upload',
+              'internal',
+            ],
+          },
+          message: { type: 'string' },
+          retryable: { type: 'boolean' },
+        },
+      },
+      Submitted: {
+        type: 'object',
+        required: ['id', 'status', 'statusUrl'],
+        properties: {
+          id: { type: 'string' },
+          status: { $ref: '#/components/schemas/State' },
+          deduplicated: { type: 'boolean' },
+          statusUrl: { type: 'string' },
+          eventsUrl: { type: 'string' },
+          resultPage: { type: 'string' },
+        },
+      },
+      State: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] },
+      Stage: { type: 'string', enum: ['decoding', 'detecting faces', 'predicting', 'rendering', 'storing', 'done'] },
+      Analysis: {
+        type: 'object',
+        required: ['id', 'status'],
+        properties: {
+          id: { type: 'string' },
+          status: { $ref: '#/components/schemas/State' },
+          stage: { $ref: '#/components/schemas/Stage' },
+          progress: { type: 'number', minimum: 0, maximum: 100 },
+          fileName: { type: 'string' },
+          sha256: { type: 'string' },
+          statusUrl: { type: 'string' },
+          eventsUrl: { type: 'string' },
+          resultPage: { type: 'string' },
+          report: { $ref: '#/components/schemas/Report' },
+          artifacts: { type: 'object', additionalProperties: { type: 'string' }, description: 'Artifact name → URL.' },
+          error: { $ref: '#/components/schemas/JobError' },
+        },
+      },
+      Displacement: {
+        type: 'object',
+        properties: { max: { type: 'number' }, mean: { type: 'number' }, p95: { type: 'number' } },
+        description: '|W| in image pixels.',
+      },
+      Report: {
+        type: 'object',
+        description: 'report.json, version 1.',
+        properties: {
+          version: { const: 1 },
+          probability: { type: 'number', minimum: 0, maximum: 1 },
+          verdict: { type: 'string' },
+          caveat: { type: 'string' },
+          threshold: { type: 'number' },
+          image: { type: 'object' },
+          faces: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                index: { type: 'integer' },
+                box: {
+                  type: 'object',
+                  properties: {
+                    x: { type: 'number' },
+                    y: { type: 'number' },
+                    width: { type: 'number' },
+                    height: { type: 'number' },
+                  },
+                },
+                probability: { type: 'number' },
+                verdict: { type: 'string' },
+                displacement: { $ref: '#/components/schemas/Displacement' },
+                regions: {
+                  type: 'object',
+                  propertyNames: { enum: Object.keys(REGION_LABELS) },
+                  additionalProperties: {
+                    type: 'object',
+                    properties: { mean: { type: 'number' }, max: { type: 'number' } },
+                  },
+                },
+              },
+            },
+          },
+          noFace: { type: 'boolean' },
+          warnings: { type: 'array', items: { type: 'string' } },
+          model: { type: 'object' },
+          backend: { type: 'string' },
+          timings: { type: 'object', additionalProperties: { type: 'number' } },
+          createdAt: { type: 'string' },
+        },
+      },
+      BatchSubmitted: {
+        type: 'object',
+        properties: {
+          batchId: { type: 'string' },
+          ids: { type: 'array', items: { type: 'string' } },
+          count: { type: 'integer' },
+          statusUrl: { type: 'string' },
+          page: { type: 'string' },
+        },
+      },
+      Batch: {
+        type: 'object',
+        properties: {
+          batchId: { type: 'string' },
+          status: { type: 'string', enum: ['queued', 'running', 'done'] },
+          createdAt: { type: 'string' },
+          counts: {
+            type: 'object',
+            properties: {
+              total: { type: 'integer' },
+              queued: { type: 'integer' },
+              running: { type: 'integer' },
+              done: { type: 'integer' },
+              failed: { type: 'integer' },
+            },
+          },
+          exportUrls: { type: 'object', properties: { csv: { type: 'string' }, jsonl: { type: 'string' } } },
+          items: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                id: { type: 'string' },
+                file: { type: 'string' },
+                sha256: { type: 'string' },
+                status: { $ref: '#/components/schemas/State' },
+                stage: { $ref: '#/components/schemas/Stage' },
+                progress: { type: 'number' },
+                probability: { type: 'number' },
+                verdict: { type: 'string' },
+                faces: { type: 'integer' },
+                maxDisplacementPx: { type: 'number' },
+                error: { $ref: '#/components/schemas/JobError' },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;

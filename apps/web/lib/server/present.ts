@@ -1,0 +1,65 @@
+import type { AnalysisStatus, BatchStatus } from '@unwarp/jobs';
+
+/** Files of a finished analysis the API serves, by URL name. `original` is the uploaded photo. */
+export const ARTIFACT_FILES = {
+  'heatmap.png': { type: 'image/png' },
+  'flow.png': { type: 'image/png' },
+  'recovered.png': { type: 'image/png' },
+  'compare.png': { type: 'image/png' },
+  'flow.flo': { type: 'application/octet-stream' },
+  'report.json': { type: 'application/json' },
+} as const;
+export type ArtifactFile = keyof typeof ARTIFACT_FILES;
+export const ARTIFACT_URL_NAMES = [...Object.keys(ARTIFACT_FILES), 'original'] as const;
+
+export const analysisUrls = (id: string) => ({
+  statusUrl: `/api/v1/analyses/${id}`,
+  eventsUrl: `/api/v1/analyses/${id}/events`,
+  resultPage: `/analyses/${id}`,
+});
+
+/** GET /api/v1/analyses/{id}: the status, and when done the report and artifact URLs. */
+export function presentAnalysis(s: AnalysisStatus) {
+  const done = s.status === 'done';
+  return {
+    id: s.id,
+    status: s.status,
+    ...(s.stage ? { stage: s.stage } : {}),
+    ...(s.progress !== undefined ? { progress: s.progress } : {}),
+    ...(s.fileName ? { fileName: s.fileName } : {}),
+    ...(s.sha256 ? { sha256: s.sha256 } : {}),
+    ...analysisUrls(s.id),
+    ...(done && s.report ? { report: s.report } : {}),
+    ...(done
+      ? {
+          artifacts: Object.fromEntries(
+            ARTIFACT_URL_NAMES.filter(
+              (n) => n === 'original' || (n === 'report.json' ? true : s.artifacts?.[n as ArtifactFile] !== undefined),
+            ).map((n) => [n, `/api/v1/analyses/${s.id}/${n}`]),
+          ),
+        }
+      : {}),
+    ...(s.error ? { error: s.error } : {}),
+  };
+}
+
+export function presentBatch(b: BatchStatus, stages: Map<string, { stage?: string; progress?: number }>) {
+  return {
+    batchId: b.batchId,
+    status: b.status,
+    createdAt: b.createdAt,
+    counts: b.counts,
+    statusUrl: `/api/v1/batches/${b.batchId}`,
+    exportUrls: {
+      csv: `/api/v1/batches/${b.batchId}/export?format=csv`,
+      jsonl: `/api/v1/batches/${b.batchId}/export?format=jsonl`,
+    },
+    page: `/batches/${b.batchId}`,
+    items: b.items.map((it) => ({
+      ...it,
+      ...(stages.get(it.id) ?? {}),
+      statusUrl: `/api/v1/analyses/${it.id}`,
+      resultPage: `/analyses/${it.id}`,
+    })),
+  };
+}

@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseStartEnv, parseWebEnv, parseWorkerEnv, repoRoot } from './env.ts';
+
+describe('worker env', () => {
+  it('has defaults that run on a fresh machine', () => {
+    const env = parseWorkerEnv({});
+    expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(env.dataDir).toBe(path.join(repoRoot(), 'data'));
+    expect(env.concurrency).toBeGreaterThanOrEqual(1);
+    expect(env.UNWARP_JOB_ATTEMPTS).toBe(3);
+  });
+
+  it('runs one job at a time on a GPU unless told otherwise', () => {
+    expect(parseWorkerEnv({ UNWARP_BACKEND: 'gpu' }).concurrency).toBe(1);
+    expect(parseWorkerEnv({ UNWARP_BACKEND: 'gpu', UNWARP_WORKER_CONCURRENCY: '2' }).concurrency).toBe(2);
+  });
+
+  it('names every bad variable and its value', () => {
+    let err: unknown;
+    try {
+      parseWorkerEnv({ REDIS_URL: 'localhost', UNWARP_WORKER_CONCURRENCY: 'many', UNWARP_QUEUE_PREFIX: 'a:b' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as ConfigError).message;
+    expect(msg).toContain('REDIS_URL');
+    expect(msg).toContain('"localhost"');
+    expect(msg).toContain('UNWARP_WORKER_CONCURRENCY');
+    expect(msg).toContain('UNWARP_QUEUE_PREFIX');
+  });
+
+  it('resolves a relative data dir against the working directory', () => {
+    expect(parseWebEnv({ UNWARP_DATA_DIR: 'x/y' }).dataDir).toBe(path.resolve('x/y'));
+    expect(parseStartEnv({}).REDIS_URL).toBeUndefined();
+  });
+
+  it('stops a process with a clear message and exit code 1', () => {
+    const code = `import { loadOrExit, parseWorkerEnv } from './packages/config/src/index.ts'; loadOrExit(parseWorkerEnv);`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: repoRoot(),
+      env: { ...process.env, UNWARP_METRICS_PORT: '99999' },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('invalid worker configuration');
+    expect(r.stderr).toContain('UNWARP_METRICS_PORT');
+  });
+});

@@ -1,0 +1,68 @@
+export type { UnwarpClient, UnwarpClientOptions } from './client.ts';
+export { createUnwarpClient } from './client.ts';
+export type {
+  AnalysisEvent,
+  AnalysisState,
+  AnalysisStatus,
+  BatchCounts,
+  BatchFile,
+  BatchItem,
+  BatchStatus,
+  SubmitOptions,
+  Submitted,
+} from './client-types.ts';
+export type { JobPolicy } from './defaults.ts';
+export { analyzeJobOptions, batchJobOptions, DEFAULT_POLICY } from './defaults.ts';
+export {
+  formatFailure,
+  InvalidInputError,
+  NotFoundError,
+  parseFailure,
+  RedisUnavailableError,
+  redactUrl,
+} from './errors.ts';
+export type { TypedQueueEvents } from './events.ts';
+export { createQueueEvents } from './events.ts';
+export { csvCell, EXPORT_COLUMNS, sortForTriage, toCsv, toJsonl } from './export.ts';
+export {
+  ANALYSIS_ID,
+  ANALYSIS_QUEUE,
+  analysisId,
+  BATCH_ID,
+  BATCH_ITEM_ID,
+  BATCH_QUEUE,
+  batchItemId,
+  DEFAULT_PREFIX,
+  JOB_NAMES,
+  newBatchId,
+  parseId,
+} from './names.ts';
+export type { RedisServerCheck } from './redis.ts';
+export { checkRedisServer, createProducerConnection, createWorkerConnection, ensureReady, withRedis } from './redis.ts';
+export type {
+  AnalysisOptions,
+  AnalysisResult,
+  AnalyzeJob,
+  BatchJob,
+  BatchManifest,
+  JobError,
+  JobProgress,
+  JobStage,
+} from './schemas.ts';
+export {
+  AnalysisOptionsSchema,
+  AnalysisResultSchema,
+  AnalyzeJobSchema,
+  ArtifactKeysSchema,
+  BatchJobSchema,
+  BatchManifestSchema,
+  CallbackUrlSchema,
+  ERROR_CODES,
+  FileNameSchema,
+  JobErrorSchema,
+  JobProgressSchema,
+  STAGE_PERCENT,
+  STAGES,
+  StageSchema,
+  StoredErrorSchema,
+} from './schemas.ts';

@@ -1,0 +1,110 @@
+import { ARTIFACTS, DEFAULT_THRESHOLD as PIPELINE_THRESHOLD } from '@unwarp/pipeline';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACT_NAMES, DEFAULT_THRESHOLD } from './_internal/pipeline-schema.ts';
+import type { BatchItem } from './client-types.ts';
+import { formatFailure, parseFailure, redactUrl } from './errors.ts';
+import { csvCell, toCsv, toJsonl } from './export.ts';
+import { analysisId, batchItemId, newBatchId, parseId } from './names.ts';
+import { AnalysisOptionsSchema } from './schemas.ts';
+
+const sha = 'ab'.repeat(32);
+
+describe('ids', () => {
+  it('are deterministic from the bytes hash, the options and the model tag, not the file name', () => {
+    const o = AnalysisOptionsSchema.parse({});
+    expect(analysisId(sha, o, 'm1')).toBe(analysisId(sha, { noCrop: false, threshold: 0.5 }, 'm1'));
+    expect(analysisId(sha, o, 'm1')).not.toBe(analysisId(sha, { ...o, threshold: 0.6 }, 'm1'));
+    expect(analysisId(sha, o, 'm1')).not.toBe(analysisId(sha, { ...o, noCrop: true }, 'm1'));
+    expect(analysisId(sha, o, 'm1')).not.toBe(analysisId(sha, o, 'm2'));
+    // BullMQ refuses ':' in custom ids.
+    expect(analysisId(sha, o, 'm1')).not.toContain(':');
+  });
+
+  it('classifies ids from the outside world', () => {
+    const b = newBatchId();
+    expect(parseId(analysisId(sha, { noCrop: false, threshold: 0.5 }, 'm')).kind).toBe('analysis');
+    expect(parseId(batchItemId(b, 7))).toEqual({ kind: 'batch-item', id: `${b}.7`, batchId: b, index: 7 });
+    for (const bad of ['', '../x', 'a-xyz', `${b}.-1`, `${b}/1`]) expect(parseId(bad).kind).toBe('invalid');
+  });
+});
+
+describe('pipeline contract', () => {
+  it('matches the pipeline artifact list and default threshold', () => {
+    expect([...ARTIFACT_NAMES]).toEqual([...ARTIFACTS]);
+    expect(DEFAULT_THRESHOLD).toBe(PIPELINE_THRESHOLD);
+  });
+});
+
+describe('failures', () => {
+  it('round-trip a code through the failedReason string', () => {
+    expect(parseFailure(formatFailure('corrupt', 'bad data'))).toEqual({
+      code: 'corrupt',
+      message: 'bad data',
+      retryable: false,
+    });
+    expect(parseFailure('ECONNRESET')).toEqual({ code: 'internal', message: 'ECONNRESET', retryable: true });
+  });
+
+  it('never show a Redis password', () => {
+    expect(redactUrl('redis://user:secret@host:6379/0')).toBe('redis://***@host:6379/0');
+  });
+});
+
+describe('batch export', () => {
+  const items: BatchItem[] = [
+    {
+      id: 'b.0',
+      file: 'low.jpg',
+      sha256: sha,
+      status: 'done',
+      probability: 0.1,
+      verdict: 'No sign',
+      faces: 1,
+      maxDisplacementPx: 0.5,
+    },
+    {
+      id: 'b.1',
+      file: 'bad, "one".jpg',
+      sha256: sha,
+      status: 'failed',
+      error: { code: 'corrupt', message: 'truncated', retryable: false },
+    },
+    {
+      id: 'b.2',
+      file: 'high.jpg',
+      sha256: sha,
+      status: 'done',
+      probability: 0.93,
+      verdict: 'Likely warped',
+      faces: 2,
+      maxDisplacementPx: 6.25,
+    },
+  ];
+
+  it('writes CSV sorted by probability, failures last, quoted per RFC 4180', () => {
+    expect(toCsv(items)).toBe(
+      [
+        'file,sha256,probability,verdict,faces,max displacement px,status,error',
+        `high.jpg,${sha},0.93,Likely warped,2,6.25,done,`,
+        `low.jpg,${sha},0.1,No sign,1,0.5,done,`,
+        `"bad, ""one"".jpg",${sha},,,,,failed,corrupt: truncated`,
+        '',
+      ].join('\r\n'),
+    );
+  });
+
+  it('writes JSONL in the same order', () => {
+    expect(
+      toJsonl(items)
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).file),
+    ).toEqual(['high.jpg', 'low.jpg', 'bad, "one".jpg']);
+  });
+
+  it('defuses spreadsheet formulas', () => {
+    expect(csvCell('=cmd()')).toBe("'=cmd()");
+    expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvCell('plain')).toBe('plain');
+  });
+});

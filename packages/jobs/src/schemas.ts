@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { ARTIFACT_NAMES as ARTIFACTS, DEFAULT_THRESHOLD, ReportSchema } from './_internal/pipeline-schema.ts';
+import { ANALYSIS_ID, BATCH_ID, BATCH_ITEM_ID } from './names.ts';
+
+const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
+/** A display name only: it is stored in JSON and shown, never used as a path. */
+export const FileNameSchema = z
+  .string()
+  .max(255)
+  // Control characters (newlines in a CSV row, terminal escapes in a log) are dropped.
+  .transform((s) =>
+    [...s]
+      .filter((c) => c.charCodeAt(0) > 0x1f && c.charCodeAt(0) !== 0x7f)
+      .join('')
+      .trim(),
+  )
+  .pipe(z.string().min(1));
+
+export const AnalysisOptionsSchema = z
+  .object({
+    noCrop: z.boolean().default(false),
+    threshold: z.number().min(0).max(1).default(DEFAULT_THRESHOLD),
+  })
+  .strict();
+export type AnalysisOptions = z.infer<typeof AnalysisOptionsSchema>;
+
+export const CallbackUrlSchema = z
+  .string()
+  .max(2048)
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'callbackUrl must be http(s)');
+
+/** Payload of an `analyze` job. The photo itself is in storage under `uploads/<sha256>`, never in Redis. */
+export const AnalyzeJobSchema = z.object({
+  analysisId: z.string().regex(ANALYSIS_ID),
+  sha256: Sha256Schema,
+  fileName: FileNameSchema.optional(),
+  options: AnalysisOptionsSchema,
+  callbackUrl: CallbackUrlSchema.optional(),
+  batchId: z.string().regex(BATCH_ID).optional(),
+  submittedAt: z.string(),
+});
+export type AnalyzeJob = z.infer<typeof AnalyzeJobSchema>;
+
+export const BatchJobSchema = z.object({
+  batchId: z.string().regex(BATCH_ID),
+  count: z.number().int().min(1),
+  callbackUrl: CallbackUrlSchema.optional(),
+});
+export type BatchJob = z.infer<typeof BatchJobSchema>;
+
+/** Worker stages: the pipeline's, plus writing artifacts to storage. */
+export const STAGES = ['decoding', 'detecting faces', 'predicting', 'rendering', 'storing', 'done'] as const;
+export const StageSchema = z.enum(STAGES);
+export type JobStage = z.infer<typeof StageSchema>;
+/** Rough share of the work done when a stage starts, for progress bars. */
+export const STAGE_PERCENT: Record<JobStage, number> = {
+  decoding: 5,
+  'detecting faces': 15,
+  predicting: 40,
+  rendering: 70,
+  storing: 90,
+  done: 100,
+};
+
+export const JobProgressSchema = z.object({ stage: StageSchema, percent: z.number().min(0).max(100) });
+export type JobProgress = z.infer<typeof JobProgressSchema>;
+
+export const ArtifactKeysSchema = z.record(z.enum(ARTIFACTS), z.string());
+
+/** An `analyze` job's return value, also stored as `results/<analysisId>/result.json`: small, no image bytes. */
+export const AnalysisResultSchema = z.object({
+  analysisId: z.string().regex(ANALYSIS_ID),
+  sha256: Sha256Schema,
+  report: ReportSchema,
+  /** Storage keys of the artifacts. */
+  artifacts: ArtifactKeysSchema,
+  /** Wall time per stage in ms for this computation. */
+  stageMs: z.record(z.string(), z.number()),
+  computedAt: z.string(),
+  /** True when the worker found the result already in storage and computed nothing. */
+  reused: z.boolean().default(false),
+});
+export type AnalysisResult = z.infer<typeof AnalysisResultSchema>;
+
+/** Why a job failed, in a form a client can branch on. */
+export const ERROR_CODES = [
+  'empty',
+  'not-found',
+  'unsupported',
+  'corrupt',
+  'too-large',
+  'invalid-payload',
+  'missing-upload',
+  'internal',
+] as const;
+export const JobErrorSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  /** False for bad input: resubmitting the same bytes will fail the same way. */
+  retryable: z.boolean(),
+});
+export type JobError = z.infer<typeof JobErrorSchema>;
+
+/** Written to `results/<analysisId>/error.json` when an analysis fails for good, so the answer outlives Redis trimming. */
+export const StoredErrorSchema = JobErrorSchema.extend({
+  jobId: z.string(),
+  failedAt: z.string(),
+  attempts: z.number().int(),
+});
+
+export const BatchItemRefSchema = z.object({
+  id: z.string().regex(BATCH_ITEM_ID),
+  file: z.string(),
+  sha256: Sha256Schema,
+  analysisId: z.string().regex(ANALYSIS_ID),
+});
+/** `batches/<batchId>/manifest.json`: written before the flow is added, the one source of a batch's items. */
+export const BatchManifestSchema = z.object({
+  batchId: z.string().regex(BATCH_ID),
+  createdAt: z.string(),
+  options: AnalysisOptionsSchema,
+  items: z.array(BatchItemRefSchema),
+});
+export type BatchManifest = z.infer<typeof BatchManifestSchema>;

@@ -1,0 +1,193 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ARTIFACTS, photos } from './setup/paths.ts';
+
+const stack = inject('stack');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = path.join(ARTIFACTS, 'screenshots');
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+let browser: Browser;
+let context: BrowserContext;
+
+async function newPage(viewport = DESKTOP): Promise<Page> {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  // Everything must come from this server: fail on any request to another origin (fonts, CDNs).
+  page.on('request', (req) => {
+    const u = new URL(req.url());
+    if (!['blob:', 'data:'].includes(u.protocol) && u.origin !== stack.baseUrl)
+      throw new Error(`request to another origin: ${req.url()}`);
+  });
+  return page;
+}
+
+async function giveKey(page: Page) {
+  await page.getByLabel(/needs an API key/).fill(stack.key);
+  await page.getByRole('button', { name: 'Use key' }).click();
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+const naturalWidth = (page: Page, selector: string) =>
+  page.locator(selector).evaluate(async (img: HTMLImageElement) => {
+    await img.decode().catch(() => {});
+    return img.naturalWidth;
+  });
+
+describe('web app in Chromium', () => {
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(
+        `e2e: Chromium not found at ${CHROMIUM}. Install Debian's package with: apt-get update && apt-get install -y chromium (or set CHROMIUM_PATH)`,
+      );
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--no-first-run',
+        '--disable-quic',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    context = await browser.newContext({ viewport: DESKTOP });
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+  });
+
+  let resultUrl: string;
+
+  it('uploads a photo, shows live status, then the result with heatmap, flow and a working before/after slider', async () => {
+    const page = await newPage();
+    await page.goto(stack.baseUrl);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toMatch(/reshaped/);
+    await shot(page, 'home-desktop');
+    await giveKey(page);
+    const file = photos()[4]!;
+    await page.locator('input[type=file]').setInputFiles(file);
+    const row = page.getByTestId('file-row');
+    await expect
+      .poll(() => row.getAttribute('data-status'), { timeout: 20_000 })
+      .toMatch(/uploading|queued|running|done/);
+    const link = row.getByRole('link', { name: /View result/ });
+    await link.waitFor({ timeout: 100_000 });
+    await shot(page, 'upload-done-desktop');
+    await link.click();
+    await page.getByTestId('verdict').waitFor({ timeout: 30_000 });
+    resultUrl = page.url();
+    expect(resultUrl).toMatch(/\/analyses\/a-[0-9a-f]{64}-[0-9a-f]{12}$/);
+    await expect.poll(() => page.getByTestId('caveat').textContent()).toMatch(/does not say who did it or why/);
+    expect(await page.getByTestId('face-card').count()).toBeGreaterThanOrEqual(0);
+
+    // The photo, then the heatmap and flow views, each actually rendered.
+    await page.getByTestId('view-photo').waitFor();
+    const photoWidth = await naturalWidth(page, '[data-testid=view-photo]');
+    expect(photoWidth).toBeGreaterThan(0);
+    await page.getByRole('tab', { name: 'Warp heatmap' }).click();
+    await page.getByTestId('view-heatmap').waitFor();
+    expect(await naturalWidth(page, '[data-testid=view-heatmap]')).toBeGreaterThan(0);
+    await shot(page, 'result-heatmap-desktop');
+    // Arrow keys move between the view tabs.
+    await page.getByRole('tab', { name: 'Warp heatmap' }).press('ArrowRight');
+    await page.getByTestId('view-flow').waitFor();
+    // flow.png carries its colour-wheel legend on the right, so it is wider than the photo.
+    expect(await naturalWidth(page, '[data-testid=view-flow]')).toBeGreaterThan(photoWidth);
+    await shot(page, 'result-flow-desktop');
+
+    // Before/after: recovered image rendered, slider moved by keyboard and by pointer.
+    await page.getByTestId('recovered-img').waitFor();
+    expect(await naturalWidth(page, '[data-testid=recovered-img]')).toBeGreaterThan(0);
+    const range = page.getByTestId('compare-range');
+    expect(await range.inputValue()).toBe('50');
+    await range.focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowLeft');
+    expect(await range.inputValue()).toBe('45');
+    await page.keyboard.press('End');
+    expect(await range.inputValue()).toBe('100');
+    await page.getByTestId('compare').scrollIntoViewIfNeeded();
+    const box = (await page.getByTestId('compare').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    expect(Number(await range.inputValue())).toBeGreaterThanOrEqual(18);
+    expect(Number(await range.inputValue())).toBeLessThanOrEqual(22);
+    await page.getByRole('tab', { name: 'Photo' }).click();
+    await shot(page, 'result-desktop');
+    await page.close();
+  });
+
+  it('fits a phone-width screen', async () => {
+    const page = await newPage(PHONE);
+    await page.goto(stack.baseUrl);
+    await giveKey(page);
+    await shot(page, 'home-phone');
+    await page.goto(resultUrl);
+    await page.getByTestId('verdict').waitFor({ timeout: 30_000 });
+    await page.getByTestId('recovered-img').waitFor();
+    expect(await naturalWidth(page, '[data-testid=recovered-img]')).toBeGreaterThan(0);
+    // No sideways scrolling.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await shot(page, 'result-phone');
+    await page.close();
+  });
+
+  it('takes several photos by drag and drop as a batch and shows the batch grid', async () => {
+    const page = await newPage();
+    await page.goto(stack.baseUrl);
+    await giveKey(page);
+    const files = [photos()[5]!, photos()[6]!, photos()[0]!].map((p) => ({
+      name: path.basename(p),
+      b64: readFileSync(p).toString('base64'),
+    }));
+    const dt = await page.evaluateHandle((list) => {
+      const t = new DataTransfer();
+      for (const f of list)
+        t.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: 'image/jpeg' }));
+      return t;
+    }, files);
+    await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: dt });
+    await expect.poll(() => page.getByTestId('file-row').count()).toBe(3);
+    const overview = page.getByRole('link', { name: /batch overview/ });
+    await overview.waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.getByRole('link', { name: /View result/ }).count(), { timeout: 100_000 }).toBe(3);
+    await shot(page, 'upload-batch-desktop');
+    await overview.click();
+    await expect
+      .poll(() => page.getByTestId('batch-progress').textContent(), { timeout: 30_000 })
+      .toMatch(/^3 of 3 finished/);
+    expect(await page.getByTestId('tile').count()).toBe(3);
+    // Highest score first.
+    const scores = (await page.locator('.tile-score').allTextContents()).map((s) => Number.parseInt(s, 10));
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('.tile img')
+            .evaluateAll(
+              (imgs) =>
+                imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length,
+            ),
+        { timeout: 20_000 },
+      )
+      .toBe(3);
+    await shot(page, 'batch-desktop');
+    await page.getByLabel('File name').fill(files[0]!.name.slice(0, 8));
+    expect(await page.getByTestId('tile').count()).toBe(1);
+    await page.getByLabel('File name').fill('');
+    await page.setViewportSize(PHONE);
+    await shot(page, 'batch-phone');
+    await page.close();
+  });
+});

@@ -1,0 +1,4 @@
+export { runAnalyzeJob } from './analyze-job.ts';
+export { Metrics } from './metrics.ts';
+export type { Detector } from './worker.ts';
+export { startDetector } from './worker.ts';
