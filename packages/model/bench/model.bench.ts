@@ -69,10 +69,10 @@ lines.push(
   `reference U-Net (tfjs, one thread): train batch 8 @128 ${refTrain.toFixed(0)} ms = ${((8 * 1000) / refTrain).toFixed(2)} samples/s; infer 1x128 ${refInfer128.toFixed(1)} ms, 1x400 ${refInfer400.toFixed(0)} ms`,
 );
 
-for (const name of ['base', 'easy-start']) {
+for (const name of ['base', 'paired-in']) {
   const recipe = getRecipe(name);
   const weights = initWeights(recipe.arch, 1);
-  const vars = new Map(weights.map((w) => [w.name, tf.variable(tf.tensor(w.data, w.shape), w.trainable, w.name)]));
+  const vars = new Map(weights.map((w) => [w.name, tf.variable(tf.tensor(w.data, w.shape), w.trainable)]));
   const P = recipe.data.patch;
   const B = recipe.schedule.batch / 2;
   const x = tf.randomUniform([B, P, P, 3], 0, 255) as tfjs.Tensor4D;
