@@ -76,8 +76,8 @@ const base: Recipe = {
   schedule: { batch: 8, lr: 2e-3, finalLr: 4e-4, warmupSamples: 400, decayAt: 0.75 },
 };
 
-function variant(name: string, description: string, patch: (r: Recipe) => void): Recipe {
-  const r = structuredClone(base);
+function variant(name: string, description: string, patch: (r: Recipe) => void, from: Recipe = base): Recipe {
+  const r = structuredClone(from);
   r.name = name;
   r.description = description;
   patch(r);
@@ -111,48 +111,6 @@ export const recipes: Record<string, Recipe> = {
       r.data.curriculumSamples = 14000;
     },
   ),
-  'detect-first': variant(
-    'detect-first',
-    'easy-start with 4-sample batches (twice the optimiser steps per sample), the moved head started at its prior, and the loss led by detection (moved map x2, global x1) with EPE at 0.2 and no multiscale term',
-    (r) => {
-      r.data.patch = 96;
-      r.data.strengthStart = 3;
-      r.data.augmentStart = 0;
-      r.data.curriculumSamples = 14000;
-      r.schedule.batch = 4;
-      r.schedule.warmupSamples = 200;
-      r.loss = { epe: 0.2, editedWeight: 10, mask: 2, global: 1, multiscale: 0 };
-    },
-  ),
-  paired: variant(
-    'paired',
-    'detect-first with every edited patch and its unedited twin in the same batch (batch 4 = 2 pairs)',
-    (r) => {
-      r.data.patch = 96;
-      r.data.strengthStart = 3;
-      r.data.augmentStart = 0;
-      r.data.curriculumSamples = 14000;
-      r.data.pairs = true;
-      r.schedule.batch = 4;
-      r.schedule.warmupSamples = 200;
-      r.loss = { epe: 0.2, editedWeight: 10, mask: 2, global: 1, multiscale: 0 };
-    },
-  ),
-  'paired-in': variant(
-    'paired-in',
-    'paired with instance norm instead of batch norm: with batch norm a patch could see its twin through the batch statistics (paired learned that in training and nothing that transfers)',
-    (r) => {
-      r.arch.norm = 'instance';
-      r.data.patch = 96;
-      r.data.strengthStart = 3;
-      r.data.augmentStart = 0;
-      r.data.curriculumSamples = 14000;
-      r.data.pairs = true;
-      r.schedule.batch = 4;
-      r.schedule.warmupSamples = 200;
-      r.loss = { epe: 0.2, editedWeight: 10, mask: 2, global: 1, multiscale: 0 };
-    },
-  ),
   tiny: variant('tiny', 'a tiny net on 48 px patches: for tests and smoke runs', (r) => {
     r.arch.widths = [4, 8, 8, 8];
     r.data.patch = 48;
@@ -161,6 +119,34 @@ export const recipes: Record<string, Recipe> = {
     r.data.strengthStart = 1;
   }),
 };
+
+// Each step below changes one idea on top of the previous recipe, so a row in docs/training-experiments.md names it.
+recipes['detect-first'] = variant(
+  'detect-first',
+  'easy-start with 4-sample batches (twice the optimiser steps per sample), the moved head started at its prior, and the loss led by detection (moved map x2, global x1) with EPE at 0.2 and no multiscale term',
+  (r) => {
+    r.schedule.batch = 4;
+    r.schedule.warmupSamples = 200;
+    r.loss = { epe: 0.2, editedWeight: 10, mask: 2, global: 1, multiscale: 0 };
+  },
+  recipes['easy-start'],
+);
+recipes.paired = variant(
+  'paired',
+  'detect-first with every edited patch and its unedited twin in the same batch (batch 4 = 2 pairs)',
+  (r) => {
+    r.data.pairs = true;
+  },
+  recipes['detect-first'],
+);
+recipes['paired-in'] = variant(
+  'paired-in',
+  'paired with instance norm instead of batch norm: with batch norm a patch could see its twin through the batch statistics (paired learned that in training and nothing that transfers)',
+  (r) => {
+    r.arch.norm = 'instance';
+  },
+  recipes.paired,
+);
 
 export function getRecipe(name: string): Recipe {
   const r = recipes[name];
