@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import path from 'node:path';
+import { verifyWebhook } from '@unwarp/jobs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { verifyWebhook } from '../../apps/web/lib/webhook-signature.ts';
 import { BAD_IMAGES, photos } from './setup/paths.ts';
 
 const stack = inject('stack');
@@ -89,7 +89,7 @@ describe('REST API v1', () => {
     expect(r.caveat).toMatch(/does not say who did it or why/);
     expect(r.image.sha256).toBe(createHash('sha256').update(upload.bytes).digest('hex'));
     const png = [0x89, 0x50, 0x4e, 0x47];
-    for (const name of ['heatmap.png', 'flow.png', 'recovered.png', 'compare.png']) {
+    for (const name of ['heatmap.png', 'flow.png', 'recovered.png', 'compare.png', 'ela.png', 'noise.png']) {
       expect(done.artifacts).toHaveProperty(name);
       const res = await fetch(url(done.artifacts![name]!), { headers: auth() });
       expect(res.status, name).toBe(200);
@@ -102,8 +102,11 @@ describe('REST API v1', () => {
     expect(new TextDecoder().decode(flo.slice(0, 4))).toBe('PIEH');
     const report = (await (
       await fetch(url(`/api/v1/analyses/${done.id}/report.json`), { headers: auth() })
-    ).json()) as { probability: number };
+    ).json()) as { probability: number; aids?: { ela: { howToRead: string }; jpeg: { quality: number | null } } };
     expect(report.probability).toBe(r.probability);
+    // The forensic aids ran in the worker: their section is in the report, with its how-to-read lines.
+    expect(report.aids?.ela.howToRead).toMatch(/not a verdict/);
+    expect(report.aids?.jpeg.quality).toBeGreaterThan(0);
     const original = await fetch(url(`/api/v1/analyses/${done.id}/original`), { headers: auth() });
     expect(original.headers.get('content-type')).toBe('image/jpeg');
     expect(Buffer.from(await original.arrayBuffer()).equals(Buffer.from(upload.bytes))).toBe(true);
@@ -309,7 +312,7 @@ describe('REST API v1', () => {
       );
       expect(
         check,
-        'the worker must sign callbacks with UNWARP_WEBHOOK_SECRET: X-Unwarp-Timestamp and X-Unwarp-Signature: sha256=HMAC(secret, "<ts>.<body>") (apps/web/lib/webhook-signature.ts, apps/web/README.md)',
+        'the worker must sign callbacks with UNWARP_WEBHOOK_SECRET: X-Unwarp-Timestamp and X-Unwarp-Signature: sha256=HMAC(secret, "<ts>.<body>") (@unwarp/jobs webhook.ts, apps/web/README.md)',
       ).toEqual({ ok: true });
     });
   });

@@ -67,7 +67,7 @@ describe('web app in Chromium', () => {
 
   let resultUrl: string;
 
-  it('uploads a photo, shows live status, then the result with heatmap, flow and a working before/after slider', async () => {
+  it('uploads a photo, shows live status, then the result with heatmap, flow, a working before/after slider and the aids tabs', async () => {
     const page = await newPage();
     await page.goto(stack.baseUrl);
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toMatch(/reshaped/);
@@ -122,7 +122,47 @@ describe('web app in Chromium', () => {
     await page.mouse.up();
     expect(Number(await range.inputValue())).toBeGreaterThanOrEqual(18);
     expect(Number(await range.inputValue())).toBeLessThanOrEqual(22);
+
+    // The forensic aids: a tab each, with its one-line how-to-read; the ELA and noise maps actually rendered.
+    const aids = page.getByTestId('aids');
+    await aids.scrollIntoViewIfNeeded();
+    for (const [name, panel] of [
+      ['Metadata', 'metadata'],
+      ['Content Credentials', 'credentials'],
+      ['Error level', 'ela'],
+      ['Noise', 'noise'],
+      ['JPEG', 'jpeg'],
+    ] as const) {
+      await aids.getByRole('tab', { name, exact: true }).click();
+      await aids.getByTestId(`aid-panel-${panel}`).waitFor();
+      expect(await aids.getByTestId('how-to-read').textContent(), name).toMatch(/^How to read this: .{40,}/);
+      if (panel === 'ela' || panel === 'noise') {
+        await page.getByTestId(`aid-${panel}`).waitFor();
+        expect(await naturalWidth(page, `[data-testid=aid-${panel}]`), name).toBeGreaterThan(0);
+      }
+      await aids.screenshot({ path: path.join(SHOTS, `result-aids-${panel}-desktop.png`) });
+    }
+    // Keyboard, as in the view tabs: Home goes to the first tab, arrows move and wrap.
+    await aids.getByRole('tab', { name: 'JPEG', exact: true }).press('Home');
+    await aids.getByTestId('aid-panel-metadata').waitFor();
+    await page.keyboard.press('ArrowLeft');
+    await aids.getByTestId('aid-panel-jpeg').waitFor();
+    await page.keyboard.press('ArrowLeft');
+    await aids.getByTestId('aid-panel-noise').waitFor();
+    await page.getByTestId('aid-noise').waitFor();
+    expect(await naturalWidth(page, '[data-testid=aid-noise]')).toBeGreaterThan(0);
+    await page.keyboard.press('ArrowLeft');
+    await page.getByTestId('aid-ela').waitFor();
+    expect(await naturalWidth(page, '[data-testid=aid-ela]')).toBeGreaterThan(0);
+    expect(await aids.getByRole('tab', { name: 'Error level', exact: true }).getAttribute('aria-selected')).toBe(
+      'true',
+    );
+
     await page.getByRole('tab', { name: 'Photo' }).click();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await shot(page, 'result-aids-desktop');
+    await aids.getByRole('tab', { name: 'Metadata', exact: true }).click();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await shot(page, 'result-desktop');
     await page.close();
   });

@@ -1,7 +1,8 @@
 'use client';
 
-import type { FaceReport, Report } from '@unwarp/pipeline';
+import type { FaceReport, Report } from '@unwarp/pipeline/report';
 import { useEffect, useState } from 'react';
+import { AidsPanel } from '@/components/AidsPanel.tsx';
 import { ApiKeyPanel, useApiKey } from '@/components/ApiKeyPanel.tsx';
 import { AuthImage } from '@/components/AuthImage.tsx';
 import { CompareSlider } from '@/components/CompareSlider.tsx';
@@ -122,8 +123,12 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
     ['recovered.png', 'Recovered photo'],
     ['compare.png', 'Side by side'],
     ['flow.flo', 'Warp field (.flo)'],
+    ['ela.png', 'Error level map'],
+    ['noise.png', 'Noise map'],
     ['original', 'Uploaded photo'],
   ];
+  // The aid maps exist only when the aids ran; the API lists what it can serve.
+  const available = files.filter(([f]) => !a.artifacts || f in a.artifacts);
   const stem = name.replace(/\.[A-Za-z0-9]{1,5}$/, '');
 
   return (
@@ -227,6 +232,8 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
               caveat={report.caveat}
             />
           ))}
+
+          <AidsPanel aids={report.aids} base={base} />
         </div>
 
         <aside className="stack area-verdict" aria-label="Verdict">
@@ -264,7 +271,7 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
           <section className="card" aria-labelledby="dl-h">
             <h2 id="dl-h">Download</h2>
             <div className="downloads">
-              {files.map(([f, label]) => (
+              {available.map(([f, label]) => (
                 <button
                   key={f}
                   type="button"

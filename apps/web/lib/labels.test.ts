@@ -1,7 +1,8 @@
-import { CAVEAT, HEATMAP_RANGE, REGIONS, verdictFor } from '@unwarp/pipeline';
+import { ARTIFACTS, CAVEAT, HEATMAP_RANGE, REGIONS, verdictFor } from '@unwarp/pipeline';
 import { describe, expect, it } from 'vitest';
 import { HEATMAP_RANGE_PX, pct, REGION_LABELS, verdictLevel } from './labels.ts';
 import { openapi } from './openapi.ts';
+import { ARTIFACT_FILES } from './server/present.ts';
 
 // The browser bundle cannot import @unwarp/pipeline (it pulls the model code), so labels.ts mirrors a few of its
 // constants: these tests keep the copies honest.
@@ -38,6 +39,17 @@ describe('OpenAPI document', () => {
     // Every $ref points at a schema that exists.
     const refs = JSON.stringify(openapi).match(/#\/components\/schemas\/\w+/g) ?? [];
     for (const r of refs) expect(openapi.components.schemas, r).toHaveProperty(r.split('/').pop()!);
+  });
+
+  it('lists every artifact the API serves, the aids maps included, and describes report.aids', () => {
+    const artifact = openapi.paths['/api/v1/analyses/{id}/{artifact}'].get.parameters[1];
+    expect([...artifact.schema.enum].sort()).toEqual([...Object.keys(ARTIFACT_FILES), 'original'].sort());
+    expect(Object.keys(ARTIFACT_FILES).sort()).toEqual([...ARTIFACTS].sort());
+    const aids = openapi.components.schemas.Aids as { properties: Record<string, { required?: string[] }> };
+    expect(Object.keys(aids.properties).sort()).toEqual(
+      ['analysis', 'contentCredentials', 'ela', 'jpeg', 'metadata', 'noise'].sort(),
+    );
+    expect(aids.properties.ela!.required).toContain('howToRead');
   });
 });
 

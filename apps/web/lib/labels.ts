@@ -1,4 +1,4 @@
-import type { FaceReport } from '@unwarp/pipeline';
+import type { FaceReport } from '@unwarp/pipeline/report';
 
 export type Region = keyof FaceReport['regions'];
 

@@ -1,4 +1,9 @@
+import { AidsSectionSchema } from '@unwarp/pipeline/report';
+import { z } from 'zod';
 import { REGION_LABELS } from './labels.ts';
+
+/** report.aids, generated from the pipeline's zod schema so the document cannot drift from what is validated. */
+const { $schema: _dialect, ...aidsSchema } = z.toJSONSchema(AidsSectionSchema);
 
 const err = (description: string) => ({
   description,
@@ -131,11 +136,24 @@ export const openapi = {
             required: true,
             schema: {
               type: 'string',
-              enum: ['heatmap.png', 'flow.png', 'recovered.png', 'compare.png', 'flow.flo', 'report.json', 'original'],
+              enum: [
+                'heatmap.png',
+                'flow.png',
+                'recovered.png',
+                'compare.png',
+                'ela.png',
+                'noise.png',
+                'flow.flo',
+                'report.json',
+                'original',
+              ],
             },
             description:
               '`heatmap.png`: |W| from 0.5 px to 7 px over the photo; `flow.png`: W in the Middlebury colour code with a colour-wheel legend; ' +
               '`recovered.png`: the photo with the predicted warp undone; `compare.png`: side by side; `flow.flo`: the dense field W (Middlebury .flo, px); ' +
+              '`ela.png`: error level analysis (brighter = changed more by a JPEG re-save at quality 90; legend in `report.aids.ela.legend`); ' +
+              '`noise.png`: noise residual (the fine grain left after removing image content; legend in `report.aids.noise.legend`) — ' +
+              'both at most 2048 px a side and only when the forensic aids ran (404 otherwise; `artifacts` in the analysis lists what exists); ' +
               '`original`: the uploaded bytes.',
           },
           {
@@ -422,9 +440,21 @@ export const openapi = {
           warnings: { type: 'array', items: { type: 'string' } },
           model: { type: 'object' },
           backend: { type: 'string' },
-          timings: { type: 'object', additionalProperties: { type: 'number' } },
+          timings: {
+            type: 'object',
+            additionalProperties: { type: 'number' },
+            description: 'ms per stage: decode, faces, predict, recover, aids, total.',
+          },
+          aids: { $ref: '#/components/schemas/Aids' },
           createdAt: { type: 'string' },
         },
+      },
+      Aids: {
+        ...aidsSchema,
+        description:
+          'The classic forensic aids on the uploaded file: metadata, Content Credentials (C2PA), error level analysis, ' +
+          'noise residual, JPEG quality and double-compression hint. Numbers and hints, never a verdict; every section has ' +
+          'a one-line `howToRead`. Absent when the aids did not run (a warning then says why).',
       },
       BatchSubmitted: {
         type: 'object',

@@ -18,7 +18,13 @@ describe('runAids', () => {
     expect(report.contentCredentials).toMatchObject({ present: false, validated: null });
     expect(report.jpeg).toMatchObject({ quality: 75, standardTables: true, subsampling: '4:2:0' });
     expect(report.jpeg.doubleCompressionHint.suspected).toBe(false);
-    for (const text of [report.ela.howToRead, report.noise.howToRead, report.jpeg.howToRead])
+    for (const text of [
+      report.metadata.howToRead,
+      report.contentCredentials.howToRead,
+      report.ela.howToRead,
+      report.noise.howToRead,
+      report.jpeg.howToRead,
+    ])
       expect(text.length).toBeGreaterThan(40);
     expect(report.ela.quality).toBe(90);
     for (const img of [images.ela, images.noise]) {

@@ -12,6 +12,15 @@ export const JPEG_HOW_TO_READ =
   'The double-compression hint says whether the picture looks saved as JPEG at least twice; re-saving is routine ' +
   '(every upload does it), so it is a hint, not a verdict.';
 
+export const METADATA_HOW_TO_READ =
+  'What the file says about itself: camera, capture time, editing software, location. These fields are easy to ' +
+  'edit or strip, and most sites remove them on upload, so what is present is a lead to check and what is missing ' +
+  'proves nothing.';
+
+export const C2PA_HOW_TO_READ =
+  'Content Credentials are a signed edit history some cameras and editors attach. A valid signature shows the file is ' +
+  'unchanged since the signer wrote it, not that the content is true; most photos carry none, which proves nothing.';
+
 /**
  * Every classic aid on one photo: metadata, Content Credentials, ELA, noise residual and JPEG history. The report is
  * plain JSON; the two maps are RGB images at most 2048 px on the longer side (analysis runs at up to 4096 px).
@@ -32,8 +41,8 @@ export async function runAids(
   const dq = await doubleCompressionHint(bytes);
   const [elaMap, noiseMap] = [await fitMap(ela.image), await fitMap(noise.image)];
   const report: AidsReport = {
-    metadata,
-    contentCredentials,
+    metadata: { ...metadata, howToRead: METADATA_HOW_TO_READ },
+    contentCredentials: { ...contentCredentials, howToRead: C2PA_HOW_TO_READ },
     ela: {
       meanError: ela.meanError,
       maxError: ela.maxError,

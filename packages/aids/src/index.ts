@@ -1,6 +1,6 @@
 // Public surface of @unwarp/aids. Helpers under src/_internal/ (decoding, JPEG segment walking, test fixtures) stay
 // private.
-export { JPEG_HOW_TO_READ, runAids } from './aids.ts';
+export { C2PA_HOW_TO_READ, JPEG_HOW_TO_READ, METADATA_HOW_TO_READ, runAids } from './aids.ts';
 export { findEmbeddedC2pa, readContentCredentials } from './c2pa.ts';
 export { editorsIn } from './editors.ts';
 export { ELA_HOW_TO_READ, errorLevelAnalysis } from './ela.ts';

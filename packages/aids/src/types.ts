@@ -121,8 +121,9 @@ export type AidsOptions = { ela?: ElaOptions; noise?: NoiseOptions };
 
 /** JSON-serialisable summary of every aid (no pixels). */
 export type AidsReport = {
-  metadata: MetadataReport;
-  contentCredentials: C2paReport;
+  /** `howToRead`: one plain-words sentence on what metadata can and cannot tell (shown to users as-is). */
+  metadata: MetadataReport & { howToRead: string };
+  contentCredentials: C2paReport & { howToRead: string };
   ela: { meanError: number; maxError: number; quality: number; scale: number; legend: LegendScale; howToRead: string };
   noise: {
     meanResidual: number;

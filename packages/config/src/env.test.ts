@@ -32,6 +32,26 @@ describe('worker env', () => {
     expect(msg).toContain('UNWARP_QUEUE_PREFIX');
   });
 
+  it('reads the webhook secret and the callback allow-list, and never prints the secret', () => {
+    expect(parseWorkerEnv({}).UNWARP_WEBHOOK_SECRET).toBeUndefined();
+    expect(parseWorkerEnv({ UNWARP_WEBHOOK_SECRET: '' }).UNWARP_WEBHOOK_SECRET).toBeUndefined();
+    expect(parseWorkerEnv({ UNWARP_WEBHOOK_SECRET: 'x'.repeat(32) }).UNWARP_WEBHOOK_SECRET).toBe('x'.repeat(32));
+    const allow = ' Receiver.local, 127.0.0.1 ,,[::1]';
+    expect(parseWorkerEnv({ UNWARP_CALLBACK_ALLOW_HOSTS: allow }).UNWARP_CALLBACK_ALLOW_HOSTS).toEqual([
+      'receiver.local',
+      '127.0.0.1',
+      '::1',
+    ]);
+    expect(parseWebEnv({ UNWARP_CALLBACK_ALLOW_HOSTS: allow }).UNWARP_CALLBACK_ALLOW_HOSTS).toEqual(
+      parseWorkerEnv({ UNWARP_CALLBACK_ALLOW_HOSTS: allow }).UNWARP_CALLBACK_ALLOW_HOSTS,
+    );
+    expect(parseWebEnv({}).UNWARP_CALLBACK_ALLOW_HOSTS).toEqual([]);
+    expect(() => parseWorkerEnv({ UNWARP_WEBHOOK_SECRET: 'hunter2' })).toThrow(
+      /UNWARP_WEBHOOK_SECRET.*got 7 characters/,
+    );
+    expect(() => parseWorkerEnv({ UNWARP_WEBHOOK_SECRET: 'hunter2' })).not.toThrow(/hunter2/);
+  });
+
   it('resolves a relative data dir against the working directory', () => {
     expect(parseWebEnv({ UNWARP_DATA_DIR: 'x/y' }).dataDir).toBe(path.resolve('x/y'));
     expect(parseStartEnv({}).REDIS_URL).toBeUndefined();

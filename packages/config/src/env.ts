@@ -25,6 +25,26 @@ const RedisUrlSchema = z
   .string()
   .refine((s) => /^rediss?:\/\/[^\s]+$/.test(s), 'must look like redis://host:port or rediss://host:port');
 
+/**
+ * Callback hosts allowed even when they resolve to private, loopback or link-local addresses: hostnames or IPs,
+ * comma-separated, `*` for all. The web app checks a callbackUrl against it when a job is submitted and the worker
+ * again when it connects, so both processes must get the same value. Parsed to a lower-case list.
+ */
+const CallbackAllowHostsSchema = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((h) =>
+        h
+          .trim()
+          .toLowerCase()
+          .replace(/^\[|\]$/g, ''),
+      )
+      .filter(Boolean),
+  );
+
 /** Variables every process that talks to the queue reads. */
 const CommonEnvSchema = z.object({
   REDIS_URL: RedisUrlSchema.default('redis://127.0.0.1:6379'),
@@ -58,12 +78,24 @@ export const WorkerEnvSchema = CommonEnvSchema.extend({
   /** How long SIGTERM waits for running jobs before giving them back to the queue. */
   UNWARP_SHUTDOWN_GRACE_MS: intFrom(0, 600_000).default(25_000),
   UNWARP_CALLBACK_TIMEOUT_MS: intFrom(100, 60_000).default(5_000),
+  /** Webhook deliveries are tried this many times, with exponential backoff (1 s, 4 s, 16 s, …). */
+  UNWARP_CALLBACK_TRIES: intFrom(1, 10).default(3),
+  /**
+   * Signs every webhook delivery (X-Unwarp-Timestamp, X-Unwarp-Signature: HMAC-SHA256, see @unwarp/jobs webhook.ts).
+   * Unset or empty: deliveries are sent unsigned.
+   */
+  UNWARP_WEBHOOK_SECRET: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(16, 'use at least 16 random characters, e.g. `openssl rand -hex 32`').optional(),
+  ),
+  UNWARP_CALLBACK_ALLOW_HOSTS: CallbackAllowHostsSchema,
 });
 
 export const WebEnvSchema = CommonEnvSchema.extend({
   PORT: intFrom(1, 65535).default(3000),
   UNWARP_MAX_UPLOAD_BYTES: intFrom(1, 1 << 30).default(32 * 1024 * 1024),
   UNWARP_MAX_BATCH_FILES: intFrom(1, 10_000).default(1_000),
+  UNWARP_CALLBACK_ALLOW_HOSTS: CallbackAllowHostsSchema,
 });
 
 /** The start script (scripts/start.ts). */
@@ -89,6 +121,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose value never appears in an error message (only its length does). */
+const SECRETS = new Set(['UNWARP_WEBHOOK_SECRET']);
+
 function parse<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv, name: string): z.infer<S> {
   const r = schema.safeParse(env);
   if (r.success) return r.data;
@@ -96,7 +131,11 @@ function parse<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv, name: str
     name,
     r.error.issues.map((i) => {
       const key = i.path.join('.');
-      const value = key in env ? ` (got ${JSON.stringify(String(env[key]).slice(0, 80))})` : '';
+      const value = !(key in env)
+        ? ''
+        : SECRETS.has(key)
+          ? ` (got ${String(env[key]).length} characters)`
+          : ` (got ${JSON.stringify(String(env[key]).slice(0, 80))})`;
       return `${key}: ${i.message}${value}`;
     }),
   );

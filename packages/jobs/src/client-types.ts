@@ -1,4 +1,4 @@
-import type { ArtifactName, Report } from '@unwarp/pipeline';
+import type { ArtifactName, Report } from '@unwarp/pipeline/report';
 import type { AnalysisOptions, JobError, JobStage } from './schemas.ts';
 
 export type AnalysisState = 'queued' | 'running' | 'done' | 'failed';

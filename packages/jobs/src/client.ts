@@ -1,4 +1,4 @@
-import type { ArtifactName } from '@unwarp/pipeline';
+import type { ArtifactName } from '@unwarp/pipeline/report';
 import { type ArtifactStore, batchKey, getJson, putJson, resultKey, sha256Hex, uploadKey } from '@unwarp/storage';
 import { FlowProducer, type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';

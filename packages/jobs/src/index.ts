@@ -1,3 +1,11 @@
+export type { Resolver } from './callback-url.ts';
+export {
+  CallbackUrlError,
+  checkCallbackTarget,
+  checkCallbackUrl,
+  guardedLookup,
+  isPrivateAddress,
+} from './callback-url.ts';
 export type { UnwarpClient, UnwarpClientOptions } from './client.ts';
 export { createUnwarpClient } from './client.ts';
 export type {
@@ -66,3 +74,5 @@ export {
   StageSchema,
   StoredErrorSchema,
 } from './schemas.ts';
+export type { VerifyResult } from './webhook.ts';
+export { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER, verifyWebhook, webhookHeaders } from './webhook.ts';

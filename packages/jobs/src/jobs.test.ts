@@ -1,11 +1,10 @@
-import { ARTIFACTS, DEFAULT_THRESHOLD as PIPELINE_THRESHOLD } from '@unwarp/pipeline';
+import { ARTIFACTS, CORE_ARTIFACTS, DEFAULT_THRESHOLD } from '@unwarp/pipeline/report';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACT_NAMES, DEFAULT_THRESHOLD } from './_internal/pipeline-schema.ts';
 import type { BatchItem } from './client-types.ts';
 import { formatFailure, parseFailure, redactUrl } from './errors.ts';
 import { csvCell, toCsv, toJsonl } from './export.ts';
 import { analysisId, batchItemId, newBatchId, parseId } from './names.ts';
-import { AnalysisOptionsSchema } from './schemas.ts';
+import { AnalysisOptionsSchema, ArtifactKeysSchema } from './schemas.ts';
 
 const sha = 'ab'.repeat(32);
 
@@ -29,9 +28,14 @@ describe('ids', () => {
 });
 
 describe('pipeline contract', () => {
-  it('matches the pipeline artifact list and default threshold', () => {
-    expect([...ARTIFACT_NAMES]).toEqual([...ARTIFACTS]);
-    expect(DEFAULT_THRESHOLD).toBe(PIPELINE_THRESHOLD);
+  const keys = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, `results/x/${n}`]));
+
+  it('requires every core artifact and takes the aid maps when present', () => {
+    expect(ArtifactKeysSchema.safeParse(keys(ARTIFACTS)).success).toBe(true);
+    // Results stored before the aids existed, or computed with the aids off, have no maps.
+    expect(ArtifactKeysSchema.safeParse(keys(CORE_ARTIFACTS)).success).toBe(true);
+    expect(ArtifactKeysSchema.safeParse(keys(CORE_ARTIFACTS.filter((n) => n !== 'flow.flo'))).success).toBe(false);
+    expect(AnalysisOptionsSchema.parse({}).threshold).toBe(DEFAULT_THRESHOLD);
   });
 });
 

@@ -1,5 +1,7 @@
+// The light entry point: zod only. `@unwarp/pipeline`'s barrel loads tfjs, the face detector and sharp (~1 s,
+// ~100 MB), which the web app and the worker's main process never need.
+import { AID_ARTIFACTS, CORE_ARTIFACTS, DEFAULT_THRESHOLD, ReportSchema } from '@unwarp/pipeline/report';
 import { z } from 'zod';
-import { ARTIFACT_NAMES as ARTIFACTS, DEFAULT_THRESHOLD, ReportSchema } from './_internal/pipeline-schema.ts';
 import { ANALYSIS_ID, BATCH_ID, BATCH_ITEM_ID } from './names.ts';
 
 const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
@@ -66,7 +68,12 @@ export const STAGE_PERCENT: Record<JobStage, number> = {
 export const JobProgressSchema = z.object({ stage: StageSchema, percent: z.number().min(0).max(100) });
 export type JobProgress = z.infer<typeof JobProgressSchema>;
 
-export const ArtifactKeysSchema = z.record(z.enum(ARTIFACTS), z.string());
+/** Storage key per artifact: the core files always, the aid maps (`ela.png`, `noise.png`) when the aids ran. */
+export const ArtifactKeysSchema = z.object({
+  ...Object.fromEntries(CORE_ARTIFACTS.map((n) => [n, z.string()])),
+  ...Object.fromEntries(AID_ARTIFACTS.map((n) => [n, z.string().optional()])),
+} as Record<(typeof CORE_ARTIFACTS)[number], z.ZodString> &
+  Record<(typeof AID_ARTIFACTS)[number], z.ZodOptional<z.ZodString>>);
 
 /** An `analyze` job's return value, also stored as `results/<analysisId>/result.json`: small, no image bytes. */
 export const AnalysisResultSchema = z.object({

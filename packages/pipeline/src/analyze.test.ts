@@ -52,12 +52,28 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     expect(Object.keys(r.faces[0]!.regions).sort()).toEqual(
       ['jaw', 'leftBrow', 'leftEye', 'mouth', 'nose', 'outline', 'rightBrow', 'rightEye'].sort(),
     );
-    for (const k of ['decode', 'faces', 'predict', 'recover', 'total']) expect(r.timings[k]).toBeGreaterThanOrEqual(0);
+    for (const k of ['decode', 'faces', 'predict', 'recover', 'aids', 'total'])
+      expect(r.timings[k]).toBeGreaterThanOrEqual(0);
     expect(r.caveat.length).toBeGreaterThan(20);
+    // The forensic aids ran on the same bytes: a JPEG of known quality, maps no larger than 2048 px.
+    expect(r.aids?.jpeg.quality).toBeGreaterThan(0);
+    expect(r.aids?.analysis).toMatchObject({ width: r.image.width, height: r.image.height });
+    for (const section of ['metadata', 'contentCredentials', 'ela', 'noise', 'jpeg'] as const)
+      expect(r.aids?.[section].howToRead.length, section).toBeGreaterThan(40);
+    expect(a.aidImages?.ela.width).toBe(r.aids?.analysis.mapWidth);
+    expect(a.aidImages?.noise.height).toBe(r.aids?.analysis.mapHeight);
     // The crop holds the face box; the outside is untouched and makes up most of a Helen photo.
     const f = r.faces[0]!;
     expect(inside(f.cropBox, f.box.x + f.box.width / 2, f.box.y + f.box.height / 2)).toBe(true);
     expectUntouchedOutsideCrops(a);
+  });
+
+  it('aids: false skips the forensic aids', async () => {
+    const a = await analyzer.analyze(await readFile(photoPath(PHOTOS.portrait)), { aids: false });
+    expect(a.report.aids).toBeUndefined();
+    expect(a.aidImages).toBeUndefined();
+    expect(a.report.timings.aids).toBeUndefined();
+    expect(a.report.warnings.join(' ')).not.toMatch(/forensic aids/);
   });
 
   it('does not leak tensors', async () => {
@@ -174,6 +190,9 @@ describe('hostile and odd inputs (test/fixtures/bad-images)', () => {
     }
     const a = await analyzer.analyze(bytes);
     expect(() => ReportSchema.parse(a.report)).not.toThrow();
+    // Aids that cannot read a file never fail the analysis: they are absent and a warning says why.
+    if (a.report.aids) expect(a.aidImages).toBeDefined();
+    else expect(a.report.warnings.join('\n')).toMatch(/forensic aids .* could not run/);
     if (e.warning) expect(a.report.warnings.join('\n').toLowerCase()).toContain(e.warning.toLowerCase());
     if (e.upright) expect([a.report.image.width, a.report.image.height]).toEqual(e.upright);
     expect([a.flow.width, a.flow.height]).toEqual([a.image.width, a.image.height]);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type AidsReport, runAids } from '@unwarp/aids';
 import {
   type Box,
   createFaceDetector,
@@ -16,7 +17,16 @@ import { createFlow, cropFlow, type FlowField, flowMagnitude, resizeFlow, unwarp
 import { loadDetector, type WarpDetector } from '@unwarp/model';
 import sharp, { type Metadata } from 'sharp';
 import { type BlendCrop, blendCrops, clusterBoxes } from './_internal/blend.ts';
-import { CAVEAT, type FaceReport, REGIONS, REPORT_VERSION, type Report, ReportSchema, verdictFor } from './report.ts';
+import {
+  CAVEAT,
+  DEFAULT_THRESHOLD,
+  type FaceReport,
+  REGIONS,
+  REPORT_VERSION,
+  type Report,
+  ReportSchema,
+  verdictFor,
+} from './report.ts';
 
 /** Mirrors `@unwarp/jobs` STAGES (minus `storing`): do not add members without updating it. */
 export type Stage = 'decoding' | 'detecting faces' | 'predicting' | 'rendering' | 'done';
@@ -28,6 +38,12 @@ export type AnalyzeOptions = {
   /** Refuse images with more pixels than this, before decoding them. Default DEFAULT_MAX_PIXELS. */
   maxPixels?: number;
   fileName?: string;
+  /**
+   * Run the classic forensic aids of `@unwarp/aids` (metadata, Content Credentials, ELA, noise, JPEG history) on the
+   * input bytes: `report.aids` plus the `ela.png` and `noise.png` maps. Default true. A failure inside the aids never
+   * fails the analysis: it becomes a warning and `report.aids` is absent.
+   */
+  aids?: boolean;
   onStage?: (stage: Stage) => void;
 };
 
@@ -41,6 +57,8 @@ export type Analysis = {
   recovered: RgbImage;
   /** The face crops (image pixels) the flow was predicted in; empty when no face was found. */
   crops: Box[];
+  /** The aids' maps (at most 2048 px a side), present exactly when `report.aids` is. */
+  aidImages?: { ela: RgbImage; noise: RgbImage };
 };
 
 export type Analyzer = {
@@ -63,7 +81,6 @@ export type AnalyzerOptions = {
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Shipped weights, overridable with UNWARP_MODEL_DIR. */
 export const DEFAULT_MODEL_DIR = path.resolve(here, '../../../models/unwarp-base');
-export const DEFAULT_THRESHOLD = 0.5;
 export const DEFAULT_MAX_PIXELS = 64_000_000;
 /** Images smaller than this on either side are refused: there is no face to analyse in them. */
 export const MIN_SIDE = 32;
@@ -105,7 +122,8 @@ async function analyzeWith(
   const warnings: string[] = [];
   // A model that has not met its validation targets says so in every report, so no one mistakes its scores for evidence.
   const experimental = model.manifest.training?.experimental;
-  if (experimental) warnings.push(`model ${model.manifest.name}@${model.manifest.version} is experimental: ${String(experimental)}`);
+  if (experimental)
+    warnings.push(`model ${model.manifest.name}@${model.manifest.version} is experimental: ${String(experimental)}`);
   const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const shortSide = opts.cropShortSide ?? model.manifest.recipe.data.cropShortSide;
@@ -216,6 +234,20 @@ async function analyzeWith(
   const crops = predicted.map((p) => p.crop);
   const recovered = recoverImage(image, flow, clusterBoxes(crops));
   lap('recover');
+
+  let aids: AidsReport | undefined;
+  let aidImages: Analysis['aidImages'];
+  if (opts.aids !== false) {
+    try {
+      const r = await runAids(input);
+      aids = r.report;
+      aidImages = r.images;
+    } catch (err) {
+      const why = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim().slice(0, 300);
+      warnings.push(`the forensic aids (metadata, ELA, noise, JPEG) could not run on this file: ${why}`);
+    }
+    lap('aids');
+  }
   timings.total = Math.round(performance.now() - start);
 
   const probability =
@@ -244,9 +276,10 @@ async function analyzeWith(
     backend: model.backend.backend,
     timings,
     warnings,
+    ...(aids ? { aids } : {}),
     createdAt: new Date().toISOString(),
   };
-  return { report: ReportSchema.parse(report), image, flow, recovered, crops };
+  return { report: ReportSchema.parse(report), image, flow, recovered, crops, ...(aidImages ? { aidImages } : {}) };
 }
 
 /**

@@ -11,16 +11,7 @@ import {
 } from '@unwarp/flow';
 import sharp from 'sharp';
 import type { Analysis } from './analyze.ts';
-
-export const ARTIFACTS = [
-  'report.json',
-  'flow.flo',
-  'recovered.png',
-  'heatmap.png',
-  'flow.png',
-  'compare.png',
-] as const;
-export type ArtifactName = (typeof ARTIFACTS)[number];
+import { AID_ARTIFACTS, ARTIFACTS, type Artifacts, CORE_ARTIFACTS } from './report.ts';
 
 /** |W| (px) below which the heatmap shows the photo unchanged, and at which its colour saturates. */
 export const HEATMAP_RANGE = { min: 0.5, max: 7 } as const;
@@ -48,14 +39,20 @@ const raw = (img: Raster) =>
     limitInputPixels: false,
   });
 
-/** Every artifact of one analysis as bytes, ready for a folder, object storage or an HTTP response. */
-export async function renderArtifacts(a: Analysis): Promise<Record<ArtifactName, Uint8Array>> {
+/**
+ * Every artifact of one analysis as bytes, ready for a folder, object storage or an HTTP response: the core files
+ * always, `ela.png` and `noise.png` when the aids ran (`analysis.aidImages`). No placeholder stands in for a map that
+ * was not computed: a picture that looks like an ELA but is not one would mislead.
+ */
+export async function renderArtifacts(a: Analysis): Promise<Artifacts> {
   const heat = magnitudeHeatmap(a.image, a.flow, HEATMAP_RANGE);
-  const [heatPng, recoveredPng, flowPng, comparePng] = await Promise.all([
+  const [heatPng, recoveredPng, flowPng, comparePng, elaPng, noisePng] = await Promise.all([
     raw(heat).png().toBuffer(),
     raw(a.recovered).png().toBuffer(),
     flowPicture(a.flow),
     compare(a.image, heat, a.recovered),
+    a.aidImages ? raw(a.aidImages.ela).png().toBuffer() : undefined,
+    a.aidImages ? raw(a.aidImages.noise).png().toBuffer() : undefined,
   ]);
   return {
     'report.json': new TextEncoder().encode(`${JSON.stringify(a.report, null, 2)}\n`),
@@ -64,6 +61,8 @@ export async function renderArtifacts(a: Analysis): Promise<Record<ArtifactName,
     'heatmap.png': heatPng,
     'flow.png': flowPng,
     'compare.png': comparePng,
+    ...(elaPng ? { 'ela.png': elaPng } : {}),
+    ...(noisePng ? { 'noise.png': noisePng } : {}),
   };
 }
 
@@ -144,22 +143,22 @@ async function compare(input: RgbImage, heat: Raster, recovered: RgbImage): Prom
 }
 
 /**
- * Writes the artifacts into `dir` atomically: a temporary sibling folder is filled, then renamed, so a crash never
+ * Writes the artifacts into `dir` atomically (the aid maps only when present): a temporary sibling folder is filled, then renamed, so a crash never
  * leaves half a result that looks complete.
  *
  * An existing `dir` that is not empty is refused with OutputExistsError unless `force`; even with `force`, a `dir`
  * that holds files other than the artifacts is refused, so a mistyped --out never deletes someone's folder.
  */
-export async function writeArtifacts(
-  dir: string,
-  artifacts: Record<ArtifactName, Uint8Array>,
-  opts: { force?: boolean } = {},
-): Promise<void> {
+export async function writeArtifacts(dir: string, artifacts: Artifacts, opts: { force?: boolean } = {}): Promise<void> {
   await checkOutputDir(dir, opts.force === true);
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(tmp, { recursive: true });
   try {
-    for (const name of ARTIFACTS) await writeFile(path.join(tmp, name), artifacts[name]);
+    for (const name of CORE_ARTIFACTS) await writeFile(path.join(tmp, name), artifacts[name]);
+    for (const name of AID_ARTIFACTS) {
+      const bytes = artifacts[name];
+      if (bytes) await writeFile(path.join(tmp, name), bytes);
+    }
     if (opts.force) await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
   } catch (err) {

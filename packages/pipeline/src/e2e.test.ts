@@ -58,6 +58,11 @@ describe.skipIf(!hasData())('an edited photo, end to end (fixture model)', () =>
     expect({ moved, changed }).toEqual({ moved: 0, changed: 0 });
     for (const name of ['heatmap.png', 'flow.png', 'compare.png'] as const)
       expect(files[name].byteLength).toBeGreaterThan(1000);
+    // The aids' maps: PNGs at the size the report gives.
+    for (const name of ['ela.png', 'noise.png'] as const) {
+      const map = await readRgb(Buffer.from(files[name]!));
+      expect([map.width, map.height], name).toEqual([report.aids!.analysis.mapWidth, report.aids!.analysis.mapHeight]);
+    }
   });
 });
 

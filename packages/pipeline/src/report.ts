@@ -1,7 +1,30 @@
 import { z } from 'zod';
 
+// zod only: this module is the light entry point `@unwarp/pipeline/report` (no tfjs, no sharp, no face detector), so
+// the web app and the queue package can validate reports and name artifacts without loading the model.
+
 /** report.json, version 1. The API, the worker and the CLI all emit and validate this one schema. */
 export const REPORT_VERSION = 1;
+export const DEFAULT_THRESHOLD = 0.5;
+
+/** Files of one analysis that are always written, in this order. */
+export const CORE_ARTIFACTS = [
+  'report.json',
+  'flow.flo',
+  'recovered.png',
+  'heatmap.png',
+  'flow.png',
+  'compare.png',
+] as const;
+/** The forensic aids' maps: written only when the aids ran (`report.aids` present). */
+export const AID_ARTIFACTS = ['ela.png', 'noise.png'] as const;
+/** Every file an analysis can produce. Folders, storage and the API iterate this list. */
+export const ARTIFACTS = [...CORE_ARTIFACTS, ...AID_ARTIFACTS] as const;
+export type CoreArtifactName = (typeof CORE_ARTIFACTS)[number];
+export type AidArtifactName = (typeof AID_ARTIFACTS)[number];
+export type ArtifactName = (typeof ARTIFACTS)[number];
+/** The rendered files of one analysis: the core ones always, the aid maps when the aids ran. */
+export type Artifacts = Record<CoreArtifactName, Uint8Array> & Partial<Record<AidArtifactName, Uint8Array>>;
 
 const BoxSchema = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
 const DisplacementSchema = z.object({
@@ -22,6 +45,94 @@ export const FaceReportSchema = z.object({
   displacement: DisplacementSchema,
   regions: z.record(z.enum(REGIONS), z.object({ mean: z.number(), max: z.number() })),
   landmarks: z.array(z.tuple([z.number(), z.number()])),
+});
+
+const LegendSchema = z.object({ zero: z.string(), max: z.string() });
+const nullableString = z.string().nullable();
+
+/**
+ * report.aids: the classic forensic aids of `@unwarp/aids` (AidsReport). Loose objects: fields the aids add later are
+ * kept, not stripped; the fields the UI and the API document are checked. Never a verdict: numbers, hints and the
+ * `howToRead` sentence shown beside each aid.
+ */
+export const AidsSectionSchema = z.looseObject({
+  metadata: z.looseObject({
+    format: nullableString,
+    camera: z.looseObject({ make: nullableString, model: nullableString, lens: nullableString }),
+    captureTime: z.looseObject({
+      original: nullableString,
+      offset: nullableString,
+      iso: nullableString,
+      modified: nullableString,
+    }),
+    software: nullableString,
+    editorHints: z.array(z.string()),
+    gps: z.object({ latitude: z.number(), longitude: z.number() }).nullable(),
+    dimensions: z.looseObject({
+      exif: z.object({ width: z.number(), height: z.number() }).nullable(),
+      actual: z.object({ width: z.number(), height: z.number() }),
+      mismatch: z.boolean(),
+    }),
+    orientation: z.number().nullable(),
+    xmp: z
+      .looseObject({
+        creatorTool: nullableString,
+        history: z.array(
+          z.looseObject({ action: nullableString, softwareAgent: nullableString, when: nullableString }),
+        ),
+      })
+      .nullable(),
+    iptc: z.looseObject({ byline: nullableString, credit: nullableString, copyright: nullableString }).nullable(),
+    thumbnail: z.looseObject({
+      present: z.boolean(),
+      mismatch: z.boolean(),
+      difference: z.number().nullable(),
+      aspectThumbnail: z.number().nullable(),
+      aspectImage: z.number().nullable(),
+    }),
+    warnings: z.array(z.string()),
+    howToRead: z.string(),
+  }),
+  contentCredentials: z.looseObject({
+    present: z.boolean(),
+    validated: z.boolean().nullable(),
+    validationState: z.string().optional(),
+    signer: z.string().optional(),
+    claimGenerator: z.string().optional(),
+    actions: z.array(z.string()).optional(),
+    validationStatus: z.array(z.string()).optional(),
+    reason: z.string().optional(),
+    howToRead: z.string(),
+  }),
+  ela: z.looseObject({
+    meanError: z.number(),
+    maxError: z.number(),
+    quality: z.number(),
+    scale: z.number(),
+    legend: LegendSchema,
+    howToRead: z.string(),
+  }),
+  noise: z.looseObject({
+    meanResidual: z.number(),
+    blockStd: z.object({ min: z.number(), median: z.number(), max: z.number(), blocks: z.number() }),
+    outlierBlockFraction: z.number(),
+    scale: z.number(),
+    legend: LegendSchema,
+    howToRead: z.string(),
+  }),
+  jpeg: z.looseObject({
+    quality: z.number().nullable(),
+    standardTables: z.boolean(),
+    subsampling: nullableString,
+    doubleCompressionHint: z.looseObject({
+      suspected: z.boolean().nullable(),
+      score: z.number().nullable(),
+      method: z.string(),
+      note: z.string(),
+    }),
+    howToRead: z.string(),
+  }),
+  analysis: z.looseObject({ width: z.number(), height: z.number(), mapWidth: z.number(), mapHeight: z.number() }),
 });
 
 export const ReportSchema = z.object({
@@ -55,12 +166,14 @@ export const ReportSchema = z.object({
   backend: z.string(),
   timings: z.record(z.string(), z.number()),
   warnings: z.array(z.string()),
-  aids: z.unknown().optional(),
+  /** Absent when the aids were turned off or failed (a warning then says why). */
+  aids: AidsSectionSchema.optional(),
   createdAt: z.string(),
 });
 
 export type FaceReport = z.infer<typeof FaceReportSchema>;
 export type Report = z.infer<typeof ReportSchema>;
+export type AidsSection = z.infer<typeof AidsSectionSchema>;
 
 export const CAVEAT =
   'A high score means the geometry looks pushed by a liquify-type tool; it does not say who did it or why, and a low score does not prove a photo is untouched.';

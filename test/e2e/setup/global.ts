@@ -204,6 +204,8 @@ export default async function setup(project: TestProject) {
     UNWARP_QUEUE_PREFIX: prefix,
     UNWARP_DATA_DIR: dataDir,
     UNWARP_WEBHOOK_SECRET: webhookSecret,
+    // Loopback is refused by default; the test's webhook receiver listens there. Web and worker both check it.
+    UNWARP_CALLBACK_ALLOW_HOSTS: '127.0.0.1',
     LOG_LEVEL: 'info',
     NEXT_TELEMETRY_DISABLED: '1',
   };
@@ -234,7 +236,6 @@ export default async function setup(project: TestProject) {
       UNWARP_API_KEYS: `${hash(key)},${hash(limitedKey)}:3`,
       UNWARP_RATE_LIMIT_PER_MINUTE: '1000',
       UNWARP_MAX_UPLOAD_BYTES: String(maxUploadBytes),
-      UNWARP_CALLBACK_ALLOW_HOSTS: '127.0.0.1',
     },
   );
   const cleanup = async () => {

@@ -92,10 +92,13 @@ export async function runAnalyzeJob(
   const files = await renderArtifacts(analysis);
   enter('storing');
   const artifacts = {} as AnalysisResult['artifacts'];
+  // Every file the pipeline rendered: the core ones always, ela.png and noise.png when the aids ran.
   await Promise.all(
     ARTIFACTS.map(async (name) => {
+      const bytes = files[name];
+      if (!bytes) return;
       const key = resultKey(data.analysisId, name);
-      await store.put(key, files[name]);
+      await store.put(key, bytes);
       artifacts[name] = key;
     }),
   );

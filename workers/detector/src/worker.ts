@@ -79,6 +79,16 @@ export async function startDetector(env: WorkerEnv, log: Logger): Promise<Detect
     { connection, prefix, concurrency: 4 },
   );
 
+  // Signed (when UNWARP_WEBHOOK_SECRET is set) and checked against the same allow-list as the web app at connect time.
+  const callbackOptions = {
+    timeoutMs: env.UNWARP_CALLBACK_TIMEOUT_MS,
+    tries: env.UNWARP_CALLBACK_TRIES,
+    allow: env.UNWARP_CALLBACK_ALLOW_HOSTS,
+    log,
+    ...(env.UNWARP_WEBHOOK_SECRET ? { secret: env.UNWARP_WEBHOOK_SECRET } : {}),
+  };
+  if (!env.UNWARP_WEBHOOK_SECRET) log.warn('UNWARP_WEBHOOK_SECRET is not set: webhook deliveries are not signed');
+
   const active = new Map<string, Job>();
   worker.on('active', (job) => {
     if (job.id) active.set(job.id, job);
@@ -99,7 +109,7 @@ export async function startDetector(env: WorkerEnv, log: Logger): Promise<Detect
       void deliverCallback(
         data.data.callbackUrl,
         { id: job.id, status: 'done', report: r.success ? r.data.report : undefined },
-        { timeoutMs: env.UNWARP_CALLBACK_TIMEOUT_MS, log },
+        callbackOptions,
       );
   });
   worker.on('failed', (job, err) => {
@@ -126,11 +136,7 @@ export async function startDetector(env: WorkerEnv, log: Logger): Promise<Detect
         attempts: job.attemptsMade,
       });
       if (data.data.callbackUrl)
-        await deliverCallback(
-          data.data.callbackUrl,
-          { id: job.id, status: 'failed', error },
-          { timeoutMs: env.UNWARP_CALLBACK_TIMEOUT_MS, log },
-        );
+        await deliverCallback(data.data.callbackUrl, { id: job.id, status: 'failed', error }, callbackOptions);
     })().catch((e: Error) => log.warn({ err: e.message }, 'could not record a failure'));
   });
   worker.on('stalled', (jobId) =>
@@ -144,7 +150,7 @@ export async function startDetector(env: WorkerEnv, log: Logger): Promise<Detect
       void deliverCallback(
         d.data.callbackUrl,
         { batchId: d.data.batchId, status: 'done', summary: job.returnvalue },
-        { timeoutMs: env.UNWARP_CALLBACK_TIMEOUT_MS, log },
+        callbackOptions,
       );
   });
   batchWorker.on('error', (err) => log.error({ err: err.message }, 'batch worker error'));

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { parseApiKeys } from './api-keys.ts';
 
 /**
- * The web process's own settings, on top of the shared WebEnvSchema (REDIS_URL, prefix, data dir, upload limits).
+ * The web process's own settings, on top of the shared WebEnvSchema (REDIS_URL, prefix, data dir, upload limits,
+ * callback allow-list).
  * Parsed once, on first use, so `next build` does not need them.
  */
 export const WebAppEnvSchema = z.object({
@@ -19,11 +20,6 @@ export const WebAppEnvSchema = z.object({
     .int()
     .min(1)
     .default(512 * 1024 * 1024),
-  /**
-   * Callback hosts allowed even when they resolve to private or loopback addresses: hostnames or IPs,
-   * comma-separated, `*` for all. Empty (default): such callbacks are refused.
-   */
-  UNWARP_CALLBACK_ALLOW_HOSTS: z.string().default(''),
 });
 
 export type AppEnv = ReturnType<typeof parseWebEnv> &
@@ -39,9 +35,8 @@ export function appEnv(): AppEnv {
     ...base,
     ...own,
     apiKeys: parseApiKeys(own.UNWARP_API_KEYS),
-    callbackAllow: own.UNWARP_CALLBACK_ALLOW_HOSTS.split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
+    // Shared with the worker (WebEnvSchema / WorkerEnvSchema), which checks the address again when it connects.
+    callbackAllow: base.UNWARP_CALLBACK_ALLOW_HOSTS,
   };
   return cached;
 }

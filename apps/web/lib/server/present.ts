@@ -1,14 +1,20 @@
 import type { AnalysisStatus, BatchStatus } from '@unwarp/jobs';
+import type { ArtifactName } from '@unwarp/pipeline/report';
 
-/** Files of a finished analysis the API serves, by URL name. `original` is the uploaded photo. */
+/**
+ * Files of a finished analysis the API serves, by URL name: every pipeline artifact (the compiler checks none is
+ * missing); `ela.png` and `noise.png` exist only when the aids ran. `original` is the uploaded photo.
+ */
 export const ARTIFACT_FILES = {
   'heatmap.png': { type: 'image/png' },
   'flow.png': { type: 'image/png' },
   'recovered.png': { type: 'image/png' },
   'compare.png': { type: 'image/png' },
+  'ela.png': { type: 'image/png' },
+  'noise.png': { type: 'image/png' },
   'flow.flo': { type: 'application/octet-stream' },
   'report.json': { type: 'application/json' },
-} as const;
+} as const satisfies Record<ArtifactName, { type: string }>;
 export type ArtifactFile = keyof typeof ARTIFACT_FILES;
 export const ARTIFACT_URL_NAMES = [...Object.keys(ARTIFACT_FILES), 'original'] as const;
 

@@ -1,4 +1,4 @@
-import { ensureReady, InvalidInputError, NotFoundError, RedisUnavailableError } from '@unwarp/jobs';
+import { CallbackUrlError, ensureReady, InvalidInputError, NotFoundError, RedisUnavailableError } from '@unwarp/jobs';
 import { bearerToken, findKey } from './api-keys.ts';
 import { appEnv } from './env.ts';
 import { ApiError, errorResponse } from './errors.ts';
@@ -75,6 +75,7 @@ export function apiRoute<P = Record<string, never>>(
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof InvalidInputError) return new ApiError('invalid-input', err.message);
+  if (err instanceof CallbackUrlError) return new ApiError(err.code, err.message);
   if (err instanceof NotFoundError) return new ApiError('not-found', err.message);
   if (err instanceof RedisUnavailableError)
     return new ApiError('unavailable', 'the job queue is unavailable; try again shortly', { 'retry-after': '5' });

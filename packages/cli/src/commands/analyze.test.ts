@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeFlo } from '@unwarp/flow';
-import { ARTIFACTS, ReportSchema } from '@unwarp/pipeline';
+import { ARTIFACTS, CORE_ARTIFACTS, ReportSchema } from '@unwarp/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outputNames } from './analyze.ts';
 
@@ -82,8 +82,10 @@ describe.skipIf(!hasData)('unwarp analyze (child process, fixture model)', () =>
 
     for (const n of names.filter((x) => manifest[x]!.expect === 'ok')) {
       const dir = dirOf(n);
-      expect((await readdir(dir)).sort()).toEqual([...ARTIFACTS].sort());
       const report = ReportSchema.parse(JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')));
+      // The aid maps exist exactly when the aids ran; when they could not, a warning says so and the rest is there.
+      expect((await readdir(dir)).sort(), n).toEqual([...(report.aids ? ARTIFACTS : CORE_ARTIFACTS)].sort());
+      if (!report.aids) expect(report.warnings.join('\n'), n).toMatch(/forensic aids .* could not run/);
       const e = manifest[n]!;
       if (e.warning) expect(report.warnings.join('\n').toLowerCase()).toContain(e.warning.toLowerCase());
       const W = decodeFlo(new Uint8Array(await readFile(path.join(dir, 'flow.flo'))));
@@ -96,6 +98,12 @@ describe.skipIf(!hasData)('unwarp analyze (child process, fixture model)', () =>
 
     const portrait = ReportSchema.parse(JSON.parse(await readFile(path.join(out, '299527853_1/report.json'), 'utf8')));
     expect(portrait.faces).toHaveLength(1);
+    // The forensic aids: each section with its how-to-read line, the maps beside the other artifacts.
+    expect(portrait.aids?.jpeg.quality).toBeGreaterThan(0);
+    for (const section of ['metadata', 'contentCredentials', 'ela', 'noise', 'jpeg'] as const)
+      expect(portrait.aids?.[section].howToRead.length, section).toBeGreaterThan(40);
+    expect(portrait.timings.aids).toBeGreaterThanOrEqual(0);
+    expect(existsSync(path.join(out, '299527853_1/ela.png'))).toBe(true);
     const crowd = ReportSchema.parse(JSON.parse(await readFile(path.join(out, '4285163979_1/report.json'), 'utf8')));
     expect(crowd.faces.length).toBeGreaterThanOrEqual(4);
     const none = ReportSchema.parse(
@@ -107,9 +115,10 @@ describe.skipIf(!hasData)('unwarp analyze (child process, fixture model)', () =>
     expect(rotated.image).toMatchObject({ width: 240, height: 320, exifOrientation: 6, orientationApplied: true });
 
     // The summary table: a row per file, failures marked.
-    expect(r.stdout).toMatch(/^file\s+faces\s+probability\s+max px\s+verdict/m);
+    // (An "editor" column appears before the verdict when some file's metadata names an editing program.)
+    expect(r.stdout).toMatch(/^file\s+faces\s+probability\s+max px\s+(editor\s+)?verdict/m);
     expect(r.stdout).toContain('4285163979_1.jpg');
-    expect(r.stdout).toMatch(/bomb\.png\s+-\s+-\s+-\s+FAILED \(too-large\)/);
+    expect(r.stdout).toMatch(/bomb\.png\s+-\s+-\s+-\s+(-\s+)?FAILED \(too-large\)/);
     expect(r.stdout).toMatch(/analysed, \d+ failed/);
   });
 
@@ -155,14 +164,18 @@ describe.skipIf(!hasData)('unwarp analyze (child process, fixture model)', () =>
     ]);
     expect((await stat(report)).mtimeMs).toBe(before);
 
+    expect(existsSync(path.join(out, 'portrait/noise.png'))).toBe(true);
     await writeFile(path.join(out, 'landscape', 'my-notes.txt'), 'a journalist wrote this');
-    const forced = await unwarp([photos, '--out', out, '--force']);
+    const forced = await unwarp([photos, '--out', out, '--force', '--no-aids']);
     expect(forced.code).toBe(2);
     expect(failureLines(forced.stderr)).toHaveLength(1);
     expect(failureLines(forced.stderr)[0]).toMatch(/landscape\.jpg: exists: .*did not write \(my-notes\.txt\)/);
     expect(await readFile(path.join(out, 'landscape', 'my-notes.txt'), 'utf8')).toBe('a journalist wrote this');
     expect((await stat(report)).mtimeMs).toBeGreaterThan(before);
     expect(forced.stdout).toMatch(/1 analysed, 1 failed/);
+    // --no-aids: no aids section, and the maps of the earlier run are gone with the rest of it.
+    expect(ReportSchema.parse(JSON.parse(await readFile(report, 'utf8'))).aids).toBeUndefined();
+    expect((await readdir(path.join(out, 'portrait'))).sort()).toEqual([...CORE_ARTIFACTS].sort());
   });
 });
 

@@ -17,13 +17,16 @@ import { createProgress } from '../progress.ts';
 const HELP = `Usage: unwarp analyze <files or folders...> --out <dir> [options]
 
 For every input <stem>.<ext> writes <dir>/<stem>/: report.json, flow.flo, recovered.png,
-heatmap.png, flow.png and compare.png. Folders are searched one level deep for images
-(jpg, png, webp, gif, tiff, avif, heic; hidden files skipped).
+heatmap.png, flow.png, compare.png, and the forensic aids' maps ela.png (error level) and
+noise.png (noise residual); report.json's "aids" section holds metadata, Content Credentials,
+ELA, noise and JPEG history, each with a "howToRead" line. Folders are searched one level deep
+for images (jpg, png, webp, gif, tiff, avif, heic; hidden files skipped).
 
 Options:
   -o, --out <dir>          output folder (required)
       --json               print one JSON line per file on stdout (for scripts), no table
       --no-crop            treat each image as one already-cropped face (skip face detection)
+      --no-aids            skip the forensic aids (no "aids" in report.json, no ela.png/noise.png)
       --threshold <p>      probability at which a face counts as warped (default 0.5)
       --concurrency <n>    photos in flight at once (default 1; the model runs on one core)
       --force              replace results already in <dir>/<stem>/ (never other files)
@@ -38,7 +41,7 @@ const IMAGE_EXT = /\.(jpe?g|jfif|png|webp|gif|tiff?|avif|heic|heif)$/i;
 /** Files larger than this are refused before they are read into memory. */
 const MAX_FILE_BYTES = 1024 ** 3;
 
-type Row = { file: string; faces: string; probability: string; maxPx: string; verdict: string };
+type Row = { file: string; faces: string; probability: string; maxPx: string; editor: string; verdict: string };
 type Failure = { file: string; code: string; reason: string };
 
 export async function run(argv: string[]): Promise<number> {
@@ -48,6 +51,7 @@ export async function run(argv: string[]): Promise<number> {
       out: { type: 'string', short: 'o' },
       json: { type: 'boolean' },
       'no-crop': { type: 'boolean' },
+      'no-aids': { type: 'boolean' },
       threshold: { type: 'string' },
       concurrency: { type: 'string' },
       force: { type: 'boolean' },
@@ -76,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   /** One line per failing file, right away; on a terminal the progress bar is cleared first and redrawn after. */
   const fail = (file: string, code: string, reason: string) => {
     failures.push({ file, code, reason });
-    rows.push({ file, faces: '-', probability: '-', maxPx: '-', verdict: `FAILED (${code})` });
+    rows.push({ file, faces: '-', probability: '-', maxPx: '-', editor: '', verdict: `FAILED (${code})` });
     if (tty && progress) process.stderr.write('\r\x1b[2K');
     process.stderr.write(`unwarp analyze: ${file}: ${code}: ${reason}\n`);
     if (json) process.stdout.write(`${JSON.stringify({ file, ok: false, code, error: reason })}\n`);
@@ -116,6 +120,7 @@ export async function run(argv: string[]): Promise<number> {
         const analysis = await analyzer.analyze(bytes, {
           fileName: path.basename(file),
           noCrop: values['no-crop'] === true,
+          aids: values['no-aids'] !== true,
           threshold,
           maxPixels,
           onStage: (stage: Stage) => {
@@ -222,6 +227,9 @@ function safeStem(file: string): string {
   );
 }
 
+/** Editors the file's metadata names (Software, XMP CreatorTool or history); empty without the aids. */
+const editorsOf = (r: Report) => r.aids?.metadata.editorHints ?? [];
+
 const maxDisplacement = (r: Report) => (r.faces.length > 0 ? Math.max(...r.faces.map((f) => f.displacement.max)) : 0);
 
 function summaryRow(file: string, r: Report): Row {
@@ -230,6 +238,7 @@ function summaryRow(file: string, r: Report): Row {
     faces: r.noFace ? '0' : String(r.faces.length),
     probability: r.probability.toFixed(3),
     maxPx: r.faces.length > 0 ? maxDisplacement(r).toFixed(1) : '-',
+    editor: editorsOf(r).join(', '),
     verdict: r.verdict,
   };
 }
@@ -244,16 +253,28 @@ function jsonLine(file: string, out: string, r: Report) {
     faces: r.faces.length,
     noFace: r.noFace,
     maxDisplacement: maxDisplacement(r),
+    editors: editorsOf(r),
     warnings: r.warnings,
   };
 }
 
 function table(rows: Row[]): string {
   if (rows.length === 0) return 'no photos analysed';
-  const heads: Row = { file: 'file', faces: 'faces', probability: 'probability', maxPx: 'max px', verdict: 'verdict' };
-  const keys = ['file', 'faces', 'probability', 'maxPx', 'verdict'] as const;
+  const heads: Row = {
+    file: 'file',
+    faces: 'faces',
+    probability: 'probability',
+    maxPx: 'max px',
+    editor: 'editor',
+    verdict: 'verdict',
+  };
+  // The editor column only appears when some file's metadata names an editing program.
+  const keys = rows.some((r) => r.editor)
+    ? (['file', 'faces', 'probability', 'maxPx', 'editor', 'verdict'] as const)
+    : (['file', 'faces', 'probability', 'maxPx', 'verdict'] as const);
   const right = new Set(['faces', 'probability', 'maxPx']);
-  const cell = (r: Row, k: (typeof keys)[number]) => (k === 'file' ? shorten(r.file, 48) : r[k]);
+  const cell = (r: Row, k: (typeof keys)[number]) =>
+    k === 'file' ? shorten(r.file, 48) : k === 'editor' ? clip(r.editor || '-', 20) : r[k];
   const all = [heads, ...rows];
   const widths = keys.map((k) => Math.max(...all.map((r) => cell(r, k).length)));
   const line = (r: Row) =>
@@ -270,6 +291,11 @@ function table(rows: Row[]): string {
     widths.map((w, j) => '-'.repeat(keys[j] === 'verdict' ? Math.min(w, 40) : w)).join('  '),
     ...rows.map(line),
   ].join('\n');
+}
+
+/** Keeps the start of a long list of names. */
+function clip(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
 }
 
 /** Keeps the end of a long path (the file name), which is what tells rows apart. */

@@ -1,5 +1,4 @@
-import type { BatchFile } from '@unwarp/jobs';
-import { checkCallbackUrl } from '@/lib/server/callback-url.ts';
+import { type BatchFile, checkCallbackUrl } from '@unwarp/jobs';
 import { appEnv } from '@/lib/server/env.ts';
 import { ApiError } from '@/lib/server/errors.ts';
 import { checkImage } from '@/lib/server/image-check.ts';
