@@ -142,7 +142,7 @@ export function forward(
   if (arch.highpass) {
     // Resampling smooths what it touches: the residual after a 3x3 box blur shows where.
     const blurred = tf.avgPool(input, 3, 1, 'same');
-    input = tf.concat([input, tf.mul(tf.sub(input, blurred), 4) as Tensor4D], 3);
+    input = tf.concat([input, tf.mul(tf.sub(input, blurred), arch.highpassGain ?? 4) as Tensor4D], 3);
   }
   const skips: Tensor4D[] = [];
   let h = convBlock('l0', input, 1);

@@ -13,6 +13,8 @@ export type Recipe = {
     flowLevel: number;
     /** Feed a high-pass residual (x − box blur) beside RGB: resampling leaves its traces there. */
     highpass: boolean;
+    /** Multiplier of the high-pass residual (default 4); skin residuals are ~1% of the range, so small gains drown. */
+    highpassGain?: number;
     /** `instance` normalises each sample on its own: no batch statistics, so batch-mates cannot leak into a sample. */
     norm: 'none' | 'batch' | 'instance';
     /** Network outputs are multiplied by this to give pixels. */
