@@ -12,6 +12,7 @@ const [name = 'paired-in', stepsArg = '300', levelArg = '0', strengthArg = '3', 
 const { tf } = await initBackend();
 registerWasmGradKernels(tf);
 const recipe = structuredClone(getRecipe(name));
+if (process.env.ENERGY) recipe.arch.energyContrast = true;
 if (process.env.HPGAIN) recipe.arch.highpassGain = Number(process.env.HPGAIN);
 if (process.env.NORM) recipe.arch.norm = process.env.NORM as typeof recipe.arch.norm;
 if (process.env.WIDTHS) recipe.arch.widths = process.env.WIDTHS.split(',').map(Number);

@@ -8,7 +8,7 @@ import { type ModelManifest, loadWeights } from './weights-io.ts';
 export type RgbImage = { width: number; height: number; channels: number; data: Uint8Array };
 
 export type FacePrediction = {
-  /** W on the input's grid, in input pixels (upsampled from the network's 1/4 resolution). */
+  /** Expected W on the input's grid, in input pixels: predicted W × P(moved), upsampled from 1/4 resolution. */
   flow: FlowField;
   /** Probability that the face was warped: the most suspicious training-sized window of the global head. */
   probability: number;
@@ -46,8 +46,11 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         if (pw !== width || ph !== height) x = tf.mirrorPad(x, [[0, 0], [0, ph - height], [0, pw - width], [0, 0]], 'symmetric');
         const out = forward(tf, arch, params, x, false);
         const cells = patch / stride;
+        // The expected displacement under the model's own belief: W where it thinks pixels moved, shrunk to 0 where
+        // it does not. Unwarping then leaves untouched regions alone instead of resampling them with noise.
+        const expected = tf.mul(out.flow, tf.sigmoid(out.moved));
         return {
-          flow: out.flow.dataSync() as Float32Array,
+          flow: expected.dataSync() as Float32Array,
           logits: globalHead(tf, params, out.deepest, [cells, cells]).dataSync() as Float32Array,
           moved: tf.sigmoid(out.moved).dataSync() as Float32Array,
         };

@@ -36,7 +36,7 @@ export function paramSpecs(arch: Arch): ParamSpec[] {
       specs.push({ name: `${name}/b`, shape: [cout], init: 'zeros', trainable: true });
     }
   };
-  conv('l0', 3, arch.highpass ? 6 : 3, w[0]!);
+  conv('l0', 3, (arch.highpass ? 6 : 3) + (arch.highpass && arch.energyContrast ? 1 : 0), w[0]!);
   for (let i = 1; i < L; i++) {
     conv(`l${i}a`, 3, w[i - 1]!, w[i]!);
     conv(`l${i}b`, 3, w[i]!, w[i]!);
@@ -142,7 +142,15 @@ export function forward(
   if (arch.highpass) {
     // Resampling smooths what it touches: the residual after a 3x3 box blur shows where.
     const blurred = tf.avgPool(input, 3, 1, 'same');
-    input = tf.concat([input, tf.mul(tf.sub(input, blurred), arch.highpassGain ?? 4) as Tensor4D], 3);
+    const residual = tf.sub(input, blurred) as Tensor4D;
+    const parts: Tensor4D[] = [input, tf.mul(residual, arch.highpassGain ?? 4) as Tensor4D];
+    if (arch.energyContrast) {
+      const energy = tf.sum(tf.square(residual), 3, true) as Tensor4D;
+      const local = tf.log(tf.add(tf.avgPool(energy, 5, 1, 'same'), 1e-5));
+      const context = tf.log(tf.add(tf.avgPool(energy, 31, 1, 'same'), 1e-5));
+      parts.push(tf.sub(local, context) as Tensor4D);
+    }
+    input = tf.concat(parts, 3);
   }
   const skips: Tensor4D[] = [];
   let h = convBlock('l0', input, 1);
@@ -179,7 +187,7 @@ export function flops(arch: Arch, height: number, width: number): number {
   let total = 0;
   const w = arch.widths;
   const at = (level: number) => (height / 2 ** level) * (width / 2 ** level);
-  total += at(0) * 9 * (arch.highpass ? 6 : 3) * w[0]!;
+  total += at(0) * 9 * ((arch.highpass ? 6 : 3) + (arch.highpass && arch.energyContrast ? 1 : 0)) * w[0]!;
   for (let i = 1; i < w.length; i++) total += at(i) * 9 * (w[i - 1]! * w[i]! + w[i]! * w[i]!);
   for (let j = w.length - 2; j >= arch.flowLevel; j--) total += at(j) * 9 * (w[j + 1]! + w[j]!) * w[j]!;
   total += at(arch.flowLevel) * w[arch.flowLevel]! * 3;

@@ -13,6 +13,11 @@ export type Recipe = {
     flowLevel: number;
     /** Feed a high-pass residual (x − box blur) beside RGB: resampling leaves its traces there. */
     highpass: boolean;
+    /**
+     * Feed log(local high-pass energy / surrounding high-pass energy) as one more channel: resampling lowers the first
+     * against the second, and the ratio cancels how much texture a face has to begin with.
+     */
+    energyContrast?: boolean;
     /** Multiplier of the high-pass residual (default 4); skin residuals are ~1% of the range, so small gains drown. */
     highpassGain?: number;
     /** `instance` normalises each sample on its own: no batch statistics, so batch-mates cannot leak into a sample. */

@@ -66,7 +66,7 @@ describe.skipIf(!hasData())('an edited photo, end to end (fixture model)', () =>
   });
 });
 
-const SKIP_TRAINED = `needs the trained model: ${TRAINED_MODEL_DIR}/model.json not found (train it with \`npx unwarp train\`)`;
+const SKIP_TRAINED = `needs a validated model: ${TRAINED_MODEL_DIR}/model.json is missing or marked experimental (train with \`npx unwarp train\`, or set UNWARP_E2E_MODEL_DIR)`;
 
 describe.skipIf(!hasData() || !hasTrainedModel())(
   `accuracy on liquify edits (trained model) ${hasTrainedModel() ? '' : `- SKIPPED, ${SKIP_TRAINED}`}`,
