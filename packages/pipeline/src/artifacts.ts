@@ -78,21 +78,19 @@ async function flowPicture(W: FlowField): Promise<Buffer> {
   const pad = 12;
   const font = Math.max(11, Math.round(wheel / 9));
   const textHeight = 3 * Math.round(font * 1.35);
-  const panelW = wheel + 2 * pad;
+  const lines = ['hue = direction of W', 'white = no warp', `rim = ${rim < 10 ? rim.toFixed(2) : rim.toFixed(1)} px`];
+  // Wide enough for the longest line (DejaVu Sans averages ~0.62 em per character), not just for the wheel.
+  const panelW = Math.max(wheel, Math.ceil(font * 0.62 * Math.max(...lines.map((l) => l.length)))) + 2 * pad;
   const panelH = wheel + 2 * pad + textHeight;
   const height = Math.max(W.height, panelH);
-  const text = legendSvg(panelW, textHeight, font, [
-    'hue = direction of W',
-    'white = no warp',
-    `rim = ${rim < 10 ? rim.toFixed(2) : rim.toFixed(1)} px`,
-  ]);
+  const text = legendSvg(panelW, textHeight, font, lines);
   return sharp({
     create: { width: W.width + panelW, height, channels: 3, background: '#ffffff' },
     limitInputPixels: false,
   })
     .composite([
       { input: await raw(color).png().toBuffer(), left: 0, top: 0 },
-      { input: await raw(colorWheelLegend(wheel)).png().toBuffer(), left: W.width + pad, top: pad },
+      { input: await raw(colorWheelLegend(wheel)).png().toBuffer(), left: W.width + Math.round((panelW - wheel) / 2), top: pad },
       { input: text, left: W.width, top: wheel + 2 * pad },
     ])
     .png()
