@@ -13,9 +13,15 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** node:util parseArgs with our errors: unknown flags and bad values become a usage message, not a stack trace. */
 export function parse<O extends Options>(argv: string[], options: O, help: string) {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: O & { help: { type: 'boolean'; short: 'h' } }; allowPositionals: true }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; options: O & { help: { type: 'boolean'; short: 'h' } }; allowPositionals: true }>
+  >;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    });
   } catch (err) {
     throw new UsageError((err as Error).message, help);
   }

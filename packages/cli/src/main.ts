@@ -1,13 +1,23 @@
 import { UsageError } from './args.ts';
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> }> = {
-  analyze: { summary: 'analyse photos: report, heatmap, flow, recovered image', load: () => import('./commands/analyze.ts') },
-  synth: { summary: 'make synthetic warped/original training pairs', load: () => import('./commands/synth.ts') },
-  train: { summary: 'train (or resume training) the warp model', load: () => import('./commands/train.ts') },
-  experiment: { summary: 'train a named recipe for N samples and record its metrics', load: () => import('./commands/experiment.ts') },
-  eval: { summary: 'measure a model on held-out faces against the zero-flow baseline', load: () => import('./commands/eval.ts') },
-  doctor: { summary: 'show the live backend and run a self-test', load: () => import('./commands/doctor.ts') },
-};
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> }> =
+  {
+    analyze: {
+      summary: 'analyse photos: report, heatmap, flow, recovered image',
+      load: () => import('./commands/analyze.ts'),
+    },
+    synth: { summary: 'make synthetic warped/original training pairs', load: () => import('./commands/synth.ts') },
+    train: { summary: 'train (or resume training) the warp model', load: () => import('./commands/train.ts') },
+    experiment: {
+      summary: 'train a named recipe for N samples and record its metrics',
+      load: () => import('./commands/experiment.ts'),
+    },
+    eval: {
+      summary: 'measure a model on held-out faces against the zero-flow baseline',
+      load: () => import('./commands/eval.ts'),
+    },
+    doctor: { summary: 'show the live backend and run a self-test', load: () => import('./commands/doctor.ts') },
+  };
 
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));

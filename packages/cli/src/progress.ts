@@ -14,7 +14,11 @@ export function createProgress(total: number, label = '') {
       const width = 24;
       const filled = Math.round((width * done) / Math.max(total, 1));
       const line = `${label}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${formatDuration(elapsed)} elapsed, ETA ${Number.isFinite(eta) ? formatDuration(eta) : '?'} ${note}`;
-      process.stderr.write(tty ? `\r${line.slice(0, (process.stderr.columns ?? 120) - 1).padEnd(Math.min(process.stderr.columns ?? 120, 120) - 1)}` : `${line}\n`);
+      process.stderr.write(
+        tty
+          ? `\r${line.slice(0, (process.stderr.columns ?? 120) - 1).padEnd(Math.min(process.stderr.columns ?? 120, 120) - 1)}`
+          : `${line}\n`,
+      );
     },
     done() {
       if (tty) process.stderr.write('\n');

@@ -1,4 +1,4 @@
-import { type Falloff, type Point, type Warp, brushFalloff, composeAll } from './warp.ts';
+import { brushFalloff, composeAll, type Falloff, type Point, type Warp } from './warp.ts';
 
 /**
  * The Liquify brush engine. Every brush moves content at q by u(q) = (t + A (q - c)) · f(ρ), ρ the elliptical
@@ -94,7 +94,9 @@ export function pushStroke(path: readonly Point[], shape: Omit<BrushShape, 'cent
     for (let k = 0; k < n; k++) {
       const s = (k + 0.5) / n;
       const step = (strength * len) / n;
-      dabs.push(localAffine({ ...shape, center: [x0 + s * (x1 - x0), y0 + s * (y1 - y0)] }, [dir[0] * step, dir[1] * step]));
+      dabs.push(
+        localAffine({ ...shape, center: [x0 + s * (x1 - x0), y0 + s * (y1 - y0)] }, [dir[0] * step, dir[1] * step]),
+      );
     }
   }
   return composeAll(dabs);

@@ -1,7 +1,7 @@
 import { bloat, localAffine, pushStroke, twirl } from './brushes.ts';
-import { type SliderSetting, SLIDERS, faceGeometry, sliderWarp } from './face-aware.ts';
+import { faceGeometry, SLIDERS, type SliderSetting, sliderWarp } from './face-aware.ts';
 import type { Rng } from './random.ts';
-import { type Point, type Warp, brushFalloff, composeAll, reconstruct } from './warp.ts';
+import { brushFalloff, composeAll, type Point, reconstruct, type Warp } from './warp.ts';
 
 /** Serialisable description of one edit: what `meta.json` stores and what `warpFromEdits` replays. */
 export type Edit =
@@ -184,7 +184,8 @@ export function sampleEdits(rng: Rng, landmarks: readonly Point[], opts: EditSam
         break;
     }
   }
-  if (rng.chance(0.1)) edits.push({ kind: 'reconstruct', center: near(), radius: rng.uniform(0.1, 0.3) * F, amount: rng.uniform(0.3, 1) });
+  if (rng.chance(0.1))
+    edits.push({ kind: 'reconstruct', center: near(), radius: rng.uniform(0.1, 0.3) * F, amount: rng.uniform(0.3, 1) });
   return edits;
 }
 

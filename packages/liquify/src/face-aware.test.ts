@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { faceAwareWarp, faceGeometry, SLIDERS, sliderWarp } from './face-aware.ts';
-import { movePoint, rasterize, type Point } from './warp.ts';
+import { movePoint, type Point, rasterize } from './warp.ts';
 
 // A synthetic frontal face in 300-W order, 300 px wide jaw: enough structure for every slider.
 function syntheticFace(): Point[] {
@@ -14,11 +14,27 @@ function syntheticFace(): Point[] {
   for (let i = 0; i < 4; i++) pts.push([250, 200 + i * 20]);
   for (let i = 0; i < 5; i++) pts.push([230 + i * 10, 285]);
   const eye = (cx: number): Point[] => [
-    [cx - 20, 210], [cx - 8, 202], [cx + 8, 202], [cx + 20, 210], [cx + 8, 216], [cx - 8, 216],
+    [cx - 20, 210],
+    [cx - 8, 202],
+    [cx + 8, 202],
+    [cx + 20, 210],
+    [cx + 8, 216],
+    [cx - 8, 216],
   ];
   pts.push(...eye(190), ...eye(310));
   const mouth: Point[] = [
-    [215, 330], [228, 322], [240, 318], [250, 320], [260, 318], [272, 322], [285, 330], [272, 342], [260, 346], [250, 347], [240, 346], [228, 342],
+    [215, 330],
+    [228, 322],
+    [240, 318],
+    [250, 320],
+    [260, 318],
+    [272, 322],
+    [285, 330],
+    [272, 342],
+    [260, 346],
+    [250, 347],
+    [240, 346],
+    [228, 342],
   ];
   pts.push(...mouth);
   pts.push([222, 330], [240, 327], [250, 328], [260, 327], [278, 330], [260, 334], [250, 335], [240, 334]);
@@ -115,7 +131,15 @@ describe('face-aware sliders', () => {
         expect(peak, slider).toBeGreaterThan(0.005 * g.faceWidth);
         expect(peak, slider).toBeLessThan(0.15 * g.faceWidth);
         // Corners and a wide margin around the face never move.
-        for (const [x, y] of [[0, 0], [1099, 0], [0, 1199], [1099, 1199], [30, 600], [1070, 600], [550, 1190]]) {
+        for (const [x, y] of [
+          [0, 0],
+          [1099, 0],
+          [0, 1199],
+          [1099, 1199],
+          [30, 600],
+          [1070, 600],
+          [550, 1190],
+        ]) {
           const i = 2 * (y! * 1100 + x!);
           expect(W.data[i], `${slider} at ${x},${y}`).toBe(0);
           expect(W.data[i + 1]).toBe(0);

@@ -1,5 +1,5 @@
 import { localAffine } from './brushes.ts';
-import { type Point, type Warp, composeAll } from './warp.ts';
+import { composeAll, type Point, type Warp } from './warp.ts';
 
 /**
  * Face-Aware Liquify's sliders, anchored on the 68 iBUG/300-W landmarks. Values run −100…100 like Photoshop's.
@@ -108,7 +108,11 @@ export function sliderWarp(g: FaceGeometry, setting: SliderSetting): Warp {
         [0, -0.5 * shift],
       );
     case 'noseWidth':
-      return localAffine({ center: g.nose.base, radius: 1.3 * g.nose.width, radiusY: 1.3 * g.nose.width, density: 0.4 }, [0, 0], [0.35 * v, 0, 0, 0]);
+      return localAffine(
+        { center: g.nose.base, radius: 1.3 * g.nose.width, radiusY: 1.3 * g.nose.width, density: 0.4 },
+        [0, 0],
+        [0.35 * v, 0, 0, 0],
+      );
     case 'smile':
       // Corners up and slightly outward.
       return composeAll(
@@ -130,9 +134,17 @@ export function sliderWarp(g: FaceGeometry, setting: SliderSetting): Warp {
         [0, 0.3 * shift],
       );
     case 'mouthWidth':
-      return localAffine({ center: g.mouth.center, radius: 0.9 * g.mouth.width, radiusY: 0.6 * g.mouth.width, density: 0.4 }, [0, 0], [0.3 * v, 0, 0, 0]);
+      return localAffine(
+        { center: g.mouth.center, radius: 0.9 * g.mouth.width, radiusY: 0.6 * g.mouth.width, density: 0.4 },
+        [0, 0],
+        [0.3 * v, 0, 0, 0],
+      );
     case 'mouthHeight':
-      return localAffine({ center: g.mouth.center, radius: 0.8 * g.mouth.width, radiusY: 0.6 * g.mouth.width, density: 0.4 }, [0, 0], [0, 0, 0, 0.35 * v]);
+      return localAffine(
+        { center: g.mouth.center, radius: 0.8 * g.mouth.width, radiusY: 0.6 * g.mouth.width, density: 0.4 },
+        [0, 0],
+        [0, 0, 0, 0.35 * v],
+      );
     case 'forehead': {
       const c: Point = [g.browCenter[0], g.browCenter[1] - 0.3 * F];
       return localAffine({ center: c, radius: 0.55 * F, radiusY: 0.35 * F, density: 0.3 }, [0, -0.6 * shift]);
@@ -149,7 +161,10 @@ export function sliderWarp(g: FaceGeometry, setting: SliderSetting): Warp {
     case 'faceWidth':
       return composeAll(
         [g.jaw[2]!, g.jaw[14]!].map((p, i) =>
-          localAffine({ center: p, radius: 0.4 * F, radiusY: 0.5 * F, density: 0.3 }, [(i === 0 ? -1 : 1) * 0.7 * shift, 0]),
+          localAffine({ center: p, radius: 0.4 * F, radiusY: 0.5 * F, density: 0.3 }, [
+            (i === 0 ? -1 : 1) * 0.7 * shift,
+            0,
+          ]),
         ),
       );
   }

@@ -1,13 +1,13 @@
-import path from 'node:path';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { applyWarp, psnr } from '@unwarp/flow';
 import { describe, expect, it } from 'vitest';
-import { sampleEdits, warpFromEdits, FAMILIES } from './edits.ts';
+import { bloat, pushStroke, twirl } from './brushes.ts';
+import { FAMILIES, sampleEdits, warpFromEdits } from './edits.ts';
 import { type FacePhoto, makePair } from './pairs.ts';
 import { listLandmarkedPhotos, loadFacePhoto } from './photo-pool.ts';
 import { createRng } from './random.ts';
 import { compose, movePoint, rasterize } from './warp.ts';
-import { bloat, pushStroke, twirl } from './brushes.ts';
 
 const data = path.resolve(import.meta.dirname, '../../../../shared/data/val/helen');
 const haveData = existsSync(data);
@@ -20,7 +20,12 @@ describe('brushes', () => {
     const out = new Float64Array(2);
     const wa = new Float64Array(2);
     const wb = new Float64Array(2);
-    for (const [x, y] of [[50, 50], [60, 40], [70, 60], [45, 65]] as const) {
+    for (const [x, y] of [
+      [50, 50],
+      [60, 40],
+      [70, 60],
+      [45, 65],
+    ] as const) {
       ab.at(x, y, out);
       b.at(x, y, wb);
       a.at(x + wb[0]!, y + wb[1]!, wa);
@@ -36,14 +41,24 @@ describe('brushes', () => {
   });
 
   it('a push stroke drags content along the stroke direction', () => {
-    const w = pushStroke([[40, 50], [70, 50]], { radius: 20 }, 0.4);
+    const w = pushStroke(
+      [
+        [40, 50],
+        [70, 50],
+      ],
+      { radius: 20 },
+      0.4,
+    );
     const moved = movePoint(w, [45, 50]);
     expect(moved[0] - 45).toBeGreaterThan(2);
     expect(Math.abs(moved[1] - 50)).toBeLessThan(0.5);
   });
 
   it('is seeded: the same seed gives the same edits', () => {
-    const lm = Array.from({ length: 68 }, (_, i) => [100 + (i % 17) * 10, 100 + Math.floor(i / 17) * 30] as [number, number]);
+    const lm = Array.from(
+      { length: 68 },
+      (_, i) => [100 + (i % 17) * 10, 100 + Math.floor(i / 17) * 30] as [number, number],
+    );
     const a = sampleEdits(createRng(5), lm, { families: FAMILIES });
     const b = sampleEdits(createRng(5), lm, { families: FAMILIES });
     expect(a).toEqual(b);
@@ -70,7 +85,8 @@ describe.skipIf(!haveData)(`training pairs from real photos (${data})`, () => {
       // Rebuilding the field from meta.json's edits gives the stored field.
       const rebuilt = rasterize(warpFromEdits(pair.meta.edits, pair.meta.landmarks), pair.flow.width, pair.flow.height);
       let maxDiff = 0;
-      for (let i = 0; i < rebuilt.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(rebuilt.data[i]! - pair.flow.data[i]!));
+      for (let i = 0; i < rebuilt.data.length; i++)
+        maxDiff = Math.max(maxDiff, Math.abs(rebuilt.data[i]! - pair.flow.data[i]!));
       expect(maxDiff).toBeLessThan(1e-4);
       expect(pair.flow.data[0]).toBe(0);
       expect(pair.flow.data[pair.flow.data.length - 1]).toBe(0);
@@ -80,7 +96,13 @@ describe.skipIf(!haveData)(`training pairs from real photos (${data})`, () => {
   it('unedited pairs have zero flow and label 0; patches have the asked size', async () => {
     const refs = await listLandmarkedPhotos([data]);
     const photo = await loadFacePhoto(refs[0]!);
-    const pair = await makePair(photo, createRng(9), { patch: 96, cropShortSide: 400, positiveRate: 0, augment: true, keepOriginal: false });
+    const pair = await makePair(photo, createRng(9), {
+      patch: 96,
+      cropShortSide: 400,
+      positiveRate: 0,
+      augment: true,
+      keepOriginal: false,
+    });
     expect(pair.label).toBe(0);
     expect(pair.modified.width).toBe(96);
     expect(pair.flow.data.every((v) => v === 0)).toBe(true);

@@ -1,7 +1,15 @@
-import { type FlowField, type Image, type Interpolation, applyWarp, createFlow, flowMagnitude, resizeFlow } from '@unwarp/flow';
 import { cropBoxFor } from '@unwarp/faces/crop';
+import {
+  applyWarp,
+  createFlow,
+  type FlowField,
+  flowMagnitude,
+  type Image,
+  type Interpolation,
+  resizeFlow,
+} from '@unwarp/flow';
 import sharp, { type Sharp } from 'sharp';
-import { type Edit, type Family, editCenters, sampleEdits, warpFromEdits } from './edits.ts';
+import { type Edit, editCenters, type Family, sampleEdits, warpFromEdits } from './edits.ts';
 import type { Rng } from './random.ts';
 import { type Point, rasterize } from './warp.ts';
 
@@ -209,7 +217,12 @@ function samplePostprocess(rng: Rng, augment: boolean, level: number, n: number)
   return p;
 }
 
-async function postprocess(img: Image<Uint8Array>, p: Postprocess, outW: number, outH: number): Promise<Image<Uint8Array>> {
+async function postprocess(
+  img: Image<Uint8Array>,
+  p: Postprocess,
+  outW: number,
+  outH: number,
+): Promise<Image<Uint8Array>> {
   const { width, height } = img;
   const src = img.data;
   const px = new Uint8Array(src.length);
@@ -223,9 +236,9 @@ async function postprocess(img: Image<Uint8Array>, p: Postprocess, outW: number,
     r = l + (r - l) * s;
     g = l + (g - l) * s;
     b = l + (b - l) * s;
-    px[i] = clamp255((((r - mean) * p.contrast) + mean) * p.brightness);
-    px[i + 1] = clamp255((((g - mean) * p.contrast) + mean) * p.brightness);
-    px[i + 2] = clamp255((((b - mean) * p.contrast) + mean) * p.brightness);
+    px[i] = clamp255(((r - mean) * p.contrast + mean) * p.brightness);
+    px[i + 1] = clamp255(((g - mean) * p.contrast + mean) * p.brightness);
+    px[i + 2] = clamp255(((b - mean) * p.contrast + mean) * p.brightness);
   }
   let s = sharp(px, { raw: { width, height, channels: 3 } });
   if (p.blur > 0) s = s.blur(Math.max(0.3, p.blur));
@@ -248,7 +261,12 @@ async function postprocess(img: Image<Uint8Array>, p: Postprocess, outW: number,
 export async function toRaw(s: Sharp): Promise<Image<Uint8Array>> {
   const { data, info } = await s.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`expected RGB, got ${info.channels} channels`);
-  return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  return {
+    width: info.width,
+    height: info.height,
+    channels: 3,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
 }
 
 function extract(img: Image<Uint8Array>, x: number, y: number, w: number, h: number): Image<Uint8Array> {

@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readPts } from '@unwarp/faces/pts';
 import sharp from 'sharp';
@@ -45,7 +45,12 @@ export async function loadFacePhoto(ref: PhotoRef): Promise<FacePhoto> {
   const { data, info } = decoded;
   return {
     id: ref.id,
-    image: { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) },
+    image: {
+      width: info.width,
+      height: info.height,
+      channels: 3,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    },
     landmarks: readPts(pts),
   };
 }

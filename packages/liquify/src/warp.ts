@@ -1,4 +1,4 @@
-import { type FlowField, createFlow } from '@unwarp/flow';
+import { createFlow, type FlowField } from '@unwarp/flow';
 
 /**
  * A warp as an analytic function on the modified grid: W(x, y) → (dx, dy) with modified(p) = original(p + W(p)).

@@ -6,7 +6,15 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '@unwarp/tf';
-import { computeLoss, flops, forward, getRecipe, initWeights, parameterCount, registerWasmGradKernels } from '../src/index.ts';
+import {
+  computeLoss,
+  flops,
+  forward,
+  getRecipe,
+  initWeights,
+  parameterCount,
+  registerWasmGradKernels,
+} from '../src/index.ts';
 
 const { tf, info } = await initBackend();
 registerWasmGradKernels(tf);
@@ -16,8 +24,18 @@ const torchScript = path.resolve(repo, '../shared/bench/reference_unet_torch.py'
 /** The reference U-Net of the PyTorch yardstick, layer for layer: 3x3 conv + ReLU, 16-32-64-128, bilinear up. */
 function referenceUNet() {
   const shapes: [string, number, number][] = [
-    ['e1a', 3, 16], ['e1b', 16, 16], ['e2a', 16, 32], ['e2b', 32, 32], ['e3a', 32, 64], ['e3b', 64, 64],
-    ['e4a', 64, 128], ['e4b', 128, 128], ['d3', 192, 64], ['d2', 96, 32], ['d1', 48, 16], ['o', 16, 2],
+    ['e1a', 3, 16],
+    ['e1b', 16, 16],
+    ['e2a', 16, 32],
+    ['e2b', 32, 32],
+    ['e3a', 32, 64],
+    ['e3b', 64, 64],
+    ['e4a', 64, 128],
+    ['e4b', 128, 128],
+    ['d3', 192, 64],
+    ['d2', 96, 32],
+    ['d1', 48, 16],
+    ['o', 16, 2],
   ];
   const params = new Map<string, tfjs.Variable>();
   for (const [n, i, o] of shapes) {
@@ -25,7 +43,10 @@ function referenceUNet() {
     params.set(`${n}/b`, tf.variable(tf.zeros([o])));
   }
   const c = (n: string, x: tfjs.Tensor4D, s = 1, act = true) => {
-    const y = tf.add(tf.conv2d(x, params.get(`${n}/w`) as tfjs.Tensor4D, s, 'same'), params.get(`${n}/b`)!) as tfjs.Tensor4D;
+    const y = tf.add(
+      tf.conv2d(x, params.get(`${n}/w`) as tfjs.Tensor4D, s, 'same'),
+      params.get(`${n}/b`)!,
+    ) as tfjs.Tensor4D;
     return act ? tf.relu(y) : y;
   };
   const up = (t: tfjs.Tensor4D) => tf.image.resizeBilinear(t, [t.shape[1] * 2, t.shape[2] * 2], false, true);
@@ -63,8 +84,14 @@ const refTrain = await (async () => {
     });
   }, 3);
 })();
-const refInfer128 = await time(() => void tf.tidy(() => ref.run(tf.zeros([1, 128, 128, 3]) as tfjs.Tensor4D).dataSync()), 5);
-const refInfer400 = await time(() => void tf.tidy(() => ref.run(tf.zeros([1, 400, 400, 3]) as tfjs.Tensor4D).dataSync()), 3);
+const refInfer128 = await time(
+  () => void tf.tidy(() => ref.run(tf.zeros([1, 128, 128, 3]) as tfjs.Tensor4D).dataSync()),
+  5,
+);
+const refInfer400 = await time(
+  () => void tf.tidy(() => ref.run(tf.zeros([1, 400, 400, 3]) as tfjs.Tensor4D).dataSync()),
+  3,
+);
 lines.push(
   `reference U-Net (tfjs, one thread): train batch 8 @128 ${refTrain.toFixed(0)} ms = ${((8 * 1000) / refTrain).toFixed(2)} samples/s; infer 1x128 ${refInfer128.toFixed(1)} ms, 1x400 ${refInfer400.toFixed(0)} ms`,
 );
@@ -81,21 +108,32 @@ for (const name of ['base', 'paired-in']) {
   const trainable = [...vars.values()].filter((v) => v.trainable);
   const step = await time(() => {
     tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => computeLoss(tf, recipe, forward(tf, recipe.arch, vars as never, x, true), gt, labels).total, trainable);
+      const { grads } = tf.variableGrads(
+        () => computeLoss(tf, recipe, forward(tf, recipe.arch, vars as never, x, true), gt, labels).total,
+        trainable,
+      );
       for (const g of Object.values(grads)) g.dataSync();
     });
   }, 3);
-  const face = await time(() => void tf.tidy(() => forward(tf, recipe.arch, vars as never, tf.zeros([1, 400, 464, 3]) as tfjs.Tensor4D, false).flow.dataSync()), 3);
+  const face = await time(
+    () =>
+      void tf.tidy(() =>
+        forward(tf, recipe.arch, vars as never, tf.zeros([1, 400, 464, 3]) as tfjs.Tensor4D, false).flow.dataSync(),
+      ),
+    3,
+  );
   lines.push(
     `${name}: ${parameterCount(recipe.arch)} params, ${(flops(recipe.arch, 400, 464) / 1e9).toFixed(2)} GFLOP per 400x464 face; ` +
       `gradients for ${B} x ${P}px (one replica) ${step.toFixed(0)} ms = ${((B * 1000) / step).toFixed(1)} samples/s per replica thread; inference per 400 px face ${face.toFixed(0)} ms`,
   );
 }
 
-let torchLine = 'PyTorch yardstick: not run (install Debian python3-torch; script ../shared/bench/reference_unet_torch.py)';
+let torchLine =
+  'PyTorch yardstick: not run (install Debian python3-torch; script ../shared/bench/reference_unet_torch.py)';
 if (existsSync(torchScript)) {
   try {
-    const run = (h: number, b: number) => execFileSync('/usr/bin/python3', [torchScript, String(h), String(b)], { encoding: 'utf8' }).trim();
+    const run = (h: number, b: number) =>
+      execFileSync('/usr/bin/python3', [torchScript, String(h), String(b)], { encoding: 'utf8' }).trim();
     const out128 = run(128, 8);
     const out400 = run(400, 1);
     const ms = (s: string, re: RegExp) => Number(re.exec(s)?.[1]);

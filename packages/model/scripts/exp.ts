@@ -1,4 +1,5 @@
 import { getRecipe, runTraining } from '../src/index.ts';
+
 const [name = 'base', samples = '20000', seed = '1', resume = ''] = process.argv.slice(2);
 const recipe = getRecipe(name);
 await runTraining({

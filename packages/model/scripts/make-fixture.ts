@@ -5,5 +5,9 @@ import { getRecipe, initWeights, saveWeights } from '../src/index.ts';
 
 const recipe = getRecipe('tiny');
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/tiny-model');
-await saveWeights(dir, { name: 'fixture-tiny', version: '0', recipe, training: { note: 'untrained, seeded random weights for tests' } }, initWeights(recipe.arch, 42));
+await saveWeights(
+  dir,
+  { name: 'fixture-tiny', version: '0', recipe, training: { note: 'untrained, seeded random weights for tests' } },
+  initWeights(recipe.arch, 42),
+);
 process.stdout.write(`wrote ${dir}\n`);

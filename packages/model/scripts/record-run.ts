@@ -11,4 +11,8 @@ const repo = path.resolve(import.meta.dirname, '../../..');
 const state = JSON.parse(await readFile(path.join(runDir, 'state.json'), 'utf8')) as RunState;
 const recipe = getRecipe(state.recipe);
 await appendExperiment(path.join(repo, 'docs/training-experiments.md'), recipe, state, note);
-await plotCurves(path.join(repo, 'docs/experiments', `${recipe.name}-s${state.seed}.png`), `${recipe.name} (seed ${state.seed})`, state.history);
+await plotCurves(
+  path.join(repo, 'docs/experiments', `${recipe.name}-s${state.seed}.png`),
+  `${recipe.name} (seed ${state.seed})`,
+  state.history,
+);

@@ -1,7 +1,7 @@
 import { initBackend } from '@unwarp/tf';
 import { registerWasmGradKernels } from '../src/kernels.ts';
-import { forward, initWeights, parameterCount, flops } from '../src/network.ts';
 import { computeLoss } from '../src/loss.ts';
+import { flops, forward, initWeights, parameterCount } from '../src/network.ts';
 import { getRecipe } from '../src/recipe.ts';
 
 const { tf } = await initBackend();
@@ -23,14 +23,16 @@ for (let it = 0; it < 6; it++) {
     return computeLoss(tf, recipe, out, gt as never, labels as never).total;
   }, trainable);
   await value.data();
-  Object.values(grads).forEach((g) => g.dispose());
+  for (const g of Object.values(grads)) g.dispose();
   value.dispose();
   const dt = performance.now() - t0;
-  console.log(`step ${it}: ${dt.toFixed(0)} ms, ${(B / (dt / 1000)).toFixed(2)} samples/s, tensors ${tf.memory().numTensors}`);
+  console.log(
+    `step ${it}: ${dt.toFixed(0)} ms, ${(B / (dt / 1000)).toFixed(2)} samples/s, tensors ${tf.memory().numTensors}`,
+  );
 }
 if (process.argv[4] === 'profile') {
   const prof = await tf.profile(() => {
-    const { value, grads } = tf.variableGrads(() => {
+    const { value } = tf.variableGrads(() => {
       const out = forward(tf, recipe.arch, vars as never, x as never, true);
       return computeLoss(tf, recipe, out, gt as never, labels as never).total;
     }, trainable);
@@ -38,5 +40,11 @@ if (process.argv[4] === 'profile') {
   });
   const by = new Map<string, number>();
   for (const k of prof.kernels) by.set(k.name, (by.get(k.name) ?? 0) + (k.kernelTimeMs as number));
-  console.log([...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `${k} ${v.toFixed(0)}`).join('\n'));
+  console.log(
+    [...by.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+      .join('\n'),
+  );
 }

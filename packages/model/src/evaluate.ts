@@ -1,5 +1,13 @@
-import { FAMILIES, type Family, type PhotoRef, createRng, listLandmarkedPhotos, loadFacePhoto, makePair } from '@unwarp/liquify';
 import { accuracyAt, averagePrecision, endpointError, psnr, rocAuc, unwarp } from '@unwarp/flow';
+import {
+  createRng,
+  FAMILIES,
+  type Family,
+  listLandmarkedPhotos,
+  loadFacePhoto,
+  makePair,
+  type PhotoRef,
+} from '@unwarp/liquify';
 import { loadDetector } from './infer.ts';
 
 export type EvalOptions = {
@@ -68,7 +76,9 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
     labels.push(pair.label);
     const e = endpointError(pred.flow, pair.flow, { minGtMagnitude: 1 });
     if (e.count > 0) {
-      const z = endpointError({ ...pair.flow, data: new Float32Array(pair.flow.data.length) }, pair.flow, { minGtMagnitude: 1 });
+      const z = endpointError({ ...pair.flow, data: new Float32Array(pair.flow.data.length) }, pair.flow, {
+        minGtMagnitude: 1,
+      });
       epeSum += e.mean * e.count;
       zeroSum += z.mean * z.count;
       epeN += e.count;
@@ -111,7 +121,11 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
     apMoved: round(averagePrecision(moved, labels)),
     epeMoved: { model: round(epeSum / epeN), zeroFlow: round(zeroSum / epeN), ratio: round(epeSum / zeroSum) },
     epeFaceBox: { model: round(boxSum / boxN), zeroFlow: round(boxZero / boxN), ratio: round(boxSum / boxZero) },
-    psnr: { modified: round(psnrMod / psnrN), recovered: round(psnrRec / psnrN), gain: round((psnrRec - psnrMod) / psnrN) },
+    psnr: {
+      modified: round(psnrMod / psnrN),
+      recovered: round(psnrRec / psnrN),
+      gain: round((psnrRec - psnrMod) / psnrN),
+    },
     seconds: Math.round((performance.now() - t0) / 1000),
   };
 }

@@ -2,7 +2,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { type FlowField, resizeFlow } from '@unwarp/flow';
 import { type BackendInfo, initBackend } from '@unwarp/tf';
 import { forward, globalHead } from './network.ts';
-import { type ModelManifest, loadWeights } from './weights-io.ts';
+import { loadWeights, type ModelManifest } from './weights-io.ts';
 
 /** Interleaved RGB (3 channels), 0..255. */
 export type RgbImage = { width: number; height: number; channels: number; data: Uint8Array };
@@ -37,13 +37,24 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
     backend: info,
     async predict(image) {
       const { width, height } = image;
-      if (image.channels !== 3 || image.data.length !== width * height * 3) throw new Error('predict needs an RGB image');
+      if (image.channels !== 3 || image.data.length !== width * height * 3)
+        throw new Error('predict needs an RGB image');
       // Pad (edge-replicated) up to a multiple of the deepest stride; the outputs are cropped back.
       const pw = Math.ceil(width / stride) * stride;
       const ph = Math.ceil(height / stride) * stride;
       const { flow, logits, moved } = tf.tidy(() => {
         let x = tf.tensor3d(image.data, [height, width, 3], 'int32').toFloat().expandDims(0) as tfjs.Tensor4D;
-        if (pw !== width || ph !== height) x = tf.mirrorPad(x, [[0, 0], [0, ph - height], [0, pw - width], [0, 0]], 'symmetric');
+        if (pw !== width || ph !== height)
+          x = tf.mirrorPad(
+            x,
+            [
+              [0, 0],
+              [0, ph - height],
+              [0, pw - width],
+              [0, 0],
+            ],
+            'symmetric',
+          );
         const out = forward(tf, arch, params, x, false);
         const cells = patch / stride;
         // The expected displacement under the model's own belief: W where it thinks pixels moved, shrunk to 0 where

@@ -26,7 +26,8 @@ describe('wasm conv gradient kernels', () => {
     await tf.setBackend('cpu');
     const [dxC, dfC] = tf.tidy(grads) as unknown as number[][];
     await tf.setBackend('wasm');
-    const maxErr = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!) / (1 + Math.abs(b[i]!))));
+    const maxErr = (a: number[], b: number[]) =>
+      Math.max(...a.map((v, i) => Math.abs(v - b[i]!) / (1 + Math.abs(b[i]!))));
     expect(dxW!.length).toBe(dxC!.length);
     expect(maxErr(dxW!, dxC!)).toBeLessThan(1e-4);
     expect(maxErr(dfW!, dfC!)).toBeLessThan(1e-4);

@@ -3,7 +3,13 @@ import type { Tf } from '@unwarp/tf';
 import type { Outputs } from './network.ts';
 import type { Recipe } from './recipe.ts';
 
-export type LossParts = { total: tfjs.Scalar; epe: tfjs.Scalar; mask: tfjs.Scalar; global: tfjs.Scalar; multiscale: tfjs.Scalar };
+export type LossParts = {
+  total: tfjs.Scalar;
+  epe: tfjs.Scalar;
+  mask: tfjs.Scalar;
+  global: tfjs.Scalar;
+  multiscale: tfjs.Scalar;
+};
 
 const MOVED_PX = 0.5;
 

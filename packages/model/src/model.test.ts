@@ -9,7 +9,7 @@ import { loadDetector } from './infer.ts';
 import { registerWasmGradKernels } from './kernels.ts';
 import { computeLoss } from './loss.ts';
 import { forward, initWeights, parameterCount } from './network.ts';
-import { type Recipe, getRecipe, recipes, validateRecipe } from './recipe.ts';
+import { getRecipe, type Recipe, recipes, validateRecipe } from './recipe.ts';
 import { adamStep, createAdam } from './train/adam.ts';
 import { runTraining } from './train/trainer.ts';
 import { loadWeights, saveWeights } from './weights-io.ts';
@@ -46,21 +46,33 @@ describe('training machinery on a toy problem', () => {
     const trainable = weights.filter((w) => w.trainable);
     const adam = createAdam(trainable.map((w) => w.data.length));
     const size = 32;
-    const B = 4;
     let rng = 7;
-    const rand = () => ((rng = (rng * 1103515245 + 12345) >>> 0) / 4294967296);
+    const rand = () => {
+      rng = (rng * 1103515245 + 12345) >>> 0;
+      return rng / 4294967296;
+    };
     const losses: number[] = [];
     for (let step = 0; step < 100; step++) {
       // Balanced batches: batch norm cannot tell classes apart in a batch that holds only one.
       const labels = rand() < 0.5 ? [1, 0, 0, 1] : [0, 1, 1, 0];
       const total = tf.tidy(() => {
-        const x = tf.stack(labels.map((l) => tf.fill([size, size, 3], l ? 200 + 20 * rand() : 40 + 20 * rand()))) as tfjs.Tensor4D;
-        const gt = tf.stack(labels.map((l) => tf.tile(tf.tensor1d([2 * l, 0]).reshape([1, 1, 2]), [size, size, 1]))) as tfjs.Tensor4D;
+        const x = tf.stack(
+          labels.map((l) => tf.fill([size, size, 3], l ? 200 + 20 * rand() : 40 + 20 * rand())),
+        ) as tfjs.Tensor4D;
+        const gt = tf.stack(
+          labels.map((l) => tf.tile(tf.tensor1d([2 * l, 0]).reshape([1, 1, 2]), [size, size, 1])),
+        ) as tfjs.Tensor4D;
         const { value, grads } = tf.variableGrads(
-          () => computeLoss(tf, recipe, forward(tf, recipe.arch, vars as never, x, true), gt, tf.tensor1d(labels)).total,
+          () =>
+            computeLoss(tf, recipe, forward(tf, recipe.arch, vars as never, x, true), gt, tf.tensor1d(labels)).total,
           [...vars.values()].filter((v) => v.trainable),
         );
-        adamStep(adam, trainable.map((w) => w.data), trainable.map((w) => grads[w.name]!.dataSync() as Float32Array), 3e-3);
+        adamStep(
+          adam,
+          trainable.map((w) => w.data),
+          trainable.map((w) => grads[w.name]!.dataSync() as Float32Array),
+          3e-3,
+        );
         for (const w of trainable) vars.get(w.name)!.assign(tf.tensor(w.data, w.shape));
         return value.dataSync()[0]!;
       });
@@ -82,7 +94,12 @@ describe('weights IO and inference', () => {
       await saveWeights(dir, { name: 'roundtrip', version: '1', recipe }, initWeights(recipe.arch, 11));
       const { weights } = await loadWeights(dir);
       expect(weights.reduce((s, w) => s + (w.trainable ? w.data.length : 0), 0)).toBe(parameterCount(recipe.arch));
-      const img = { width: 70, height: 90, channels: 3, data: new Uint8Array(70 * 90 * 3).map((_, i) => (i * 37) % 251) };
+      const img = {
+        width: 70,
+        height: 90,
+        channels: 3,
+        data: new Uint8Array(70 * 90 * 3).map((_, i) => (i * 37) % 251),
+      };
       const a = await loadDetector(dir);
       const { tf } = await initBackend();
       const before = tf.memory().numTensors;

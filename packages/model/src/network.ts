@@ -1,5 +1,5 @@
-import type { Tf } from '@unwarp/tf';
 import type * as tfjs from '@tensorflow/tfjs';
+import type { Tf } from '@unwarp/tf';
 import type { Recipe } from './recipe.ts';
 
 type Tensor = tfjs.Tensor;
@@ -8,7 +8,12 @@ type Tensor4D = tfjs.Tensor4D;
 /** One named weight tensor as plain data: what checkpoints store and replicas exchange. */
 export type Weight = { name: string; shape: number[]; data: Float32Array; trainable: boolean };
 
-type ParamSpec = { name: string; shape: number[]; init: 'he' | 'zeros' | 'ones' | 'head' | 'moved-prior'; trainable: boolean };
+type ParamSpec = {
+  name: string;
+  shape: number[];
+  init: 'he' | 'zeros' | 'ones' | 'head' | 'moved-prior';
+  trainable: boolean;
+};
 
 /** Logit of the share of moved pixels in a training patch (~10%): the "moved" head starts at the prior, not at 0.5. */
 const MOVED_PRIOR_LOGIT = -2.2;
@@ -96,13 +101,7 @@ const EPS = 1e-3;
  * The network as a pure function of its weights. `x` is [N, H, W, 3] RGB in 0..255; H and W must be multiples of
  * 2^(levels-1).
  */
-export function forward(
-  tf: Tf,
-  arch: Arch,
-  params: Map<string, Tensor>,
-  x: Tensor4D,
-  training: boolean,
-): Outputs {
+export function forward(tf: Tf, arch: Arch, params: Map<string, Tensor>, x: Tensor4D, training: boolean): Outputs {
   const P = (name: string) => {
     const t = params.get(name);
     if (!t) throw new Error(`missing weight ${name}`);

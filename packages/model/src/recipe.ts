@@ -68,7 +68,8 @@ export const TRAIN_FAMILIES: Family[] = FAMILIES.filter((f) => !HELD_OUT_FAMILIE
 
 const base: Recipe = {
   name: 'base',
-  description: 'U-Net-ish encoder to 1/16, decoder to 1/4; high-pass input; batch norm; weighted EPE + mask + global BCE.',
+  description:
+    'U-Net-ish encoder to 1/16, decoder to 1/4; high-pass input; batch norm; weighted EPE + mask + global BCE.',
   arch: { widths: [12, 24, 48, 64, 96], flowLevel: 2, highpass: true, norm: 'batch', flowScale: 4 },
   loss: { epe: 1, editedWeight: 10, mask: 1, global: 0.5, multiscale: 0.5 },
   data: {

@@ -90,7 +90,11 @@ async function flowPicture(W: FlowField): Promise<Buffer> {
   })
     .composite([
       { input: await raw(color).png().toBuffer(), left: 0, top: 0 },
-      { input: await raw(colorWheelLegend(wheel)).png().toBuffer(), left: W.width + Math.round((panelW - wheel) / 2), top: pad },
+      {
+        input: await raw(colorWheelLegend(wheel)).png().toBuffer(),
+        left: W.width + Math.round((panelW - wheel) / 2),
+        top: pad,
+      },
       { input: text, left: W.width, top: wheel + 2 * pad },
     ])
     .png()

@@ -11,7 +11,9 @@ describe('initBackend', () => {
       expect(['wasm', 'tensorflow']).toContain(info.backend);
       if (info.backend === 'wasm') expect(info.skipped.map((s) => s.choice)).toEqual(['tensorflow-gpu', 'tensorflow']);
     }
-    const y = tf.tidy(() => tf.conv2d(tf.ones([1, 4, 4, 1]) as Tensor4D, tf.ones([3, 3, 1, 1]) as Tensor4D, 1, 'same').dataSync());
+    const y = tf.tidy(() =>
+      tf.conv2d(tf.ones([1, 4, 4, 1]) as Tensor4D, tf.ones([3, 3, 1, 1]) as Tensor4D, 1, 'same').dataSync(),
+    );
     expect(Array.from(y).slice(0, 5)).toEqual([4, 6, 6, 4, 6]);
   });
 });

@@ -90,9 +90,8 @@ export async function initBackend(opts: { wanted?: string } = {}): Promise<{ tf:
         const backend = tf.getBackend();
         const threads =
           backend === 'wasm'
-            ? (
-                tf.backend() as unknown as { wasm?: { _getThreadsCount?: () => number } }
-              ).wasm?._getThreadsCount?.() ?? 1
+            ? ((tf.backend() as unknown as { wasm?: { _getThreadsCount?: () => number } }).wasm?._getThreadsCount?.() ??
+              1)
             : 0;
         live = { tf, info: { backend, choice, package: pkg, threads, skipped } };
         return live;

@@ -1,2 +1,2 @@
-export { initBackend, getTf, backendInfo } from './backend.ts';
-export type { Tf, BackendInfo, BackendName } from './backend.ts';
+export type { BackendInfo, BackendName, Tf } from './backend.ts';
+export { backendInfo, getTf, initBackend } from './backend.ts';

@@ -17,7 +17,17 @@ export async function run(argv: string[]): Promise<number> {
   ];
   const t0 = performance.now();
   // A convolution with a known answer: a 3x3 box sum over ones is 9 in the interior.
-  const v = tf.tidy(() => tf.conv2d(tf.ones([1, 8, 8, 1]) as import('@tensorflow/tfjs').Tensor4D, tf.ones([3, 3, 1, 1]) as import('@tensorflow/tfjs').Tensor4D, 1, 'same').dataSync()[9]);
+  const v = tf.tidy(
+    () =>
+      tf
+        .conv2d(
+          tf.ones([1, 8, 8, 1]) as import('@tensorflow/tfjs').Tensor4D,
+          tf.ones([3, 3, 1, 1]) as import('@tensorflow/tfjs').Tensor4D,
+          1,
+          'same',
+        )
+        .dataSync()[9],
+  );
   const ms = performance.now() - t0;
   const ok = v === 9;
   lines.push(`selftest: ${ok ? 'ok' : `FAILED (got ${v}, expected 9)`} (${ms.toFixed(1)} ms)`);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { appendExperiment, getRecipe, plotCurves, recipes, runTraining } from '@unwarp/model';
-import { UsageError, num, parse } from '../args.ts';
+import { num, parse, UsageError } from '../args.ts';
 import { dataDir, repoRoot } from '../paths.ts';
 
 const HELP = `Usage: unwarp experiment <recipe> --samples N [--seed S] [--resume] [options]

@@ -1,9 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeFlo, magnitudeHeatmap } from '@unwarp/flow';
-import { FAMILIES, type Family, type PhotoRef, createRng, listLandmarkedPhotos, loadFacePhoto, makePair } from '@unwarp/liquify';
+import {
+  createRng,
+  FAMILIES,
+  type Family,
+  listLandmarkedPhotos,
+  loadFacePhoto,
+  makePair,
+  type PhotoRef,
+} from '@unwarp/liquify';
 import sharp from 'sharp';
-import { UsageError, num, parse } from '../args.ts';
+import { num, parse, UsageError } from '../args.ts';
 import { createProgress } from '../progress.ts';
 
 const HELP = `Usage: unwarp synth --in <folders...> --out <dir> --count N [--seed S] [options]
@@ -50,7 +58,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isFinite(count)) throw new UsageError('--count N is required', HELP);
   const seed = num(v.seed, 'seed', 1, Number.isInteger);
   const families = (v.families?.split(',').map((f) => f.trim()) ?? [...FAMILIES]) as Family[];
-  for (const f of families) if (!FAMILIES.includes(f)) throw new UsageError(`unknown family ${f}; known: ${FAMILIES.join(', ')}`);
+  for (const f of families)
+    if (!FAMILIES.includes(f)) throw new UsageError(`unknown family ${f}; known: ${FAMILIES.join(', ')}`);
   const negatives = num(v.negatives, 'negatives', 0.3, (n) => n >= 0 && n <= 1);
   const size = num(v.size, 'size', 400, (n) => n >= 64 && n <= 2048);
   const patch = num(v.patch, 'patch', 0, (n) => Number.isInteger(n) && n >= 0);
@@ -78,17 +87,27 @@ export async function run(argv: string[]): Promise<number> {
     await mkdir(dir, { recursive: true });
     const quality = pair.meta.jpegQuality ?? 95;
     const jpeg = (img: { width: number; height: number; data: Uint8Array }) =>
-      sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality, chromaSubsampling: '4:4:4' }).toBuffer();
+      sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+        .jpeg({ quality, chromaSubsampling: '4:4:4' })
+        .toBuffer();
     await Promise.all([
       jpeg(pair.original!).then((b) => writeFile(path.join(dir, 'original.jpg'), b)),
       jpeg(pair.modified).then((b) => writeFile(path.join(dir, 'modified.jpg'), b)),
       writeFile(path.join(dir, 'warp.flo'), encodeFlo(pair.flow)),
-      writeFile(path.join(dir, 'meta.json'), `${JSON.stringify({ sample: i, seed, label: pair.label, ...pair.meta }, null, 1)}\n`),
+      writeFile(
+        path.join(dir, 'meta.json'),
+        `${JSON.stringify({ sample: i, seed, label: pair.label, ...pair.meta }, null, 1)}\n`,
+      ),
     ]);
     if (v.preview && previews.length < 3 * 12) {
       const heat = magnitudeHeatmap(pair.modified, pair.flow);
       for (const img of [pair.original!, pair.modified, { ...heat, data: new Uint8Array(heat.data.buffer) }])
-        previews.push(await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).resize(240, 280, { fit: 'contain', background: '#fff' }).png().toBuffer());
+        previews.push(
+          await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+            .resize(240, 280, { fit: 'contain', background: '#fff' })
+            .png()
+            .toBuffer(),
+        );
     }
     progress.update(i + 1);
   }
@@ -99,7 +118,9 @@ export async function run(argv: string[]): Promise<number> {
       .composite(previews.map((p, k) => ({ input: p, left: (k % 3) * 244, top: Math.floor(k / 3) * 284 })))
       .png()
       .toFile(path.join(v.out, 'preview.png'));
-    process.stderr.write(`contact sheet: ${path.join(v.out, 'preview.png')} (columns: original, modified, |W| heatmap)\n`);
+    process.stderr.write(
+      `contact sheet: ${path.join(v.out, 'preview.png')} (columns: original, modified, |W| heatmap)\n`,
+    );
   }
   process.stderr.write(`wrote ${count} samples to ${v.out}\n`);
   return 0;

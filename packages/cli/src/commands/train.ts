@@ -1,7 +1,7 @@
 import { cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { getRecipe, listRecipeNames, runTraining } from '@unwarp/model';
-import { UsageError, num, parse } from '../args.ts';
+import { num, parse, UsageError } from '../args.ts';
 import { dataDir, repoRoot } from '../paths.ts';
 
 const HELP = `Usage: unwarp train [--data <dir>...] [--recipe base] [--samples N | --epochs E] [--resume] [options]

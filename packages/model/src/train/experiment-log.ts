@@ -40,7 +40,10 @@ export async function appendExperiment(docPath: string, recipe: Recipe, state: R
   if (existing && !existing.includes('| date | recipe |')) await appendFile(docPath, `\n${HEADER}`);
   const points = state.history
     .filter((r) => r.samples > 0)
-    .map((r) => `${r.samples} → ${f2(r.inFamily.ap)} / ${f2(r.heldOut.ap)} / ${pct(r.heldOut.epeRatio)} / ${pct(r.heldOut.fpr)} / ${pct(r.deadShare)}`)
+    .map(
+      (r) =>
+        `${r.samples} → ${f2(r.inFamily.ap)} / ${f2(r.heldOut.ap)} / ${pct(r.heldOut.epeRatio)} / ${pct(r.heldOut.fpr)} / ${pct(r.deadShare)}`,
+    )
     .join('<br>');
   const sps = state.history.at(-1)?.samplesPerSecond ?? 0;
   const row = `| ${new Date().toISOString().slice(0, 10)} | ${recipe.name} | ${state.seed} | ${state.samples} | ${sps} | ${points} | ${conclusion(state.history)}${note ? `; ${note}` : ''} |\n`;
@@ -58,12 +61,24 @@ export async function plotCurves(file: string, title: string, history: EvalRow[]
   const line = (vals: number[], color: string) =>
     `<polyline fill="none" stroke="${color}" stroke-width="2" points="${history.map((r, i) => `${x(r.samples).toFixed(1)},${y(vals[i]!).toFixed(1)}`).join(' ')}"/>`;
   const grid = [0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2]
-    .map((v) => `<line x1="${m.l}" x2="${W - m.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${m.l - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end">${v.toFixed(1)}</text>`)
+    .map(
+      (v) =>
+        `<line x1="${m.l}" x2="${W - m.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${m.l - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end">${v.toFixed(1)}</text>`,
+    )
     .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><rect width="100%" height="100%" fill="white"/>${grid}
 <text x="${W / 2}" y="18" font-size="14" text-anchor="middle" font-family="sans-serif">${title}</text>
 <text x="${W / 2}" y="${H - 8}" font-size="12" text-anchor="middle" font-family="sans-serif">training samples (max ${maxS})</text>
-${line(history.map((r) => r.heldOut.ap), '#d62728')}${line(history.map((r) => r.inFamily.ap), '#1f77b4')}${line(history.map((r) => r.heldOut.epeRatio), '#2ca02c')}
+${line(
+  history.map((r) => r.heldOut.ap),
+  '#d62728',
+)}${line(
+  history.map((r) => r.inFamily.ap),
+  '#1f77b4',
+)}${line(
+  history.map((r) => r.heldOut.epeRatio),
+  '#2ca02c',
+)}
 <line x1="${m.l}" x2="${W - m.r}" y1="${y(1)}" y2="${y(1)}" stroke="#999" stroke-dasharray="4 4"/>
 <g font-size="12" font-family="sans-serif"><text x="${m.l + 10}" y="${m.t + 14}" fill="#d62728">held-out AP</text><text x="${m.l + 110}" y="${m.t + 14}" fill="#1f77b4">in-family AP</text><text x="${m.l + 210}" y="${m.t + 14}" fill="#2ca02c">held-out EPE / zero-flow (dashed = 1)</text></g></svg>`;
   await mkdir(path.dirname(file), { recursive: true });

@@ -1,6 +1,6 @@
 import type { Family } from '@unwarp/liquify';
-import type { Recipe } from '../recipe.ts';
 import type { Weight } from '../network.ts';
+import type { Recipe } from '../recipe.ts';
 
 /** A batch as flat typed arrays, so it crosses threads without copying (transfer lists). */
 export type Batch = {
@@ -15,7 +15,16 @@ export type Batch = {
 
 export type SynthRequest =
   | { type: 'init'; pools: Record<string, string[]>; data: Recipe['data'] }
-  | { type: 'batch'; id: number; pool: string; n: number; seed: number; strength: number; augmentLevel: number; families: Family[] };
+  | {
+      type: 'batch';
+      id: number;
+      pool: string;
+      n: number;
+      seed: number;
+      strength: number;
+      augmentLevel: number;
+      families: Family[];
+    };
 export type SynthReply = { type: 'batch'; id: number; batch: Batch } | { type: 'error'; id: number; message: string };
 
 export type ReplicaRequest =
@@ -30,7 +39,15 @@ export type ReplicaReply =
       loss: Record<string, number>;
       moments: { name: string; mean: Float32Array; variance: Float32Array }[];
     }
-  | { type: 'predict'; id: number; flow: Float32Array; flowSize: number; moved: Float32Array; logit: Float32Array; channelMax: Float32Array }
+  | {
+      type: 'predict';
+      id: number;
+      flow: Float32Array;
+      flowSize: number;
+      moved: Float32Array;
+      logit: Float32Array;
+      channelMax: Float32Array;
+    }
   | { type: 'error'; id: number; message: string };
 
 export function transferables(b: Batch): ArrayBuffer[] {

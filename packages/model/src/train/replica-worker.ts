@@ -3,7 +3,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend, type Tf } from '@unwarp/tf';
 import { registerWasmGradKernels } from '../kernels.ts';
 import { computeLoss } from '../loss.ts';
-import { type Weight, forward } from '../network.ts';
+import { forward, type Weight } from '../network.ts';
 import type { Recipe } from '../recipe.ts';
 import type { Batch, ReplicaReply, ReplicaRequest } from './protocol.ts';
 
@@ -48,14 +48,22 @@ port.on('message', async (msg: ReplicaRequest) => {
           const out = forward(tf, recipe.arch, vars as never, x as tfjs.Tensor4D, true);
           const loss = computeLoss(tf, recipe, out, flow as tfjs.Tensor4D, labels);
           parts = loss as unknown as Record<string, tfjs.Scalar>;
-          moments = [...out.moments].map(([name, m]) => ({ name, mean: tf.keep(m.mean), variance: tf.keep(m.variance) }));
+          moments = [...out.moments].map(([name, m]) => ({
+            name,
+            mean: tf.keep(m.mean),
+            variance: tf.keep(m.variance),
+          }));
           for (const t of Object.values(parts)) tf.keep(t);
           return loss.total;
         }, trainable);
         const read = {
           grads: trainable.map((v) => new Float32Array(grads[v.name]!.dataSync())),
           loss: Object.fromEntries(Object.entries(parts).map(([k, t]) => [k, t.dataSync()[0]!])),
-          moments: moments.map((m) => ({ name: m.name, mean: m.mean.dataSync() as Float32Array, variance: m.variance.dataSync() as Float32Array })),
+          moments: moments.map((m) => ({
+            name: m.name,
+            mean: m.mean.dataSync() as Float32Array,
+            variance: m.variance.dataSync() as Float32Array,
+          })),
         };
         // tf.keep let these outlive the forward pass's scope; they are read now.
         tf.dispose([...Object.values(parts), ...moments.flatMap((m) => [m.mean, m.variance])]);
@@ -77,8 +85,14 @@ port.on('message', async (msg: ReplicaRequest) => {
         channelMax: new Float32Array(tf.max(pre, [0, 1, 2]).dataSync()),
       };
     });
-    port.postMessage({ type: 'predict', id: msg.id, ...result } satisfies ReplicaReply, [result.flow.buffer as ArrayBuffer]);
+    port.postMessage({ type: 'predict', id: msg.id, ...result } satisfies ReplicaReply, [
+      result.flow.buffer as ArrayBuffer,
+    ]);
   } catch (err) {
-    port.postMessage({ type: 'error', id: 'id' in msg ? msg.id : -1, message: err instanceof Error ? err.stack ?? err.message : String(err) });
+    port.postMessage({
+      type: 'error',
+      id: 'id' in msg ? msg.id : -1,
+      message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
   }
 });

@@ -1,5 +1,12 @@
 import { parentPort } from 'node:worker_threads';
-import { type FacePhoto, type PhotoRef, createRng, listLandmarkedPhotos, loadFacePhoto, makePair } from '@unwarp/liquify';
+import {
+  createRng,
+  type FacePhoto,
+  listLandmarkedPhotos,
+  loadFacePhoto,
+  makePair,
+  type PhotoRef,
+} from '@unwarp/liquify';
 import sharp from 'sharp';
 import type { Recipe } from '../recipe.ts';
 import { type Batch, type SynthReply, type SynthRequest, transferables } from './protocol.ts';
@@ -26,7 +33,11 @@ port.on('message', async (msg: SynthRequest) => {
     for (const [name, dirs] of Object.entries(msg.pools)) {
       const refs = await listLandmarkedPhotos(dirs);
       if (refs.length === 0) {
-        port.postMessage({ type: 'error', id: -1, message: `no photos with .pts landmarks in ${dirs.join(', ')}` } satisfies SynthReply);
+        port.postMessage({
+          type: 'error',
+          id: -1,
+          message: `no photos with .pts landmarks in ${dirs.join(', ')}`,
+        } satisfies SynthReply);
         return;
       }
       pools.set(name, refs);
@@ -71,6 +82,10 @@ port.on('message', async (msg: SynthRequest) => {
     }
     port.postMessage({ type: 'batch', id: msg.id, batch } satisfies SynthReply, transferables(batch));
   } catch (err) {
-    port.postMessage({ type: 'error', id: msg.id, message: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies SynthReply);
+    port.postMessage({
+      type: 'error',
+      id: msg.id,
+      message: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    } satisfies SynthReply);
   }
 });

@@ -1,11 +1,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Weight, initWeights, parameterCount } from '../network.ts';
+import { initWeights, parameterCount, type Weight } from '../network.ts';
 import { HELD_OUT_FAMILIES, type Recipe } from '../recipe.ts';
 import { loadWeights, saveWeights } from '../weights-io.ts';
 import { type AdamState, adamStep, createAdam } from './adam.ts';
 import type { Batch, ReplicaReply, ReplicaRequest, SynthReply, SynthRequest } from './protocol.ts';
-import { type Prediction, type ValMetrics, deadShare, scorePart } from './validate.ts';
+import { deadShare, type Prediction, scorePart, type ValMetrics } from './validate.ts';
 import { RpcWorker } from './workers.ts';
 
 export type TrainOptions = {
@@ -72,7 +72,9 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
     adam = createAdam(weights.filter((w) => w.trainable).map((w) => w.data.length));
     state = { recipe: recipe.name, seed: opts.seed, samples: 0, target: opts.samples, trainSeconds: 0, history: [] };
   }
-  log(`recipe ${recipe.name}: ${parameterCount(recipe.arch)} parameters, patch ${recipe.data.patch}, batch ${recipe.schedule.batch}, ${replicaCount} replica(s)`);
+  log(
+    `recipe ${recipe.name}: ${parameterCount(recipe.arch)} parameters, patch ${recipe.data.patch}, batch ${recipe.schedule.batch}, ${replicaCount} replica(s)`,
+  );
 
   const synth = new RpcWorker<SynthRequest, SynthReply>(new URL('./synth-worker.ts', import.meta.url), {
     type: 'init',
@@ -81,7 +83,11 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
   });
   const replicas = Array.from(
     { length: replicaCount },
-    () => new RpcWorker<ReplicaRequest, ReplicaReply>(new URL('./replica-worker.ts', import.meta.url), { type: 'init', recipe }),
+    () =>
+      new RpcWorker<ReplicaRequest, ReplicaReply>(new URL('./replica-worker.ts', import.meta.url), {
+        type: 'init',
+        recipe,
+      }),
   );
   try {
     const ready = (await synth.ready()) as { photos: Record<string, number> };
@@ -101,7 +107,8 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
         ? recipe.data.augmentStart + (1 - recipe.data.augmentStart) * Math.min(1, s / recipe.data.curriculumSamples)
         : 1;
     const lrAt = (s: number) => {
-      if (s < recipe.schedule.warmupSamples) return recipe.schedule.lr * Math.max(0.05, s / recipe.schedule.warmupSamples);
+      if (s < recipe.schedule.warmupSamples)
+        return recipe.schedule.lr * Math.max(0.05, s / recipe.schedule.warmupSamples);
       return s < recipe.schedule.decayAt * opts.samples ? recipe.schedule.lr : recipe.schedule.finalLr;
     };
     let batchIndex = Math.floor(state.samples / B);
@@ -121,7 +128,12 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
       );
       batchIndex++;
     };
-    let nextEval = state.history.length > 0 ? (Math.floor(state.samples / evalEvery) + 1) * evalEvery : state.samples === 0 ? 0 : state.samples;
+    let nextEval =
+      state.history.length > 0
+        ? (Math.floor(state.samples / evalEvery) + 1) * evalEvery
+        : state.samples === 0
+          ? 0
+          : state.samples;
     let lastCkpt = Date.now();
     const emaLoss: Record<string, number> = {};
     let windowStart = performance.now();
@@ -139,10 +151,22 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
       };
       state.history.push(row);
       log(formatRow(row));
-      await writeFile(path.join(opts.runDir, 'metrics.jsonl'), state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      await writeFile(
+        path.join(opts.runDir, 'metrics.jsonl'),
+        state.history.map((r) => JSON.stringify(r)).join('\n') + '\n',
+      );
     };
     const checkpoint = async () => {
-      await saveWeights(ckptDir, { name: recipe.name, version: `${state.samples}`, recipe, training: { samples: state.samples, seed: opts.seed } }, weights);
+      await saveWeights(
+        ckptDir,
+        {
+          name: recipe.name,
+          version: `${state.samples}`,
+          recipe,
+          training: { samples: state.samples, seed: opts.seed },
+        },
+        weights,
+      );
       await saveAdam(path.join(ckptDir, 'adam.bin'), adam);
       await writeFile(statePath, `${JSON.stringify(state, null, 1)}\n`);
       lastCkpt = Date.now();
@@ -173,7 +197,10 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
         });
         for (const [k, v] of Object.entries(r.loss)) loss[k] = (loss[k] ?? 0) + v * share;
         for (const m of r.moments) {
-          const acc = moments.get(m.name) ?? { mean: new Float32Array(m.mean.length), variance: new Float32Array(m.variance.length) };
+          const acc = moments.get(m.name) ?? {
+            mean: new Float32Array(m.mean.length),
+            variance: new Float32Array(m.variance.length),
+          };
           for (let j = 0; j < m.mean.length; j++) {
             acc.mean[j] = acc.mean[j]! + m.mean[j]! * share;
             acc.variance[j] = acc.variance[j]! + m.variance[j]! * share;
@@ -181,8 +208,15 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
           moments.set(m.name, acc);
         }
       });
-      if (!Number.isFinite(loss.total ?? Number.NaN)) throw new Error(`loss is ${loss.total} at ${state.samples} samples`);
-      adamStep(adam, trainable.map((w) => w.data), grads, lrAt(state.samples), { clipNorm: 5 });
+      if (!Number.isFinite(loss.total ?? Number.NaN))
+        throw new Error(`loss is ${loss.total} at ${state.samples} samples`);
+      adamStep(
+        adam,
+        trainable.map((w) => w.data),
+        grads,
+        lrAt(state.samples),
+        { clipNorm: 5 },
+      );
       for (const [name, m] of moments) {
         const rm = byName.get(`${name}/mean`)!.data;
         const rv = byName.get(`${name}/var`)!.data;
@@ -191,7 +225,8 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
           rv[j] = BN_MOMENTUM * rv[j]! + (1 - BN_MOMENTUM) * m.variance[j]!;
         }
       }
-      for (const [k, v] of Object.entries(loss)) emaLoss[k] = emaLoss[k] === undefined ? v : 0.98 * emaLoss[k]! + 0.02 * v;
+      for (const [k, v] of Object.entries(loss))
+        emaLoss[k] = emaLoss[k] === undefined ? v : 0.98 * emaLoss[k]! + 0.02 * v;
       state.samples += B;
       windowSamples += B;
       const now = performance.now();
@@ -229,12 +264,24 @@ type ValSets = { inFamily: Batch[]; heldOut: Batch[] };
  * The fixed validation set: val photos only, two parts — the recipe's own families and the held-out ones
  * (twirl, push strokes) — at strength 1, seeded so every run of every recipe sees the same samples.
  */
-async function buildValidation(synth: RpcWorker<SynthRequest, SynthReply>, recipe: Recipe, size: number): Promise<ValSets> {
+async function buildValidation(
+  synth: RpcWorker<SynthRequest, SynthReply>,
+  recipe: Recipe,
+  size: number,
+): Promise<ValSets> {
   const chunk = 16;
   const part = async (families: Recipe['data']['families'], base: number) => {
     const out: Batch[] = [];
     for (let c = 0; c * chunk < size; c++) {
-      const r = await synth.call({ type: 'batch', pool: 'val', n: Math.min(chunk, size - c * chunk), seed: base + c, strength: 1, augmentLevel: 1, families });
+      const r = await synth.call({
+        type: 'batch',
+        pool: 'val',
+        n: Math.min(chunk, size - c * chunk),
+        seed: base + c,
+        strength: 1,
+        augmentLevel: 1,
+        families,
+      });
       if (r.type === 'error') throw new Error(`validation synthesis failed: ${r.message}`);
       out.push(r.batch);
     }

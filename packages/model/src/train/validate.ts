@@ -1,7 +1,13 @@
 import { accuracyAt, averagePrecision } from '@unwarp/flow';
 import type { Batch } from './protocol.ts';
 
-export type Prediction = { flow: Float32Array; flowSize: number; moved: Float32Array; logit: Float32Array; channelMax: Float32Array };
+export type Prediction = {
+  flow: Float32Array;
+  flowSize: number;
+  moved: Float32Array;
+  logit: Float32Array;
+  channelMax: Float32Array;
+};
 
 export type ValMetrics = {
   n: number;
