@@ -156,6 +156,17 @@ recipes['paired-in'] = variant(
   recipes.paired,
 );
 
+recipes['face-128'] = variant(
+  'face-128',
+  'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',
+  (r) => {
+    r.data.cropShortSide = 128;
+    r.data.patch = 128;
+    r.arch.energyContrast = true;
+  },
+  recipes['paired-in'],
+);
+
 export function getRecipe(name: string): Recipe {
   const r = recipes[name];
   if (!r) throw new Error(`unknown recipe "${name}"; known: ${Object.keys(recipes).join(', ')}`);
