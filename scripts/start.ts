@@ -10,7 +10,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadOrExit, parseStartEnv, repoRoot } from '@unwarp/config';
-import { Redis } from 'ioredis';
+import { isRedisReachable } from '@unwarp/jobs';
 
 const root = repoRoot();
 const env = loadOrExit(parseStartEnv);
@@ -30,25 +30,6 @@ function webCommand(): { cmd: string; args: string[]; why: string } | { skip: st
   return { skip: 'apps/web has no build and no pages yet (run `npm run build -w @unwarp/web` once it has)' };
 }
 
-async function reachable(url: string): Promise<boolean> {
-  const r = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 1_500,
-    retryStrategy: () => null,
-  });
-  r.on('error', () => {});
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
-}
-
 const children: { name: string; proc: ChildProcess }[] = [];
 let redisChild: ChildProcess | undefined;
 let stopping = false;
@@ -64,14 +45,14 @@ function run(name: string, cmd: string, args: string[], extraEnv: Record<string,
 
 async function resolveRedis(): Promise<string> {
   if (env.REDIS_URL) {
-    if (await reachable(env.REDIS_URL)) return env.REDIS_URL;
+    if (await isRedisReachable(env.REDIS_URL)) return env.REDIS_URL;
     say(
       `REDIS_URL=${env.REDIS_URL.replace(/\/\/[^@/]*@/, '//***@')} is not reachable. Start that Redis or unset REDIS_URL.`,
     );
     process.exit(1);
   }
   const local = `redis://127.0.0.1:${env.UNWARP_REDIS_PORT}`;
-  if (await reachable(local)) {
+  if (await isRedisReachable(local)) {
     say(`using the Redis already listening at ${local}`);
     return local;
   }
@@ -118,7 +99,7 @@ async function resolveRedis(): Promise<string> {
     }
   });
   for (let i = 0; i < 50; i++) {
-    if (await reachable(local)) return local;
+    if (await isRedisReachable(local)) return local;
     await new Promise((r) => setTimeout(r, 200));
   }
   say('redis-server did not come up within 10 s');

@@ -46,7 +46,14 @@ export {
   parseId,
 } from './names.ts';
 export type { RedisServerCheck } from './redis.ts';
-export { checkRedisServer, createProducerConnection, createWorkerConnection, ensureReady, withRedis } from './redis.ts';
+export {
+  checkRedisServer,
+  createProducerConnection,
+  createWorkerConnection,
+  ensureReady,
+  isRedisReachable,
+  withRedis,
+} from './redis.ts';
 export type {
   AnalysisOptions,
   AnalysisResult,

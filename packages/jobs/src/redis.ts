@@ -34,6 +34,26 @@ export function createWorkerConnection(redisUrl: string, opts: RedisOptions = {}
   return redis;
 }
 
+/** One PING on a throw-away connection: is a Redis answering at this URL? Never throws. */
+export async function isRedisReachable(redisUrl: string, timeoutMs = 1_500): Promise<boolean> {
+  const r = new Redis(redisUrl, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+  });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
 /** Resolves when the connection is usable, or throws RedisUnavailableError after `timeoutMs`. */
 export async function ensureReady(redis: Redis, redisUrl: string, timeoutMs = 3_000): Promise<void> {
   if (redis.status === 'ready') return;

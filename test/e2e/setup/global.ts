@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isRedisReachable } from '@unwarp/jobs';
 import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 import { ARTIFACTS, FIXTURE_MODEL, PHOTOS_DIR, REPO, type Stack, WEB } from './paths.ts';
@@ -28,24 +29,6 @@ function onPath(bin: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function ping(url: string): Promise<boolean> {
-  const r = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 1_500,
-    retryStrategy: () => null,
-  });
-  r.on('error', () => {});
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
   }
 }
 
@@ -173,7 +156,7 @@ export default async function setup(project: TestProject) {
   // Redis: the one given (or the local default); otherwise a private server if redis-server is installed.
   let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   let privateRedis: ReturnType<typeof start> | undefined;
-  if (!(await ping(redisUrl))) {
+  if (!(await isRedisReachable(redisUrl))) {
     if (!onPath('redis-server'))
       throw new Error(
         `e2e: no Redis at ${redisUrl} and redis-server is not installed. Install it with: apt-get install -y redis-server (or set REDIS_URL)`,
