@@ -130,6 +130,55 @@ describe('weights IO and inference', () => {
 });
 
 describe.skipIf(!existsSync(path.join(shared, 'train/helen')))('the trainer (threads, checkpoints, resume)', () => {
+  it('trains from a pre-generated `unwarp synth` set as well as from photos', async () => {
+    const { createRng, listLandmarkedPhotos, loadFacePhoto, makePair } = await import('@unwarp/liquify');
+    const { encodeFlo } = await import('@unwarp/flow');
+    const sharp = (await import('sharp')).default;
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const set = await mkdtemp(path.join(os.tmpdir(), 'unwarp-set-'));
+    const runDir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-run-'));
+    try {
+      // Two samples laid out as `unwarp synth` writes them.
+      const refs = await listLandmarkedPhotos([path.join(shared, 'train/helen')]);
+      for (let i = 0; i < 2; i++) {
+        const pair = await makePair(await loadFacePhoto(refs[i]!), createRng(i), {
+          patch: 0,
+          cropShortSide: 200,
+          positiveRate: 1,
+          augment: false,
+          keepOriginal: true,
+        });
+        const dir = path.join(set, String(i).padStart(6, '0'));
+        await mkdir(dir);
+        const jpeg = (img: typeof pair.modified) =>
+          sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+            .jpeg({ quality: 95 })
+            .toBuffer();
+        await writeFile(path.join(dir, 'modified.jpg'), await jpeg(pair.modified));
+        await writeFile(path.join(dir, 'original.jpg'), await jpeg(pair.original!));
+        await writeFile(path.join(dir, 'warp.flo'), encodeFlo(pair.flow));
+        await writeFile(path.join(dir, 'meta.json'), '{}');
+      }
+      const state = await runTraining({
+        recipe: getRecipe('tiny'),
+        seed: 2,
+        runDir,
+        photoDirs: { train: [set], val: [path.join(shared, 'val/helen')] },
+        samples: 8,
+        resume: false,
+        evalEvery: 8,
+        valSize: 16,
+        replicas: 1,
+        log: () => {},
+      });
+      expect(state.samples).toBe(8);
+      expect(state.history.at(-1)!.samples).toBe(8);
+    } finally {
+      await rm(set, { recursive: true, force: true });
+      await rm(runDir, { recursive: true, force: true });
+    }
+  });
+
   it('runs, validates, checkpoints, and resumes where it stopped', async () => {
     const runDir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-run-'));
     try {

@@ -11,7 +11,7 @@ landmarks (default: ../shared/data/train/helen). Validates on val photos at ever
 every few minutes and at each validation into --run, and resumes from there with --resume after a kill.
 
 Options:
-      --data <dir>        training photo folder(s) with .pts files (repeatable)
+      --data <dir>        training photo folder(s) with .pts files, or folders written by \`unwarp synth\` (repeatable)
       --val <dir>         validation photo folder(s) (default ../shared/data/val/helen)
       --recipe <name>     ${listRecipeNames().join(' | ')} (default base)
   -n, --samples <N>       total training samples

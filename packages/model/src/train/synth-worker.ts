@@ -9,12 +9,15 @@ import {
 } from '@unwarp/liquify';
 import sharp from 'sharp';
 import type { Recipe } from '../recipe.ts';
+import { listPregenerated, loadPregeneratedPatch, type PregeneratedRef } from './pregenerated.ts';
 import { type Batch, type SynthReply, type SynthRequest, transferables } from './protocol.ts';
 
 // Synthesis runs on its own thread so the trainer's threads only do tensor work.
 sharp.concurrency(1);
 const port = parentPort!;
 const pools = new Map<string, PhotoRef[]>();
+/** Pools given as `unwarp synth` outputs instead of photos with landmarks. */
+const stored = new Map<string, PregeneratedRef[]>();
 let data: Recipe['data'];
 const cache = new Map<string, Promise<FacePhoto>>();
 
@@ -32,22 +35,31 @@ port.on('message', async (msg: SynthRequest) => {
     data = msg.data;
     for (const [name, dirs] of Object.entries(msg.pools)) {
       const refs = await listLandmarkedPhotos(dirs);
-      if (refs.length === 0) {
+      if (refs.length > 0) {
+        pools.set(name, refs);
+        continue;
+      }
+      const samples = await listPregenerated(dirs);
+      if (samples.length === 0) {
         port.postMessage({
           type: 'error',
           id: -1,
-          message: `no photos with .pts landmarks in ${dirs.join(', ')}`,
+          message: `no photos with .pts landmarks and no \`unwarp synth\` samples in ${dirs.join(', ')}`,
         } satisfies SynthReply);
         return;
       }
-      pools.set(name, refs);
+      stored.set(name, samples);
     }
-    port.postMessage({ type: 'ready', photos: Object.fromEntries([...pools].map(([k, v]) => [k, v.length])) });
+    port.postMessage({
+      type: 'ready',
+      photos: Object.fromEntries([...pools, ...stored].map(([k, v]) => [k, v.length])),
+    });
     return;
   }
   try {
     const refs = pools.get(msg.pool);
-    if (!refs) throw new Error(`unknown photo pool ${msg.pool}`);
+    const samples = stored.get(msg.pool);
+    if (!refs && !samples) throw new Error(`unknown photo pool ${msg.pool}`);
     const rng = createRng(msg.seed);
     const size = data.patch;
     const batch: Batch = {
@@ -60,23 +72,41 @@ port.on('message', async (msg: SynthRequest) => {
     // Validation batches are never paired: each sample stands alone, as in use.
     const paired = data.pairs === true && msg.pool !== 'val';
     for (let i = 0; i < msg.n; i += paired ? 2 : 1) {
-      const ref = refs[Math.floor(rng.next() * refs.length)]!;
-      const pair = await makePair(await photo(ref), rng, {
-        patch: size,
-        cropShortSide: data.cropShortSide,
-        families: msg.families,
-        strength: msg.strength,
-        augmentLevel: msg.augmentLevel,
-        positiveRate: paired ? 1 : data.positiveRate,
-        augment: true,
-        keepOriginal: paired,
-      });
-      batch.images.set(pair.modified.data, i * size * size * 3);
-      batch.flows.set(pair.flow.data, i * size * size * 2);
-      batch.labels[i] = pair.label;
+      let modified: Uint8Array;
+      let original: Uint8Array | undefined;
+      let flow: Float32Array;
+      let label: number;
+      if (samples) {
+        // A stored `unwarp synth` sample: its edit, strength and augmentation were fixed when it was written.
+        const patch = await loadPregeneratedPatch(samples[Math.floor(rng.next() * samples.length)]!, rng, size);
+        const useTwin = !paired && !rng.chance(data.positiveRate);
+        modified = useTwin ? patch.original : patch.modified;
+        original = patch.original;
+        flow = useTwin ? new Float32Array(size * size * 2) : patch.flow.data;
+        label = useTwin ? 0 : patch.label;
+      } else {
+        const ref = refs![Math.floor(rng.next() * refs!.length)]!;
+        const pair = await makePair(await photo(ref), rng, {
+          patch: size,
+          cropShortSide: data.cropShortSide,
+          families: msg.families,
+          strength: msg.strength,
+          augmentLevel: msg.augmentLevel,
+          positiveRate: paired ? 1 : data.positiveRate,
+          augment: true,
+          keepOriginal: paired,
+        });
+        modified = pair.modified.data;
+        original = pair.original?.data;
+        flow = pair.flow.data;
+        label = pair.label;
+      }
+      batch.images.set(modified, i * size * size * 3);
+      batch.flows.set(flow, i * size * size * 2);
+      batch.labels[i] = label;
       if (paired && i + 1 < msg.n) {
         // The twin: same pixels before the warp, zero field.
-        batch.images.set(pair.original!.data, (i + 1) * size * size * 3);
+        batch.images.set(original!, (i + 1) * size * size * 3);
         batch.labels[i + 1] = 0;
       }
     }
