@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initWeights, parameterCount, type Weight } from '../network.ts';
 import { HELD_OUT_FAMILIES, type Recipe } from '../recipe.ts';
@@ -348,7 +348,6 @@ async function saveAdam(file: string, adam: AdamState): Promise<void> {
     o += v.length;
   }
   await writeFile(`${file}.tmp`, new Uint8Array(all.buffer));
-  const { rename } = await import('node:fs/promises');
   await rename(`${file}.tmp`, file);
 }
 
@@ -373,7 +372,7 @@ async function loadAdam(file: string, weights: Weight[]): Promise<AdamState> {
 
 async function exists(file: string): Promise<boolean> {
   try {
-    await readFile(file, { flag: 'r' }).then(() => undefined);
+    await access(file);
     return true;
   } catch {
     return false;
