@@ -65,6 +65,8 @@ export type Analyzer = {
   analyze(input: Buffer, opts?: AnalyzeOptions): Promise<Analysis>;
   readonly modelName: string;
   readonly backend: string;
+  /** Why the model is not to be trusted yet (its manifest's `training.experimental`), or undefined. */
+  readonly experimental: string | undefined;
   dispose(): void;
 };
 
@@ -102,6 +104,7 @@ export async function createAnalyzer(opts: AnalyzerOptions = {}): Promise<Analyz
   return {
     modelName: `${model.manifest.name}@${model.manifest.version}`,
     backend: model.backend.backend,
+    experimental: experimentalNote(model),
     analyze: (input, o) => analyzeWith(model, faces, input, { ...opts, maxFaces, ...o }),
     dispose() {
       model.dispose();
@@ -367,6 +370,11 @@ function networkSize(crop: Box, shortSide: number): { scale: number; width: numb
     width: Math.max(MIN_SIDE, Math.round(s.width * k)),
     height: Math.max(MIN_SIDE, Math.round(s.height * k)),
   };
+}
+
+function experimentalNote(model: WarpDetector): string | undefined {
+  const note = model.manifest.training?.experimental;
+  return note ? String(note) : undefined;
 }
 
 export async function cropResize(image: RgbImage, crop: Box, width: number, height: number): Promise<RgbImage> {

@@ -153,6 +153,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(
       `\n${ok} analysed, ${failures.length} failed. Results in ${outRoot}${path.sep}<name>${path.sep} (report.json, compare.png, ...).\n`,
     );
+    // Said once here, not per row: a model that has not met its validation targets makes every score uninformative.
+    const experimental = analyzer.experimental;
+    if (experimental)
+      process.stdout.write(`\nNOTE: the model ${analyzer.modelName} is experimental: ${experimental}\n`);
   }
   return failures.length > 0 ? 2 : 0;
 }
