@@ -112,7 +112,7 @@ export async function makePair(photo: FacePhoto, rng: Rng, opts: PairOptions = D
   const warp = warpFromEdits(edits, lm);
 
   const level = Math.max(0, Math.min(1, opts.augmentLevel ?? 1));
-  const rescale = opts.augment && rng.chance(0.6 * level) ? rng.uniform(1 - 0.4 * level, 1 + 0.4 * level) : 1;
+  const rescale = opts.augment && rng.chance(0.6 * level) ? rng.uniform(1 - 0.5 * level, 1 + 0.5 * level) : 1;
   let rx = 0;
   let ry = 0;
   let rw = cw;
