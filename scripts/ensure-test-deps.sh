@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs before `npm test`: the service and browser tests need a real redis-server and Debian's Chromium. Installs them
+# from Debian's packages when missing and possible (root or sudo), else says exactly what to install.
+set -euo pipefail
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium)
+((${#missing[@]} == 0)) && exit 0
+if command -v apt-get >/dev/null 2>&1; then
+  sudo_cmd=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo_cmd="sudo"; else sudo_cmd="none"; fi
+  fi
+  if [ "$sudo_cmd" != "none" ]; then
+    echo "test setup: installing ${missing[*]} from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo_cmd apt-get update -qq
+    $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    exit 0
+  fi
+fi
+echo "test setup: the tests need ${missing[*]}. Install them first, e.g.:" >&2
+echo "  Debian/Ubuntu: sudo apt-get install -y ${missing[*]}" >&2
+echo "  macOS:         brew install redis && brew install --cask chromium (then CHROMIUM_PATH=/path/to/chromium)" >&2
+exit 1
