@@ -9,6 +9,7 @@ export class RpcWorker<Req extends { type: string }, Rep extends { type: string 
   private readonly pending = new Map<number, { resolve: (r: Rep) => void; reject: (e: Error) => void }>();
   private readyWaiter: Promise<unknown>;
   private failed: Error | undefined;
+  private closing = false;
 
   constructor(url: URL, init: Req) {
     this.worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { entry: url.href } });
@@ -48,11 +49,18 @@ export class RpcWorker<Req extends { type: string }, Rep extends { type: string 
     });
   }
 
+  /**
+   * Stops the thread. Calls still in flight (a trainer's prefetched batches) are dropped, not rejected: nobody waits
+   * for them any more, and a rejection would surface as an unhandled error.
+   */
   async close(): Promise<void> {
+    this.closing = true;
+    this.pending.clear();
     await this.worker.terminate();
   }
 
   private fail(err: Error): void {
+    if (this.closing) return;
     this.failed = err;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
