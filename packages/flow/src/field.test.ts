@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { translationField } from './_internal/synthetic.ts';
-import { cropFlow, flowMagnitude, placeFlow, resizeFlow, scaleFlow } from './field.ts';
+import { cropFlow, cropImage, flowMagnitude, placeFlow, resizeFlow, scaleFlow } from './field.ts';
 import { createFlow } from './types.ts';
 
 function ramp(w: number, h: number) {
@@ -63,5 +63,15 @@ describe('field helpers', () => {
 
   it('flowMagnitude is the vector length', () => {
     expect(Array.from(flowMagnitude(translationField(2, 1, 3, -4)))).toEqual([5, 5]);
+  });
+});
+
+describe('cropImage', () => {
+  it('copies a rectangle of any channel count and keeps the data type', () => {
+    const img = { width: 4, height: 3, channels: 2, data: Float32Array.from({ length: 24 }, (_, i) => i) };
+    const c = cropImage(img, { x: 1, y: 1, width: 2, height: 2 });
+    expect(c.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(c.data)).toEqual([10, 11, 12, 13, 18, 19, 20, 21]);
+    expect(() => cropImage(img, { x: 3, y: 0, width: 2, height: 1 })).toThrow(RangeError);
   });
 });

@@ -1,6 +1,6 @@
 import { assertFlow } from './_internal/check.ts';
 import { sampleFlowBilinear } from './_internal/flowSample.ts';
-import { createFlow, type FlowField } from './types.ts';
+import { createFlow, type FlowField, type Image, type PixelData } from './types.ts';
 
 /**
  * Resamples W to width x height (bilinear, pixel-centre aligned: output pixel x reads source
@@ -79,4 +79,24 @@ export function flowMagnitude(W: FlowField): Float32Array {
     out[i] = Math.sqrt(u * u + v * v);
   }
   return out;
+}
+
+/**
+ * Copies a rectangle (integer coordinates, inside the image) out of an image, any channel count, same data type:
+ * the pixel twin of cropFlow.
+ */
+export function cropImage<T extends PixelData>(
+  img: Image<T>,
+  rect: { x: number; y: number; width: number; height: number },
+): Image<T> {
+  const { x, y, width, height } = rect;
+  if (x < 0 || y < 0 || x + width > img.width || y + height > img.height)
+    throw new RangeError(`cropImage: ${width}x${height}+${x}+${y} lies outside the ${img.width}x${img.height} image`);
+  const c = img.channels;
+  const data = new (img.data.constructor as new (n: number) => T)(width * height * c);
+  for (let r = 0; r < height; r++) {
+    const start = ((y + r) * img.width + x) * c;
+    data.set(img.data.subarray(start, start + width * c), r * width * c);
+  }
+  return { width, height, channels: c, data };
 }

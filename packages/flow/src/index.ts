@@ -3,7 +3,7 @@
 
 export type { Colormap, HeatmapOptions } from './color.ts';
 export { colormapColor, colormapLegend, colorWheelLegend, flowToColor, magnitudeHeatmap } from './color.ts';
-export { cropFlow, flowMagnitude, placeFlow, resizeFlow, scaleFlow } from './field.ts';
+export { cropFlow, cropImage, flowMagnitude, placeFlow, resizeFlow, scaleFlow } from './field.ts';
 export { decodeFlo, encodeFlo, FloFormatError } from './flo.ts';
 export type { PixelMask } from './metrics.ts';
 export { accuracyAt, averagePrecision, endpointError, psnr, rocAuc } from './metrics.ts';

@@ -2,6 +2,7 @@ import { cropBoxFor } from '@unwarp/faces/crop';
 import {
   applyWarp,
   createFlow,
+  cropImage,
   type FlowField,
   flowMagnitude,
   type Image,
@@ -131,7 +132,8 @@ export async function makePair(photo: FacePhoto, rng: Rng, opts: PairOptions = D
   const interpolation: Interpolation = rng.chance(0.5) ? 'bilinear' : 'bicubic';
   const regionFlow = positive ? rasterize(warp, rw, rh, [rx, ry]) : createFlow(rw, rh);
   const modifiedRegion = applyWarp(cropped, regionFlow, { interpolation, origin: { x: rx, y: ry } });
-  const originalRegion = opts.keepOriginal || !positive ? extract(cropped, rx, ry, rw, rh) : undefined;
+  const originalRegion =
+    opts.keepOriginal || !positive ? cropImage(cropped, { x: rx, y: ry, width: rw, height: rh }) : undefined;
 
   const outW = opts.patch > 0 ? opts.patch : Math.max(1, Math.round(rw * rescale));
   const outH = opts.patch > 0 ? opts.patch : Math.max(1, Math.round(rh * rescale));
@@ -267,15 +269,6 @@ export async function toRaw(s: Sharp): Promise<Image<Uint8Array>> {
     channels: 3,
     data: new Uint8Array(data.buffer, data.byteOffset, data.length),
   };
-}
-
-function extract(img: Image<Uint8Array>, x: number, y: number, w: number, h: number): Image<Uint8Array> {
-  const out = new Uint8Array(w * h * 3);
-  for (let r = 0; r < h; r++) {
-    const start = ((y + r) * img.width + x) * 3;
-    out.set(img.data.subarray(start, start + w * 3), r * w * 3);
-  }
-  return { width: w, height: h, channels: 3, data: out };
 }
 
 const clampInt = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.round(v)));

@@ -13,7 +13,7 @@ import {
   loadUpright,
   type RgbImage,
 } from '@unwarp/faces';
-import { createFlow, cropFlow, type FlowField, flowMagnitude, resizeFlow, unwarp } from '@unwarp/flow';
+import { createFlow, cropFlow, cropImage, type FlowField, flowMagnitude, resizeFlow, unwarp } from '@unwarp/flow';
 import { loadDetector, type WarpDetector } from '@unwarp/model';
 import sharp, { type Metadata } from 'sharp';
 import { type BlendCrop, blendCrops, clusterBoxes } from './_internal/blend.ts';
@@ -407,15 +407,6 @@ function recoverImage(image: RgbImage, flow: FlowField, regions: Box[]): RgbImag
       out.data.set(fixed.data.subarray(y * r.width * 3, (y + 1) * r.width * 3), ((r.y + y) * image.width + r.x) * 3);
   }
   return out;
-}
-
-function cropImage(image: RgbImage, r: Box): RgbImage {
-  const data = new Uint8Array(r.width * r.height * 3);
-  for (let y = 0; y < r.height; y++) {
-    const s = ((r.y + y) * image.width + r.x) * 3;
-    data.set(image.data.subarray(s, s + r.width * 3), y * r.width * 3);
-  }
-  return { width: r.width, height: r.height, channels: 3, data };
 }
 
 /** max, mean and 95th percentile of |W| in px over the whole field. */

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cropFlow, decodeFlo, type FlowField, flowMagnitude } from '@unwarp/flow';
+import { cropFlow, cropImage, decodeFlo, type FlowField, flowMagnitude } from '@unwarp/flow';
 import type { Rng } from '@unwarp/liquify';
 import sharp from 'sharp';
 
@@ -65,13 +65,11 @@ export async function loadPregeneratedPatch(ref: PregeneratedRef, rng: Rng, size
     : rng.uniform(size / 2, height - size / 2);
   const x = Math.max(0, Math.min(width - size, Math.round(cx - size / 2)));
   const y = Math.max(0, Math.min(height - size, Math.round(cy - size / 2)));
-  const crop = (buf: Buffer) => {
-    const out = new Uint8Array(size * size * 3);
-    for (let r = 0; r < size; r++)
-      out.set(buf.subarray(((y + r) * width + x) * 3, ((y + r) * width + x + size) * 3), r * size * 3);
-    return out;
-  };
-  const patchFlow = cropFlow(flow, { x, y, width: size, height: size });
+  const rect = { x, y, width: size, height: size };
+  const crop = (buf: Buffer) =>
+    cropImage({ width, height, channels: 3, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) }, rect)
+      .data;
+  const patchFlow = cropFlow(flow, rect);
   let max = 0;
   for (const m of flowMagnitude(patchFlow)) max = Math.max(max, m);
   return { modified: crop(mod.data), original: crop(orig.data), flow: patchFlow, label: max >= LABEL_MIN_PX ? 1 : 0 };
