@@ -151,6 +151,7 @@ export function BatchView({ id, needsKey }: { id: string; needsKey: boolean }) {
             <option value="possibly">{LEVEL_LABELS.possibly}</option>
             <option value="inconclusive">{LEVEL_LABELS.inconclusive}</option>
             <option value="none">{LEVEL_LABELS.none}</option>
+            <option value="unvalidated">{LEVEL_LABELS.unvalidated}</option>
             <option value="failed">Failed</option>
             <option value="pending">Not finished</option>
           </select>

@@ -17,6 +17,8 @@ describe('labels mirror the pipeline', () => {
     expect(verdictLevel(verdictFor(0.6, 0.5))).toBe('possibly');
     expect(verdictLevel(verdictFor(0.35, 0.5))).toBe('inconclusive');
     expect(verdictLevel(verdictFor(0.05, 0.5))).toBe('none');
+    expect(verdictLevel(verdictFor(0.95, 0.5, { experimental: true }))).toBe('unvalidated');
+    expect(verdictLevel(`No face found. ${verdictFor(0.6, 0.5)}`)).toBe('possibly');
     expect(CAVEAT).toMatch(/does not say who did it or why/);
   });
 });

@@ -17,15 +17,18 @@ export const REGION_LABELS: Record<Region, string> = {
 /** The heatmap's |W| range in px (mirrors @unwarp/pipeline HEATMAP_RANGE; a test keeps them equal). */
 export const HEATMAP_RANGE_PX = { min: 0.5, max: 7 } as const;
 
-export type VerdictLevel = 'likely' | 'possibly' | 'inconclusive' | 'none' | 'unknown';
+export type VerdictLevel = 'likely' | 'possibly' | 'inconclusive' | 'none' | 'unvalidated' | 'unknown';
 
 /** The verdict's level, read from the report's own wording so the page never disagrees with report.json. */
 export function verdictLevel(verdict: string | undefined): VerdictLevel {
   if (!verdict) return 'unknown';
+  // A photo with no face still gets a whole-image verdict after this prefix.
+  verdict = verdict.replace(/^no face found\.\s*/i, '');
   if (/^likely/i.test(verdict)) return 'likely';
   if (/^possibly/i.test(verdict)) return 'possibly';
   if (/^inconclusive/i.test(verdict)) return 'inconclusive';
   if (/^no sign/i.test(verdict)) return 'none';
+  if (/^not validated/i.test(verdict)) return 'unvalidated';
   return 'unknown';
 }
 
@@ -34,6 +37,7 @@ export const LEVEL_LABELS: Record<VerdictLevel, string> = {
   possibly: 'Possibly warped',
   inconclusive: 'Inconclusive',
   none: 'No sign of warp',
+  unvalidated: 'Unvalidated model',
   unknown: 'Not scored',
 };
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Box } from '@unwarp/faces';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Expectation, makeHugeJpeg } from '../../../test/fixtures/make-bad-images.ts';
 import { BAD_IMAGES_DIR, FIXTURE_MODEL_DIR, hasData, PHOTOS, photoPath } from './_internal/testing.ts';
 import { type Analysis, type Analyzer, createAnalyzer, DEFAULT_MAX_PIXELS } from './analyze.ts';
-import { ReportSchema } from './report.ts';
+import { ReportSchema, UNVALIDATED_VERDICT } from './report.ts';
 
 let analyzer: Analyzer;
 beforeAll(async () => {
@@ -172,6 +172,32 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
 const manifest: Record<string, Expectation> = JSON.parse(
   await readFile(path.join(BAD_IMAGES_DIR, 'manifest.json'), 'utf8'),
 );
+
+describe.skipIf(!hasData())('an experimental model (manifest training.experimental)', () => {
+  it('warns in every report and gives no warped/not-warped verdict, whatever the score', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'unwarp-experimental-'));
+    try {
+      const manifest = JSON.parse(await readFile(path.join(FIXTURE_MODEL_DIR, 'model.json'), 'utf8'));
+      manifest.training = { ...manifest.training, experimental: 'fails its validation targets' };
+      await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
+      await copyFile(path.join(FIXTURE_MODEL_DIR, 'weights.bin'), path.join(dir, 'weights.bin'));
+      const experimental = await createAnalyzer({ modelDir: dir });
+      try {
+        expect(experimental.experimental).toBe('fails its validation targets');
+        // Threshold 0 puts every score over the line: an unvalidated model must still not say "warped".
+        const a = await experimental.analyze(await readFile(photoPath(PHOTOS.portrait)), { threshold: 0, aids: false });
+        expect(a.report.verdict).toBe(UNVALIDATED_VERDICT);
+        expect(a.report.faces[0]!.verdict).toBe(UNVALIDATED_VERDICT);
+        expect(a.report.warnings.join(' ')).toMatch(/experimental: fails its validation targets/);
+        expect(a.report.probability).toBeGreaterThan(0);
+      } finally {
+        experimental.dispose();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('hostile and odd inputs (test/fixtures/bad-images)', () => {
   it.each(Object.entries(manifest))('%s', async (name, e) => {

@@ -207,7 +207,7 @@ async function analyzeWith(
       detectionScore: round(face.score, 4),
       probability: round(p.probability, 4),
       movedMax: round(p.movedMax, 4),
-      verdict: verdictFor(p.probability, threshold),
+      verdict: verdictFor(p.probability, threshold, { experimental: Boolean(experimental) }),
       displacement: statsOf(owned[i]!),
       regions: regionStats(flow, face),
       landmarks: face.landmarks68.map(([x, y]) => [round(x, 1), round(y, 1)] as [number, number]),
@@ -255,7 +255,7 @@ async function analyzeWith(
 
   const probability =
     faceReports.length > 0 ? Math.max(...faceReports.map((f) => f.probability)) : (imageScore?.probability ?? 0);
-  const verdict = verdictFor(probability, threshold);
+  const verdict = verdictFor(probability, threshold, { experimental: Boolean(experimental) });
   const report: Report = {
     version: REPORT_VERSION,
     probability,

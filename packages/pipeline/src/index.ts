@@ -33,6 +33,7 @@ export {
   REGIONS,
   REPORT_VERSION,
   ReportSchema,
+  UNVALIDATED_VERDICT,
   verdictFor,
 } from './report.ts';
 // Not exported on purpose: src/_internal (crop blending, clustering).

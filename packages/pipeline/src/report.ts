@@ -178,7 +178,12 @@ export type AidsSection = z.infer<typeof AidsSectionSchema>;
 export const CAVEAT =
   'A high score means the geometry looks pushed by a liquify-type tool; it does not say who did it or why, and a low score does not prove a photo is untouched.';
 
-export function verdictFor(probability: number, threshold: number): string {
+/** The verdict of a model that has not met its validation targets: its scores are shown, never read as findings. */
+export const UNVALIDATED_VERDICT =
+  'Not validated: the model is experimental, so this score is not evidence either way. Use the heatmap and the forensic aids as leads only.';
+
+export function verdictFor(probability: number, threshold: number, opts: { experimental?: boolean } = {}): string {
+  if (opts.experimental) return UNVALIDATED_VERDICT;
   if (probability >= Math.max(threshold, 0.8))
     return 'Likely warped: the face shows strong signs of a liquify-type edit.';
   if (probability >= threshold) return 'Possibly warped: some signs of a liquify-type edit.';
