@@ -37,7 +37,8 @@ export async function appendExperiment(docPath: string, recipe: Recipe, state: R
   } catch {
     await writeFile(docPath, HEADER);
   }
-  if (existing && !existing.includes('| date | recipe |')) await appendFile(docPath, `\n${HEADER}`);
+  // The table may have been re-aligned by a formatter (padded cells), so match its header loosely.
+  if (existing && !/^\|\s*date\s*\|\s*recipe\s*\|/m.test(existing)) await appendFile(docPath, `\n${HEADER}`);
   const points = state.history
     .filter((r) => r.samples > 0)
     .map(
