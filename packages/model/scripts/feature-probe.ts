@@ -96,7 +96,10 @@ for (const c of cases) {
       families: c.families,
     });
     labels.push(pair.label);
-    for (const [k, v] of Object.entries(scores(luma(pair.modified.data)))) (byScore[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(scores(luma(pair.modified.data)))) {
+      byScore[k] ??= [];
+      byScore[k].push(v);
+    }
   }
   const chance = labels.filter((l) => l === 1).length / labels.length;
   const aps = Object.entries(byScore)
