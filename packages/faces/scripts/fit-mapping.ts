@@ -3,31 +3,30 @@
  * picks the mesh vertex, or the midpoint of two, with the least mean error (normalised by the outer-eye-corner
  * distance) over n photos of train/helen, and prints the table beside the current one. Validation stays on val/.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createFaceDetector, loadUpright, MESH_TO_68, type Point, readPts } from '../src/index.ts';
+import {
+  createFaceDetector,
+  listLandmarkedPhotos,
+  loadUpright,
+  MESH_TO_68,
+  onePerPhoto,
+  type Point,
+  readPts,
+} from '../src/index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.resolve(here, '../../../../shared/data/train/helen');
 const n = Number(process.argv[2] ?? 150);
-const seen = new Set<string>();
-const files = (await readdir(dir))
-  .filter((f) => f.endsWith('.jpg'))
-  .sort()
-  .filter((f) => {
-    const id = f.slice(0, f.lastIndexOf('_'));
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  })
-  .slice(0, n);
+// One face per photo id, so timings and errors are per photo, not per annotation.
+const refs = onePerPhoto(await listLandmarkedPhotos([dir])).slice(0, n);
 
 const detector = await createFaceDetector();
 const samples: { mesh: Point[]; gt: Point[]; iod: number }[] = [];
-for (const f of files) {
-  const img = await loadUpright(path.join(dir, f));
-  const gt = readPts(await readFile(path.join(dir, f.replace(/\.jpg$/, '.pts')), 'utf8'));
+for (const ref of refs) {
+  const img = await loadUpright(ref.imagePath);
+  const gt = readPts(await readFile(ref.ptsPath, 'utf8'));
   const iod = dist(gt[36]!, gt[45]!);
   let best: { mesh: Point[]; e: number } | undefined;
   for (const face of await detector.detect(img)) {
@@ -70,7 +69,7 @@ for (let k = 0; k < 68; k++) {
   );
 }
 process.stdout.write(
-  `photos ${samples.length}/${files.length}; mean NME old ${(oldSum / 68).toFixed(4)} new ${(newSum / 68).toFixed(4)}\n`,
+  `photos ${samples.length}/${refs.length}; mean NME old ${(oldSum / 68).toFixed(4)} new ${(newSum / 68).toFixed(4)}\n`,
 );
 process.stdout.write(`${JSON.stringify(table)}\n`);
 

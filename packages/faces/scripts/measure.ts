@@ -3,10 +3,17 @@
  * Error = mean point distance / outer-eye-corner distance (300-W's inter-ocular normalisation), for the detected face
  * whose landmarks lie closest to the annotated one. Reads photos in place from ../shared/data.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createFaceDetector, loadUpright, type Point, readPts } from '../src/index.ts';
+import {
+  createFaceDetector,
+  listLandmarkedPhotos,
+  loadUpright,
+  onePerPhoto,
+  type Point,
+  readPts,
+} from '../src/index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const data = path.resolve(here, '../../../../shared/data');
@@ -14,27 +21,17 @@ const n = Number(process.argv[2] ?? 40);
 const pool = process.argv[3] ?? 'val/helen';
 
 const dir = path.join(data, pool);
-const seen = new Set<string>();
-const files = (await readdir(dir))
-  .filter((f) => f.endsWith('.jpg'))
-  .sort()
-  .filter((f) => {
-    // One face per photo id, so timings are per photo, not per annotation.
-    const id = f.slice(0, f.lastIndexOf('_'));
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  })
-  .slice(0, n);
+// One face per photo id, so timings and errors are per photo, not per annotation.
+const refs = onePerPhoto(await listLandmarkedPhotos([dir])).slice(0, n);
 
 const detector = await createFaceDetector();
 const errs: number[] = [];
 const perPoint = new Array<number>(68).fill(0);
 const times: number[] = [];
 let missed = 0;
-for (const f of files) {
-  const img = await loadUpright(path.join(dir, f));
-  const gt = readPts(await readFile(path.join(dir, f.replace(/\.jpg$/, '.pts')), 'utf8'));
+for (const ref of refs) {
+  const img = await loadUpright(ref.imagePath);
+  const gt = readPts(await readFile(ref.ptsPath, 'utf8'));
   const t = performance.now();
   const faces = await detector.detect(img);
   times.push(performance.now() - t);
@@ -57,7 +54,7 @@ times.sort((a, b) => a - b);
 errs.sort((a, b) => a - b);
 const out = {
   pool,
-  photos: files.length,
+  photos: refs.length,
   missed,
   msMedian: Math.round(times[times.length >> 1]!),
   msMean: Math.round(mean(times)),

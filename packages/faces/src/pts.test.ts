@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedData } from './_internal/testdata.ts';
-import { readPts } from './pts.ts';
+import { listLandmarkedPhotos, onePerPhoto, readPts } from './pts.ts';
 
 const data = sharedData(import.meta.url);
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `${i + 1}.5 ${2 * i + 1}`);
@@ -40,5 +41,23 @@ describe('readPts', () => {
     expect(pts[0]![1]).toBeCloseTo(333.278, 3);
     // Subject's right eye (36) is on the left of the picture.
     expect(pts[36]![0]).toBeLessThan(pts[45]![0]);
+  });
+});
+
+describe('listLandmarkedPhotos / onePerPhoto', () => {
+  it('lists images that have a .pts beside them, recursively, grouping 300-W copies by photo id', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'unwarp-pts-'));
+    try {
+      await mkdir(path.join(dir, 'pool'));
+      for (const f of ['100_1.jpg', '100_1.pts', '100_2.jpg', '100_2.pts', '200_1.png', '200_1.pts', 'lonely.jpg'])
+        await writeFile(path.join(dir, 'pool', f), '');
+      const refs = await listLandmarkedPhotos([dir]);
+      expect(refs.map((r) => r.id)).toEqual(['pool/100_1', 'pool/100_2', 'pool/200_1']);
+      expect(refs.map((r) => r.photoId)).toEqual(['pool/100', 'pool/100', 'pool/200']);
+      expect(refs[2]!.ptsPath).toBe(path.join(dir, 'pool', '200_1.pts'));
+      expect(onePerPhoto(refs).map((r) => r.id)).toEqual(['pool/100_1', 'pool/200_1']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

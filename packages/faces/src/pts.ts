@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Point } from './types.ts';
 
 /**
@@ -36,4 +38,43 @@ export function readPts(text: string, expected = 68): Point[] {
   if (points.length !== expected)
     throw new Error(`malformed .pts: expected ${expected} points, found ${points.length}`);
   return points;
+}
+
+export type PhotoRef = { id: string; photoId: string; imagePath: string; ptsPath: string };
+
+const IMAGE = /\.(jpe?g|png|webp)$/i;
+
+/**
+ * Photos that have a 68-point `.pts` file beside them, from one or more folders (recursively).
+ * `photoId` groups the 300-W copies of one picture (`100040721_1.jpg`, `100040721_2.jpg`) for fair splits.
+ */
+export async function listLandmarkedPhotos(dirs: readonly string[]): Promise<PhotoRef[]> {
+  const refs: PhotoRef[] = [];
+  const walk = async (dir: string) => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    const names = new Set(entries.map((e) => e.name));
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(full);
+      else if (IMAGE.test(e.name)) {
+        const stem = e.name.replace(IMAGE, '');
+        if (!names.has(`${stem}.pts`)) continue;
+        const cut = stem.lastIndexOf('_');
+        refs.push({
+          id: `${path.basename(dir)}/${stem}`,
+          photoId: `${path.basename(dir)}/${cut > 0 ? stem.slice(0, cut) : stem}`,
+          imagePath: full,
+          ptsPath: path.join(dir, `${stem}.pts`),
+        });
+      }
+    }
+  };
+  for (const d of dirs) await walk(d);
+  return refs;
+}
+
+/** The first annotation of each photo id: one face per picture, so timings and errors are per photo. */
+export function onePerPhoto(refs: readonly PhotoRef[]): PhotoRef[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => !seen.has(r.photoId) && seen.add(r.photoId));
 }

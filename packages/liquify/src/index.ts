@@ -7,7 +7,7 @@ export { faceAwareWarp, faceGeometry, SLIDERS, sliderWarp } from './face-aware.t
 export type { FacePhoto, Pair, PairOptions } from './pairs.ts';
 export { DEFAULT_PAIR_OPTIONS, landmarkBox, makePair, toRaw } from './pairs.ts';
 export type { PhotoRef } from './photo-pool.ts';
-export { listLandmarkedPhotos, loadFacePhoto } from './photo-pool.ts';
+export { listLandmarkedPhotos, loadFacePhoto, onePerPhoto } from './photo-pool.ts';
 export type { Rng } from './random.ts';
 export { createRng } from './random.ts';
 export type { Box, Falloff, Point, Warp } from './warp.ts';
