@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeFlo } from '@unwarp/flow';
-import { ARTIFACTS, CORE_ARTIFACTS, ReportSchema } from '@unwarp/pipeline';
+import { ARTIFACTS, CORE_ARTIFACTS, ReportSchema, verdictFor } from '@unwarp/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outputNames } from './analyze.ts';
+import { outputNames, shortVerdict } from './analyze.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const BIN = path.join(ROOT, 'packages/cli/bin/unwarp.js');
@@ -118,6 +118,9 @@ describe.skipIf(!hasData)('unwarp analyze (child process, fixture model)', () =>
     // (An "editor" column appears before the verdict when some file's metadata names an editing program.)
     expect(r.stdout).toMatch(/^file\s+faces\s+probability\s+max px\s+(editor\s+)?verdict/m);
     expect(r.stdout).toContain('4285163979_1.jpg');
+    // The table gives the verdict's headline; the sentence after it lives in report.json.
+    const crowdRow = r.stdout.split('\n').find((l) => l.includes('4285163979_1.jpg'))!;
+    expect(crowdRow).toMatch(/(Likely warped|Possibly warped|Inconclusive|No sign of a liquify-type warp was found)$/);
     expect(r.stdout).toMatch(/bomb\.png\s+-\s+-\s+-\s+(-\s+)?FAILED \(too-large\)/);
     expect(r.stdout).toMatch(/analysed, \d+ failed/);
   });
@@ -199,5 +202,16 @@ describe('unwarp analyze: arguments and output names', () => {
     expect(names.get('c/x y.jpg')).toBe(path.join('out', 'x_y'));
     expect(names.get('c/.hidden.png')).toBe(path.join('out', '_hidden'));
     expect(names.get('IMG_1-jpg.gif')).toBe(path.join('out', 'IMG_1-jpg-3'));
+  });
+});
+
+describe('shortVerdict', () => {
+  it('keeps the headline of every verdict the pipeline writes', () => {
+    expect(shortVerdict(verdictFor(0.95, 0.5))).toBe('Likely warped');
+    expect(shortVerdict(verdictFor(0.6, 0.5))).toBe('Possibly warped');
+    expect(shortVerdict(verdictFor(0.35, 0.5))).toBe('Inconclusive');
+    expect(shortVerdict(verdictFor(0.05, 0.5))).toBe('No sign of a liquify-type warp was found');
+    expect(shortVerdict(verdictFor(0.95, 0.5, { experimental: true }))).toBe('Not validated');
+    expect(shortVerdict(`No face found. ${verdictFor(0.6, 0.5)}`)).toBe('No face found. Possibly warped');
   });
 });

@@ -243,8 +243,14 @@ function summaryRow(file: string, r: Report): Row {
     probability: r.probability.toFixed(3),
     maxPx: r.faces.length > 0 ? maxDisplacement(r).toFixed(1) : '-',
     editor: editorsOf(r).join(', '),
-    verdict: r.verdict,
+    verdict: shortVerdict(r.verdict),
   };
+}
+
+/** The verdict's headline for the table ("Likely warped", "No face found. Not validated"); report.json has it whole. */
+export function shortVerdict(verdict: string): string {
+  const colon = verdict.indexOf(':');
+  return colon > 0 ? verdict.slice(0, colon) : verdict.replace(/\.$/, '');
 }
 
 function jsonLine(file: string, out: string, r: Report) {
