@@ -6,6 +6,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
       summary: 'analyse photos: report, heatmap, flow, recovered image',
       load: () => import('./commands/analyze.ts'),
     },
+    compare: {
+      summary: 'measure the warp between an edited photo and its original (no model)',
+      load: () => import('./commands/compare.ts'),
+    },
     synth: { summary: 'make synthetic warped/original training pairs', load: () => import('./commands/synth.ts') },
     train: { summary: 'train (or resume training) the warp model', load: () => import('./commands/train.ts') },
     experiment: {

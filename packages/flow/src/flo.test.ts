@@ -64,6 +64,19 @@ describe('.flo', () => {
     return b;
   }
 
+  it('decodes a Node Buffer (a view into a larger or pooled ArrayBuffer) to exactly w*h*2 values', () => {
+    const W = createFlow(7, 5);
+    for (let i = 0; i < W.data.length; i++) W.data[i] = i * 0.25 - 3;
+    // Small Buffers share Node's pool, so byteOffset is usually not 0 and .buffer is larger than the file.
+    const pooled = Buffer.from(encodeFlo(W));
+    const inLargerBuffer = Buffer.concat([Buffer.alloc(16), Buffer.from(encodeFlo(W))]).subarray(16);
+    for (const bytes of [pooled, inLargerBuffer]) {
+      const d = decodeFlo(bytes);
+      expect(d.data.length).toBe(70);
+      expect(Array.from(d.data)).toEqual(Array.from(W.data));
+    }
+  });
+
   it('throws FloFormatError with a clear message on bad input', () => {
     expect(() => decodeFlo(header(1.25, 1, 1, 8))).toThrow(/magic/);
     expect(() => decodeFlo(new Uint8Array(7))).toThrow(/truncated/);

@@ -58,8 +58,11 @@ export function decodeFlo(bytes: Uint8Array): FlowField {
   }
   let data: Float32Array;
   if (LITTLE_ENDIAN) {
-    // slice() copies into a fresh, 4-byte-aligned buffer.
-    data = new Float32Array(bytes.slice(HEADER_BYTES, expected).buffer);
+    // Copy into a fresh, 4-byte-aligned buffer. (Not bytes.slice(): on a Node Buffer that is a view, and its
+    // .buffer is the whole file, or Node's shared pool.)
+    const copy = new Uint8Array(4 * n);
+    copy.set(bytes.subarray(HEADER_BYTES, expected));
+    data = new Float32Array(copy.buffer);
   } else {
     data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = view.getFloat32(HEADER_BYTES + 4 * i, true);

@@ -3,6 +3,8 @@
 
 export type { Colormap, HeatmapOptions } from './color.ts';
 export { colormapColor, colormapLegend, colorWheelLegend, flowToColor, magnitudeHeatmap } from './color.ts';
+export type { EstimateFlowOptions, FlowEstimate } from './estimate.ts';
+export { estimateFlow } from './estimate.ts';
 export { cropFlow, cropImage, flowMagnitude, placeFlow, resizeFlow, scaleFlow } from './field.ts';
 export { decodeFlo, encodeFlo, FloFormatError } from './flo.ts';
 export type { PixelMask } from './metrics.ts';

@@ -289,7 +289,7 @@ async function analyzeWith(
  * Reads the header only. Refuses non-photo formats and images over the pixel limit with a message that gives the
  * size; anything unreadable is left to loadUpright, which classifies it.
  */
-async function inspect(input: Buffer, maxPixels: number): Promise<Metadata | Partial<Metadata>> {
+export async function inspect(input: Buffer, maxPixels: number): Promise<Metadata | Partial<Metadata>> {
   let meta: Metadata;
   try {
     meta = await sharp(input, { limitInputPixels: false }).metadata();
@@ -342,7 +342,7 @@ function conversionWarnings(meta: Partial<Metadata>): string[] {
 }
 
 /** Searches a copy at most detectionMaxSide on its long side; boxes and landmarks are scaled back to the image. */
-async function detectFaces(detector: FaceDetector, image: RgbImage, s: number): Promise<Face[]> {
+export async function detectFaces(detector: FaceDetector, image: RgbImage, s: number): Promise<Face[]> {
   if (s === 1) return detector.detect(image);
   const w = Math.max(1, Math.round(image.width * s));
   const h = Math.max(1, Math.round(image.height * s));
@@ -431,7 +431,7 @@ function statsOf(mag: Float32Array): { max: number; mean: number; p95: number } 
 }
 
 /** Mean and max |W| inside each region's landmark box, padded by 8% of the face width. */
-function regionStats(flow: FlowField, face: Face): FaceReport['regions'] {
+export function regionStats(flow: FlowField, face: Face): FaceReport['regions'] {
   const pad = 0.08 * face.box.width;
   const out = {} as FaceReport['regions'];
   for (const name of REGIONS) {

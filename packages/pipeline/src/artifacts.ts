@@ -11,6 +11,7 @@ import {
 } from '@unwarp/flow';
 import sharp from 'sharp';
 import type { Analysis } from './analyze.ts';
+import type { Comparison } from './compare.ts';
 import { AID_ARTIFACTS, ARTIFACTS, type Artifacts, CORE_ARTIFACTS } from './report.ts';
 
 /** |W| (px) below which the heatmap shows the photo unchanged, and at which its colour saturates. */
@@ -45,24 +46,45 @@ const raw = (img: Raster) =>
  * was not computed: a picture that looks like an ELA but is not one would mislead.
  */
 export async function renderArtifacts(a: Analysis): Promise<Artifacts> {
-  const heat = magnitudeHeatmap(a.image, a.flow, HEATMAP_RANGE);
-  const [heatPng, recoveredPng, flowPng, comparePng, elaPng, noisePng] = await Promise.all([
-    raw(heat).png().toBuffer(),
-    raw(a.recovered).png().toBuffer(),
-    flowPicture(a.flow),
-    compare(a.image, heat, a.recovered),
+  const [pictures, elaPng, noisePng] = await Promise.all([
+    renderWarpPictures(a),
     a.aidImages ? raw(a.aidImages.ela).png().toBuffer() : undefined,
     a.aidImages ? raw(a.aidImages.noise).png().toBuffer() : undefined,
   ]);
   return {
-    'report.json': new TextEncoder().encode(`${JSON.stringify(a.report, null, 2)}\n`),
+    'report.json': jsonBytes(a.report),
+    ...pictures,
+    ...(elaPng ? { 'ela.png': elaPng } : {}),
+    ...(noisePng ? { 'noise.png': noisePng } : {}),
+  };
+}
+
+/** The artifacts of a comparison with the original (`compareWithOriginal`): the same files, its own report. */
+export async function renderComparisonArtifacts(c: Comparison): Promise<Artifacts> {
+  return { 'report.json': jsonBytes(c.report), ...(await renderWarpPictures(c)) };
+}
+
+const jsonBytes = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+
+/** flow.flo, heatmap.png, recovered.png, flow.png and compare.png of a photo, its W and its recovered version. */
+async function renderWarpPictures(a: {
+  image: RgbImage;
+  flow: FlowField;
+  recovered: RgbImage;
+}): Promise<Omit<Artifacts, 'report.json' | 'ela.png' | 'noise.png'>> {
+  const heat = magnitudeHeatmap(a.image, a.flow, HEATMAP_RANGE);
+  const [heatPng, recoveredPng, flowPng, comparePng] = await Promise.all([
+    raw(heat).png().toBuffer(),
+    raw(a.recovered).png().toBuffer(),
+    flowPicture(a.flow),
+    compare(a.image, heat, a.recovered),
+  ]);
+  return {
     'flow.flo': encodeFlo(a.flow),
     'recovered.png': recoveredPng,
     'heatmap.png': heatPng,
     'flow.png': flowPng,
     'compare.png': comparePng,
-    ...(elaPng ? { 'ela.png': elaPng } : {}),
-    ...(noisePng ? { 'noise.png': noisePng } : {}),
   };
 }
 

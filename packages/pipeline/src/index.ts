@@ -11,13 +11,17 @@ export {
   HEATMAP_RANGE,
   OutputExistsError,
   renderArtifacts,
+  renderComparisonArtifacts,
   writeArtifacts,
 } from './artifacts.ts';
+export type { CompareOptions, Comparison } from './compare.ts';
+export { COMPARISON_HOW_TO_READ, ComparisonError, compareWithOriginal } from './compare.ts';
 export type {
   AidArtifactName,
   AidsSection,
   ArtifactName,
   Artifacts,
+  ComparisonReport,
   CoreArtifactName,
   FaceReport,
   Report,
@@ -28,6 +32,7 @@ export {
   ARTIFACTS,
   CAVEAT,
   CORE_ARTIFACTS,
+  ComparisonReportSchema,
   DEFAULT_THRESHOLD,
   FaceReportSchema,
   REGIONS,

@@ -171,6 +171,47 @@ export const ReportSchema = z.object({
   createdAt: z.string(),
 });
 
+/** report.json of `compareWithOriginal`: W measured between an edited photo and its original. */
+export const ComparisonReportSchema = z.object({
+  version: z.literal(REPORT_VERSION),
+  kind: z.literal('comparison'),
+  edited: z.object({
+    file: z.string().optional(),
+    width: z.number().int(),
+    height: z.number().int(),
+    format: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int(),
+  }),
+  original: z.object({
+    file: z.string().optional(),
+    width: z.number().int(),
+    height: z.number().int(),
+    format: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    bytes: z.number().int(),
+  }),
+  displacement: DisplacementSchema,
+  /** Share of the edited photo's pixels moved more than 0.5 px. */
+  movedShare: z.number().min(0).max(1),
+  /** RMS of the normalised luma difference, before and after warping the original by W. */
+  residual: z.object({ before: z.number(), after: z.number() }),
+  psnr: z.object({ editedVsOriginal: z.number(), recoveredVsOriginal: z.number() }),
+  faces: z.array(
+    z.object({
+      index: z.number().int(),
+      box: z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }),
+      regions: FaceReportSchema.shape.regions,
+    }),
+  ),
+  estimation: z.object({ method: z.string(), scale: z.number() }),
+  howToRead: z.string(),
+  warnings: z.array(z.string()),
+  timings: z.record(z.string(), z.number()),
+  createdAt: z.string(),
+});
+
+export type ComparisonReport = z.infer<typeof ComparisonReportSchema>;
 export type FaceReport = z.infer<typeof FaceReportSchema>;
 export type Report = z.infer<typeof ReportSchema>;
 export type AidsSection = z.infer<typeof AidsSectionSchema>;

@@ -3,19 +3,16 @@
  * weights: nothing here depends on its scores), on the hostile corpus of test/fixtures/bad-images and on real photos
  * read in place from ../shared/data.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeFlo } from '@unwarp/flow';
 import { ARTIFACTS, CORE_ARTIFACTS, ReportSchema, verdictFor } from '@unwarp/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, ROOT, runCli } from '../_internal/run-cli.ts';
 import { outputNames, shortVerdict } from './analyze.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const BIN = path.join(ROOT, 'packages/cli/bin/unwarp.js');
 const MODEL = path.join(ROOT, 'packages/model/fixtures/tiny-model');
 const BAD = path.join(ROOT, 'test/fixtures/bad-images');
 const DATA = path.resolve(ROOT, '../shared/data');
@@ -25,27 +22,9 @@ const NO_FACE = path.join(DATA, 'train/nonface/deb_mate-backgrounds__Aqua.jpg');
 const hasData = existsSync(PORTRAIT) && existsSync(CROWD) && existsSync(NO_FACE);
 
 type Expectation = { expect: string; warning?: string; upright?: [number, number] };
-type Result = { code: number | null; stdout: string; stderr: string };
+type Result = CliResult;
 
-function unwarp(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'analyze', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, UNWARP_MODEL_DIR: MODEL },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const unwarp = (args: string[]): Promise<Result> => runCli('analyze', args, { UNWARP_MODEL_DIR: MODEL });
 
 /** The one-line-per-failure lines, without progress-bar lines. */
 const failureLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('unwarp analyze: '));
