@@ -1,4 +1,4 @@
-import type { ArtifactName, Report } from '@unwarp/pipeline/report';
+import type { ArtifactName, ComparisonReport, CoreArtifactName, Report } from '@unwarp/pipeline/report';
 import type { AnalysisOptions, JobError, JobStage } from './schemas.ts';
 
 export type AnalysisState = 'queued' | 'running' | 'done' | 'failed';
@@ -58,3 +58,29 @@ export type AnalysisEvent =
   | { type: 'progress'; id: string; stage: JobStage; progress: number }
   | { type: 'done'; id: string }
   | { type: 'failed'; id: string; error: JobError };
+
+export type CompareSubmitOptions = {
+  /** Display names of the two photos; never used as paths. */
+  editedName?: string;
+  originalName?: string;
+  /** POSTed `{ id, status, report? | error? }` when the comparison finishes (best effort, as for analyses). */
+  callbackUrl?: string;
+};
+
+export type ComparisonStatus = {
+  id: string;
+  status: AnalysisState;
+  editedSha256?: string;
+  originalSha256?: string;
+  editedName?: string;
+  originalName?: string;
+  stage?: JobStage;
+  /** 0-100. */
+  progress?: number;
+  attempts?: number;
+  /** The pipeline's ComparisonReportSchema (report.json), when done. */
+  report?: ComparisonReport;
+  /** Storage keys of the six artifacts; read them with `client.readComparisonArtifact(id, name)`. */
+  artifacts?: Partial<Record<CoreArtifactName, string>>;
+  error?: JobError;
+};

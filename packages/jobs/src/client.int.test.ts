@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { batchKey, createMemoryStore, resultKey, uploadKey } from '@unwarp/storage';
+import { batchKey, createMemoryStore, resultKey, sha256Hex, uploadKey } from '@unwarp/storage';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -82,6 +82,48 @@ describe('producer', () => {
       await q.close();
     }
     redis.disconnect();
+  });
+});
+
+describe('comparisons', () => {
+  it('queue one compare job per pair on the analysis queue, with both uploads stored', async () => {
+    const { client, storage, prefix } = setup();
+    const edited = new TextEncoder().encode('pretend edited jpeg');
+    const original = new TextEncoder().encode('pretend original jpeg');
+    const a = await client.submitComparison(edited, original, { editedName: 'e.jpg', originalName: 'o.jpg' });
+    const b = await client.submitComparison(edited, original);
+    expect(a).toMatchObject({ status: 'queued', deduplicated: false });
+    expect(a.id).toMatch(/^c-[0-9a-f]{64}$/);
+    expect(b).toEqual({ id: a.id, status: 'queued', deduplicated: true });
+    // The other way round is another comparison.
+    expect((await client.submitComparison(original, edited)).id).not.toBe(a.id);
+    for (const bytes of [edited, original]) expect(await storage.has(uploadKey(sha256Hex(bytes)))).toBe(true);
+    const redis = new Redis(REDIS_URL);
+    const queue = new Queue(ANALYSIS_QUEUE, { connection: redis, prefix });
+    const job = await queue.getJob(a.id);
+    expect(job?.name).toBe('compare');
+    expect(job?.opts.attempts).toBe(3);
+    expect(await client.getComparison(a.id)).toMatchObject({
+      id: a.id,
+      status: 'queued',
+      editedName: 'e.jpg',
+      originalName: 'o.jpg',
+      editedSha256: sha256Hex(edited),
+    });
+    // Analyses and comparisons do not answer for each other's ids.
+    expect(await client.getAnalysis(a.id)).toBeNull();
+    expect(await client.getComparison('c-../../etc/passwd')).toBeNull();
+    expect(await client.readComparisonArtifact('c-nope', 'heatmap.png')).toBeNull();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    redis.disconnect();
+  });
+
+  it('refuse a bad callback URL before Redis', async () => {
+    const { client } = setup();
+    await expect(
+      client.submitComparison(new Uint8Array(3), new Uint8Array(4), { callbackUrl: 'file:///etc/passwd' }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
   });
 });
 

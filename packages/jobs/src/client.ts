@@ -1,4 +1,4 @@
-import type { ArtifactName } from '@unwarp/pipeline/report';
+import type { ArtifactName, CoreArtifactName } from '@unwarp/pipeline/report';
 import { type ArtifactStore, batchKey, getJson, putJson, resultKey, sha256Hex, uploadKey } from '@unwarp/storage';
 import { FlowProducer, type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -11,6 +11,8 @@ import type {
   BatchFile,
   BatchItem,
   BatchStatus,
+  CompareSubmitOptions,
+  ComparisonStatus,
   SubmitOptions,
   Submitted,
 } from './client-types.ts';
@@ -24,6 +26,8 @@ import {
   BATCH_ID,
   BATCH_QUEUE,
   batchItemId,
+  COMPARISON_ID,
+  comparisonId,
   DEFAULT_PREFIX,
   JOB_NAMES,
   newBatchId,
@@ -41,6 +45,10 @@ import {
   type BatchManifest,
   BatchManifestSchema,
   CallbackUrlSchema,
+  type CompareJob,
+  CompareJobSchema,
+  type ComparisonResult,
+  ComparisonResultSchema,
   FileNameSchema,
   JobProgressSchema,
   StoredErrorSchema,
@@ -75,6 +83,12 @@ export type UnwarpClient = {
   subscribe(id: string, listener: (event: AnalysisEvent) => void): Promise<() => void>;
   waitForAnalysis(id: string, opts?: { timeoutMs?: number }): Promise<AnalysisStatus>;
   waitForBatch(batchId: string, opts?: { timeoutMs?: number; pollMs?: number }): Promise<BatchStatus>;
+  /** Queues a `compare` job: the warp field measured between an edited photo and the photo it was made from. */
+  submitComparison(edited: Uint8Array, original: Uint8Array, opts?: CompareSubmitOptions): Promise<Submitted>;
+  /** `null` for an unknown or malformed comparison id. */
+  getComparison(id: string): Promise<ComparisonStatus | null>;
+  readComparisonArtifact(id: string, name: CoreArtifactName): Promise<Uint8Array | null>;
+  waitForComparison(id: string, opts?: { timeoutMs?: number }): Promise<ComparisonStatus>;
   close(): Promise<void>;
 };
 
@@ -90,7 +104,10 @@ export function createUnwarpClient(options: UnwarpClientOptions): UnwarpClient {
   const log = options.logger?.child({ component: 'unwarp-client' });
 
   const connection = createProducerConnection(redisUrl, { connectTimeout: timeoutMs });
-  const analysisQueue = new Queue<AnalyzeJob, AnalysisResult>(ANALYSIS_QUEUE, { connection, prefix });
+  const analysisQueue = new Queue<AnalyzeJob | CompareJob, AnalysisResult | ComparisonResult>(ANALYSIS_QUEUE, {
+    connection,
+    prefix,
+  });
   const batchQueue = new Queue<BatchJob>(BATCH_QUEUE, { connection, prefix });
   const flow = new FlowProducer({ connection, prefix });
   const onError = (err: Error) => log?.debug({ err }, 'redis error');
@@ -119,6 +136,8 @@ export function createUnwarpClient(options: UnwarpClientOptions): UnwarpClient {
     getJson(storage, resultKey(aid, 'result.json'), (v) => AnalysisResultSchema.parse(v));
   const readStoredError = (aid: string) =>
     getJson(storage, resultKey(aid, 'error.json'), (v) => StoredErrorSchema.parse(v));
+  const readComparison = (cid: string) =>
+    getJson(storage, resultKey(cid, 'result.json'), (v) => ComparisonResultSchema.parse(v));
   const readManifest = (batchId: string) =>
     getJson(storage, batchKey(batchId, 'manifest.json'), (v) => BatchManifestSchema.parse(v));
 
@@ -370,18 +389,23 @@ export function createUnwarpClient(options: UnwarpClientOptions): UnwarpClient {
     };
   }
 
-  async function waitForAnalysis(id: string, opts: { timeoutMs?: number } = {}): Promise<AnalysisStatus> {
-    const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
+  /** Resolves once `read` says done or failed. Events only wake it early; a missed one costs a poll interval at most. */
+  async function waitForJob<S extends { status: AnalysisState }>(
+    id: string,
+    what: string,
+    read: (id: string) => Promise<S | null>,
+    timeoutMs = 10 * 60_000,
+  ): Promise<S> {
+    const deadline = Date.now() + timeoutMs;
     let wake: () => void = () => {};
     const off = await subscribe(id, (e) => e.type !== 'progress' && wake());
     try {
-      // Events only wake us early; the status read decides, so a missed event costs one poll interval at most.
       for (;;) {
-        const s = await getAnalysis(id);
+        const s = await read(id);
         if (s && (s.status === 'done' || s.status === 'failed')) return s;
         if (Date.now() > deadline)
           throw new Error(
-            `analysis ${id} did not finish within ${opts.timeoutMs ?? 600_000} ms (last status ${s?.status ?? 'unknown'})`,
+            `${what} ${id} did not finish within ${timeoutMs} ms (last status ${s?.status ?? 'unknown'})`,
           );
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, 1_000);
@@ -395,6 +419,9 @@ export function createUnwarpClient(options: UnwarpClientOptions): UnwarpClient {
       off();
     }
   }
+
+  const waitForAnalysis = (id: string, opts: { timeoutMs?: number } = {}) =>
+    waitForJob(id, 'analysis', getAnalysis, opts.timeoutMs);
 
   async function waitForBatch(
     batchId: string,
@@ -418,7 +445,110 @@ export function createUnwarpClient(options: UnwarpClientOptions): UnwarpClient {
     return aid ? storage.get(resultKey(aid, name)) : null;
   }
 
+  async function submitComparison(
+    edited: Uint8Array,
+    original: Uint8Array,
+    opts: CompareSubmitOptions = {},
+  ): Promise<Submitted> {
+    validateBytes(edited);
+    validateBytes(original);
+    const cb = opts.callbackUrl === undefined ? undefined : CallbackUrlSchema.safeParse(opts.callbackUrl);
+    if (cb && !cb.success) throw new InvalidInputError(`invalid callbackUrl: ${cb.error.issues[0]?.message}`);
+    const name = (n: string | undefined) => (n === undefined ? undefined : FileNameSchema.safeParse(n).data);
+    const [editedName, originalName] = [name(opts.editedName), name(opts.originalName)];
+    const editedSha = sha256Hex(edited);
+    const originalSha = sha256Hex(original);
+    const id = comparisonId(editedSha, originalSha);
+    await ensureReady(connection, redisUrl, timeoutMs);
+    if (await storage.has(resultKey(id, 'result.json'))) return { id, status: 'done', deduplicated: true };
+    const existing = await redis(() => analysisQueue.getJob(id));
+    if (existing) {
+      const state = await redis(() => existing.getState());
+      if (state === 'failed' && parseFailure(existing.failedReason).retryable) {
+        await redis(() => existing.retry('failed'));
+        return { id, status: 'queued', deduplicated: false };
+      }
+      if (state !== 'unknown') return { id, status: mapState(state), deduplicated: true };
+    }
+    await putUpload(edited, editedSha);
+    await putUpload(original, originalSha);
+    const data: CompareJob = CompareJobSchema.parse({
+      comparisonId: id,
+      editedSha256: editedSha,
+      originalSha256: originalSha,
+      submittedAt: new Date().toISOString(),
+      ...(editedName ? { editedName } : {}),
+      ...(originalName ? { originalName } : {}),
+      ...(cb?.data ? { callbackUrl: cb.data } : {}),
+    });
+    await redis(() => analysisQueue.add(JOB_NAMES.compare, data, { ...analyzeJobOptions(policy), jobId: id }));
+    log?.debug({ jobId: id, edited: editedSha, original: originalSha }, 'comparison queued');
+    return { id, status: 'queued', deduplicated: false };
+  }
+
+  async function getComparison(id: string): Promise<ComparisonStatus | null> {
+    if (!COMPARISON_ID.test(id)) return null;
+    const job = await redis(() => analysisQueue.getJob(id));
+    const state = job ? await redis(() => job.getState()) : 'unknown';
+    if (job && state !== 'unknown') {
+      const data = CompareJobSchema.safeParse(job.data);
+      const s: ComparisonStatus = {
+        id,
+        status: mapState(state),
+        ...(data.success
+          ? {
+              editedSha256: data.data.editedSha256,
+              originalSha256: data.data.originalSha256,
+              ...(data.data.editedName ? { editedName: data.data.editedName } : {}),
+              ...(data.data.originalName ? { originalName: data.data.originalName } : {}),
+            }
+          : {}),
+        attempts: job.attemptsStarted ?? job.attemptsMade,
+      };
+      const p = JobProgressSchema.safeParse(job.progress);
+      if (p.success && s.status !== 'queued') Object.assign(s, { stage: p.data.stage, progress: p.data.percent });
+      if (s.status === 'done') {
+        // The return value may be trimmed while the job is still listed: storage has the result either way.
+        const r = ComparisonResultSchema.safeParse(job.returnvalue);
+        const result = r.success ? r.data : await readComparison(id);
+        if (result)
+          Object.assign(s, { report: result.report, artifacts: result.artifacts, stage: 'done', progress: 100 });
+      }
+      if (s.status === 'failed') s.error = parseFailure(job.failedReason);
+      return s;
+    }
+    const result = await readComparison(id);
+    if (result)
+      return {
+        id,
+        status: 'done',
+        editedSha256: result.editedSha256,
+        originalSha256: result.originalSha256,
+        stage: 'done',
+        progress: 100,
+        report: result.report,
+        artifacts: result.artifacts,
+      };
+    const err = await readStoredError(id);
+    if (err)
+      return {
+        id,
+        status: 'failed',
+        error: { code: err.code, message: err.message, retryable: err.retryable },
+        attempts: err.attempts,
+      };
+    return null;
+  }
+
+  async function readComparisonArtifact(id: string, name: CoreArtifactName): Promise<Uint8Array | null> {
+    return COMPARISON_ID.test(id) ? storage.get(resultKey(id, name)) : null;
+  }
+
   return {
+    submitComparison,
+    getComparison,
+    readComparisonArtifact,
+    waitForComparison: (id, opts = {}) => waitForJob(id, 'comparison', getComparison, opts.timeoutMs),
     submitAnalysis,
     getAnalysis,
     readArtifact,

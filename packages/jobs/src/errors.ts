@@ -46,6 +46,8 @@ const BAD_INPUT = new Set<string>([
   'unsupported',
   'corrupt',
   'too-large',
+  'framing',
+  'too-small',
   'invalid-payload',
   'missing-upload',
 ]);

@@ -3,8 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { BatchItem } from './client-types.ts';
 import { formatFailure, parseFailure, redactUrl } from './errors.ts';
 import { csvCell, toCsv, toJsonl } from './export.ts';
-import { analysisId, batchItemId, newBatchId, parseId } from './names.ts';
-import { AnalysisOptionsSchema, ArtifactKeysSchema } from './schemas.ts';
+import { analysisId, batchItemId, COMPARISON_ID, comparisonId, newBatchId, parseId } from './names.ts';
+import {
+  AnalysisOptionsSchema,
+  ArtifactKeysSchema,
+  CompareJobSchema,
+  ComparisonArtifactKeysSchema,
+} from './schemas.ts';
 
 const sha = 'ab'.repeat(32);
 
@@ -27,6 +32,34 @@ describe('ids', () => {
   });
 });
 
+describe('comparison ids', () => {
+  const other = 'cd'.repeat(32);
+
+  it('are deterministic from both hashes, in order, and never look like an analysis or batch id', () => {
+    const id = comparisonId(sha, other);
+    expect(id).toBe(comparisonId(sha, other));
+    expect(id).toMatch(COMPARISON_ID);
+    // Edited and original play different roles: swapping them is another comparison.
+    expect(comparisonId(other, sha)).not.toBe(id);
+    expect(id).not.toContain(':');
+    expect(parseId(id).kind).toBe('invalid');
+    expect(() => comparisonId('nope', other)).toThrow(/not a sha256/);
+  });
+
+  it('validate a compare payload', () => {
+    const ok = {
+      comparisonId: comparisonId(sha, other),
+      editedSha256: sha,
+      originalSha256: other,
+      editedName: 'edited\n.jpg',
+      submittedAt: new Date().toISOString(),
+    };
+    expect(CompareJobSchema.parse(ok).editedName).toBe('edited.jpg');
+    expect(CompareJobSchema.safeParse({ ...ok, comparisonId: 'c-../x' }).success).toBe(false);
+    expect(CompareJobSchema.safeParse({ ...ok, callbackUrl: 'ftp://x' }).success).toBe(false);
+  });
+});
+
 describe('pipeline contract', () => {
   const keys = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, `results/x/${n}`]));
 
@@ -37,6 +70,11 @@ describe('pipeline contract', () => {
     expect(ArtifactKeysSchema.safeParse(keys(CORE_ARTIFACTS.filter((n) => n !== 'flow.flo'))).success).toBe(false);
     expect(AnalysisOptionsSchema.parse({}).threshold).toBe(DEFAULT_THRESHOLD);
   });
+
+  it('requires all six core artifacts of a comparison', () => {
+    expect(ComparisonArtifactKeysSchema.safeParse(keys(CORE_ARTIFACTS)).success).toBe(true);
+    expect(ComparisonArtifactKeysSchema.safeParse(keys(CORE_ARTIFACTS.slice(1))).success).toBe(false);
+  });
 });
 
 describe('failures', () => {
@@ -44,6 +82,10 @@ describe('failures', () => {
     expect(parseFailure(formatFailure('corrupt', 'bad data'))).toEqual({
       code: 'corrupt',
       message: 'bad data',
+      retryable: false,
+    });
+    expect(parseFailure(formatFailure('framing', 'framed differently'))).toMatchObject({
+      code: 'framing',
       retryable: false,
     });
     expect(parseFailure('ECONNRESET')).toEqual({ code: 'internal', message: 'ECONNRESET', retryable: true });

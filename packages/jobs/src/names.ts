@@ -5,10 +5,12 @@ export const ANALYSIS_QUEUE = 'analysis';
 export const BATCH_QUEUE = 'batch';
 export const DEFAULT_PREFIX = 'unwarp';
 
-export const JOB_NAMES = { analyze: 'analyze', batch: 'batch' } as const;
+/** `compare` jobs run on the analysis queue beside `analyze`: running workers take them without a new queue. */
+export const JOB_NAMES = { analyze: 'analyze', compare: 'compare', batch: 'batch' } as const;
 
 const SHA256 = /^[0-9a-f]{64}$/;
 export const ANALYSIS_ID = /^a-[0-9a-f]{64}-[0-9a-f]{12}$/;
+export const COMPARISON_ID = /^c-[0-9a-f]{64}$/;
 export const BATCH_ID = /^b-[0-9a-f]{32}$/;
 export const BATCH_ITEM_ID = /^(b-[0-9a-f]{32})\.(\d{1,6})$/;
 
@@ -21,6 +23,15 @@ export function analysisId(sha256: string, options: { noCrop: boolean; threshold
   if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
   const canonical = JSON.stringify({ m: modelTag, n: options.noCrop, t: options.threshold });
   return `a-${sha256}-${createHash('sha256').update(canonical).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * A comparison is a pure function of the two photos (no model is involved), so resubmitting the same pair lands on
+ * the same job and storage folder. The order matters: edited and original play different roles.
+ */
+export function comparisonId(editedSha256: string, originalSha256: string): string {
+  for (const sha of [editedSha256, originalSha256]) if (!SHA256.test(sha)) throw new Error(`not a sha256: ${sha}`);
+  return `c-${createHash('sha256').update(`compare:${editedSha256}:${originalSha256}`).digest('hex')}`;
 }
 
 export const newBatchId = (): string => `b-${randomUUID().replaceAll('-', '')}`;

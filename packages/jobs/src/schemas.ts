@@ -1,8 +1,14 @@
 // The light entry point: zod only. `@unwarp/pipeline`'s barrel loads tfjs, the face detector and sharp (~1 s,
 // ~100 MB), which the web app and the worker's main process never need.
-import { AID_ARTIFACTS, CORE_ARTIFACTS, DEFAULT_THRESHOLD, ReportSchema } from '@unwarp/pipeline/report';
+import {
+  AID_ARTIFACTS,
+  CORE_ARTIFACTS,
+  ComparisonReportSchema,
+  DEFAULT_THRESHOLD,
+  ReportSchema,
+} from '@unwarp/pipeline/report';
 import { z } from 'zod';
-import { ANALYSIS_ID, BATCH_ID, BATCH_ITEM_ID } from './names.ts';
+import { ANALYSIS_ID, BATCH_ID, BATCH_ITEM_ID, COMPARISON_ID } from './names.ts';
 
 const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
 /** A display name only: it is stored in JSON and shown, never used as a path. */
@@ -44,6 +50,18 @@ export const AnalyzeJobSchema = z.object({
 });
 export type AnalyzeJob = z.infer<typeof AnalyzeJobSchema>;
 
+/** Payload of a `compare` job: both photos are in storage under `uploads/<sha256>`. */
+export const CompareJobSchema = z.object({
+  comparisonId: z.string().regex(COMPARISON_ID),
+  editedSha256: Sha256Schema,
+  originalSha256: Sha256Schema,
+  editedName: FileNameSchema.optional(),
+  originalName: FileNameSchema.optional(),
+  callbackUrl: CallbackUrlSchema.optional(),
+  submittedAt: z.string(),
+});
+export type CompareJob = z.infer<typeof CompareJobSchema>;
+
 export const BatchJobSchema = z.object({
   batchId: z.string().regex(BATCH_ID),
   count: z.number().int().min(1),
@@ -51,8 +69,16 @@ export const BatchJobSchema = z.object({
 });
 export type BatchJob = z.infer<typeof BatchJobSchema>;
 
-/** Worker stages: the pipeline's, plus writing artifacts to storage. */
-export const STAGES = ['decoding', 'detecting faces', 'predicting', 'rendering', 'storing', 'done'] as const;
+/** Worker stages: the pipeline's, plus writing artifacts to storage; a comparison is `measuring` instead of predicting. */
+export const STAGES = [
+  'decoding',
+  'detecting faces',
+  'predicting',
+  'measuring',
+  'rendering',
+  'storing',
+  'done',
+] as const;
 export const StageSchema = z.enum(STAGES);
 export type JobStage = z.infer<typeof StageSchema>;
 /** Rough share of the work done when a stage starts, for progress bars. */
@@ -60,6 +86,7 @@ export const STAGE_PERCENT: Record<JobStage, number> = {
   decoding: 5,
   'detecting faces': 15,
   predicting: 40,
+  measuring: 20,
   rendering: 70,
   storing: 90,
   done: 100,
@@ -90,6 +117,27 @@ export const AnalysisResultSchema = z.object({
 });
 export type AnalysisResult = z.infer<typeof AnalysisResultSchema>;
 
+/** Storage key per artifact of a comparison: the six core files, always. */
+export const ComparisonArtifactKeysSchema = z.object(
+  Object.fromEntries(CORE_ARTIFACTS.map((n) => [n, z.string()])) as Record<
+    (typeof CORE_ARTIFACTS)[number],
+    z.ZodString
+  >,
+);
+
+/** A `compare` job's return value, also stored as `results/<comparisonId>/result.json`. */
+export const ComparisonResultSchema = z.object({
+  comparisonId: z.string().regex(COMPARISON_ID),
+  editedSha256: Sha256Schema,
+  originalSha256: Sha256Schema,
+  report: ComparisonReportSchema,
+  artifacts: ComparisonArtifactKeysSchema,
+  stageMs: z.record(z.string(), z.number()),
+  computedAt: z.string(),
+  reused: z.boolean().default(false),
+});
+export type ComparisonResult = z.infer<typeof ComparisonResultSchema>;
+
 /** Why a job failed, in a form a client can branch on. */
 export const ERROR_CODES = [
   'empty',
@@ -97,6 +145,10 @@ export const ERROR_CODES = [
   'unsupported',
   'corrupt',
   'too-large',
+  /** A comparison of two photos framed differently (crop or aspect ratio): no warp field can be measured. */
+  'framing',
+  /** A comparison with a photo too small to measure. */
+  'too-small',
   'invalid-payload',
   'missing-upload',
   'internal',
@@ -109,7 +161,7 @@ export const JobErrorSchema = z.object({
 });
 export type JobError = z.infer<typeof JobErrorSchema>;
 
-/** Written to `results/<analysisId>/error.json` when an analysis fails for good, so the answer outlives Redis trimming. */
+/** Written to `results/<analysisId or comparisonId>/error.json` when a job fails for good, so the answer outlives Redis trimming. */
 export const StoredErrorSchema = JobErrorSchema.extend({
   jobId: z.string(),
   failedAt: z.string(),
