@@ -156,6 +156,15 @@ recipes['paired-in'] = variant(
   recipes.paired,
 );
 
+recipes['detect-only'] = variant(
+  'detect-only',
+  'paired-in with no flow terms at all (moved map x2, global x1): with the original in view the flow gradient swamped the trunk and stopped detection too (learnability PAIR_INPUT), so this asks only where and whether',
+  (r) => {
+    r.loss = { epe: 0, editedWeight: 10, mask: 2, global: 1, multiscale: 0 };
+  },
+  recipes['paired-in'],
+);
+
 recipes['face-128'] = variant(
   'face-128',
   'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',
