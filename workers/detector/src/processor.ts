@@ -1,9 +1,12 @@
 import { loadOrExit, parseWorkerEnv } from '@unwarp/config';
+import { createFaceDetector, type FaceDetector } from '@unwarp/faces';
+import { JOB_NAMES } from '@unwarp/jobs';
 import { type Analyzer, createAnalyzer } from '@unwarp/pipeline';
 import { createFsStore } from '@unwarp/storage';
 import type { SandboxedJob } from 'bullmq';
 import { pino } from 'pino';
 import { type JobLike, runAnalyzeJob } from './analyze-job.ts';
+import { runCompareJob } from './compare-job.ts';
 
 /**
  * The sandboxed processor: BullMQ forks one process per concurrent job slot and reuses it, so the model is loaded
@@ -27,6 +30,22 @@ const getAnalyzer = () => {
   return analyzer;
 };
 
+// Comparisons need no warp model, only faces for region statistics: loaded once, on the first compare job. The
+// analyzer holds its own detector, so a sandbox that runs both kinds keeps two (tens of MB).
+let faces: Promise<FaceDetector> | undefined;
+const getFaces = async (): Promise<FaceDetector | undefined> => {
+  faces ??= createFaceDetector();
+  try {
+    return await faces;
+  } catch (err) {
+    // Measuring W does not need faces: compare without them, and try loading again on the next job.
+    faces = undefined;
+    log.warn({ err: (err as Error).message }, 'face detector did not load; comparing without faces');
+    return undefined;
+  }
+};
+
 export default async function process_(job: SandboxedJob) {
+  if (job.name === JOB_NAMES.compare) return runCompareJob(job as unknown as JobLike, { store, faces: getFaces, log });
   return runAnalyzeJob(job as unknown as JobLike, { store, analyzer: getAnalyzer, log });
 }

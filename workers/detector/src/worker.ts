@@ -7,8 +7,12 @@ import {
   AnalyzeJobSchema,
   BATCH_QUEUE,
   BatchJobSchema,
+  CompareJobSchema,
+  type ComparisonResult,
+  ComparisonResultSchema,
   checkRedisServer,
   createWorkerConnection,
+  JOB_NAMES,
   parseFailure,
   redactUrl,
 } from '@unwarp/jobs';
@@ -50,7 +54,7 @@ export async function startDetector(env: WorkerEnv, log: Logger): Promise<Detect
   queue.on('error', () => {});
   batchQueue.on('error', () => {});
 
-  const worker = new Worker<unknown, AnalysisResult>(ANALYSIS_QUEUE, PROCESSOR, {
+  const worker = new Worker<unknown, AnalysisResult | ComparisonResult>(ANALYSIS_QUEUE, PROCESSOR, {
     connection,
     prefix,
     concurrency: env.concurrency,
@@ -97,17 +101,20 @@ export async function startDetector(env: WorkerEnv, log: Logger): Promise<Detect
   worker.on('completed', (job, result) => {
     if (job.id) active.delete(job.id);
     metrics.inc('unwarp_jobs_completed_total');
-    const r = AnalysisResultSchema.safeParse(result);
+    const r =
+      job.name === JOB_NAMES.compare
+        ? ComparisonResultSchema.safeParse(result)
+        : AnalysisResultSchema.safeParse(result);
     if (r.success) {
       if (r.data.reused) metrics.inc('unwarp_jobs_reused_total');
       else
         for (const [stage, ms] of Object.entries(r.data.stageMs))
           metrics.observe('unwarp_stage_duration_seconds', { stage }, ms / 1000);
     }
-    const data = AnalyzeJobSchema.safeParse(job.data);
-    if (data.success && data.data.callbackUrl)
+    const data = resultFolder(job);
+    if (data?.callbackUrl)
       void deliverCallback(
-        data.data.callbackUrl,
+        data.callbackUrl,
         { id: job.id, status: 'done', report: r.success ? r.data.report : undefined },
         callbackOptions,
       );
@@ -126,17 +133,17 @@ export async function startDetector(env: WorkerEnv, log: Logger): Promise<Detect
         return;
       }
       jlog.error({ err: err.message, code: error.code }, 'job failed for good');
-      const data = AnalyzeJobSchema.safeParse(job.data);
-      if (!data.success) return;
-      // The failure outlives Redis trimming, so getAnalysis can still answer "failed, and why".
-      await putJson(store, resultKey(data.data.analysisId, 'error.json'), {
+      const data = resultFolder(job);
+      if (!data) return;
+      // The failure outlives Redis trimming, so getAnalysis/getComparison can still answer "failed, and why".
+      await putJson(store, resultKey(data.id, 'error.json'), {
         ...error,
         jobId: job.id,
         failedAt: new Date().toISOString(),
         attempts: job.attemptsMade,
       });
-      if (data.data.callbackUrl)
-        await deliverCallback(data.data.callbackUrl, { id: job.id, status: 'failed', error }, callbackOptions);
+      if (data.callbackUrl)
+        await deliverCallback(data.callbackUrl, { id: job.id, status: 'failed', error }, callbackOptions);
     })().catch((e: Error) => log.warn({ err: e.message }, 'could not record a failure'));
   });
   worker.on('stalled', (jobId) =>
@@ -225,4 +232,18 @@ export async function startDetector(env: WorkerEnv, log: Logger): Promise<Detect
       return closing;
     },
   };
+}
+
+/** The storage folder id and callback of an analysis or comparison job, from its validated payload. */
+function resultFolder(job: Job): { id: string; callbackUrl?: string } | null {
+  if (job.name === JOB_NAMES.compare) {
+    const d = CompareJobSchema.safeParse(job.data);
+    return d.success
+      ? { id: d.data.comparisonId, ...(d.data.callbackUrl ? { callbackUrl: d.data.callbackUrl } : {}) }
+      : null;
+  }
+  const d = AnalyzeJobSchema.safeParse(job.data);
+  return d.success
+    ? { id: d.data.analysisId, ...(d.data.callbackUrl ? { callbackUrl: d.data.callbackUrl } : {}) }
+    : null;
 }
