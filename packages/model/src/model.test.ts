@@ -11,7 +11,7 @@ import { computeLoss } from './loss.ts';
 import { forward, initWeights, parameterCount } from './network.ts';
 import { getRecipe, type Recipe, recipes, validateRecipe } from './recipe.ts';
 import { adamStep, createAdam } from './train/adam.ts';
-import { runTraining } from './train/trainer.ts';
+import { curriculumValue, runTraining } from './train/trainer.ts';
 import { loadWeights, saveWeights } from './weights-io.ts';
 
 const shared = path.resolve(import.meta.dirname, '../../../../shared/data');
@@ -29,6 +29,21 @@ describe('recipes', () => {
     const odd: Recipe = structuredClone(recipes.base!);
     odd.data.patch = 100;
     expect(() => validateRecipe(odd)).toThrow(/multiple/);
+  });
+});
+
+describe('curriculum', () => {
+  it('holds the start value for curriculumHold samples, then anneals linearly to 1', () => {
+    const r = getRecipe('detect-easy');
+    expect(r.data.curriculumHold).toBe(16000);
+    expect(curriculumValue(r, 3, 0)).toBe(3);
+    expect(curriculumValue(r, 3, 15999)).toBe(3);
+    expect(curriculumValue(r, 3, 16000 + 12000)).toBeCloseTo(2);
+    expect(curriculumValue(r, 0, 16000 + 12000)).toBeCloseTo(0.5);
+    expect(curriculumValue(r, 3, 1e6)).toBe(1);
+    const plain = getRecipe('paired-in');
+    expect(curriculumValue(plain, 3, 7000)).toBeCloseTo(2);
+    expect(curriculumValue(getRecipe('tiny'), 3, 0)).toBe(1);
   });
 });
 

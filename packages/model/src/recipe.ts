@@ -51,6 +51,8 @@ export type Recipe = {
     /** Post-processing difficulty (0…1) at the start, annealed linearly to 1 over `curriculumSamples`. */
     augmentStart: number;
     curriculumSamples: number;
+    /** Samples spent at the start values before the curriculum begins (default 0). */
+    curriculumHold?: number;
   };
   schedule: {
     batch: number;
@@ -165,6 +167,16 @@ recipes['detect-only'] = variant(
   recipes['paired-in'],
 );
 
+recipes['detect-easy'] = variant(
+  'detect-easy',
+  'detect-only that stays on the easy end (3x edits, no post-processing) for 16k samples before annealing to the full mix over 24k more: on that data detection broke through only after ~3,000 steps (learnability probe), so the anneal must not start before it',
+  (r) => {
+    r.data.curriculumHold = 16000;
+    r.data.curriculumSamples = 24000;
+  },
+  recipes['detect-only'],
+);
+
 recipes['face-128'] = variant(
   'face-128',
   'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',
@@ -196,6 +208,7 @@ export function validateRecipe(r: Recipe): void {
   if (!(r.schedule.batch >= 2)) fail('batch must be ≥ 2 (batch norm, two replicas)');
   if (r.data.pairs && r.schedule.batch % 4 !== 0) fail('paired batches need a multiple of 4 (a pair per replica)');
   if (!(r.schedule.lr > 0 && r.schedule.finalLr > 0)) fail('learning rates must be positive');
+  if ((r.data.curriculumHold ?? 0) < 0 || r.data.curriculumSamples < 0) fail('curriculum lengths must be ≥ 0');
 }
 
 export function listRecipeNames(): string[] {

@@ -46,6 +46,15 @@ export type RunState = {
 
 const BN_MOMENTUM = 0.9;
 
+/** A curriculum knob after `s` samples: its start value for `curriculumHold` samples, then linear to 1. */
+export function curriculumValue(recipe: Recipe, start: number, s: number): number {
+  const { curriculumSamples, curriculumHold = 0 } = recipe.data;
+  if (curriculumSamples <= 0 && curriculumHold <= 0) return 1;
+  if (s < curriculumHold) return start;
+  const t = curriculumSamples > 0 ? Math.min(1, (s - curriculumHold) / curriculumSamples) : 1;
+  return start + (1 - start) * t;
+}
+
 /** Runs (or resumes) one training run: synthesis on one thread, gradient replicas on the others, Adam here. */
 export async function runTraining(opts: TrainOptions): Promise<RunState> {
   const { recipe } = opts;
@@ -98,14 +107,8 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
     const trainable = weights.filter((w) => w.trainable);
     const byName = new Map(weights.map((w) => [w.name, w]));
     const B = recipe.schedule.batch;
-    const strengthAt = (s: number) =>
-      recipe.data.curriculumSamples > 0
-        ? recipe.data.strengthStart + (1 - recipe.data.strengthStart) * Math.min(1, s / recipe.data.curriculumSamples)
-        : 1;
-    const augmentAt = (s: number) =>
-      recipe.data.curriculumSamples > 0
-        ? recipe.data.augmentStart + (1 - recipe.data.augmentStart) * Math.min(1, s / recipe.data.curriculumSamples)
-        : 1;
+    const strengthAt = (s: number) => curriculumValue(recipe, recipe.data.strengthStart, s);
+    const augmentAt = (s: number) => curriculumValue(recipe, recipe.data.augmentStart, s);
     const lrAt = (s: number) => {
       if (s < recipe.schedule.warmupSamples)
         return recipe.schedule.lr * Math.max(0.05, s / recipe.schedule.warmupSamples);
