@@ -18,6 +18,8 @@ export type FacePrediction = {
 
 export type WarpDetector = {
   manifest: ModelManifest;
+  /** False for a model trained without flow terms (loss.epe = 0): it scores faces, and its W is always zero. */
+  predictsFlow: boolean;
   backend: BackendInfo;
   predict(image: RgbImage): Promise<FacePrediction>;
   dispose(): void;
@@ -32,8 +34,11 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
   const stride = 2 ** (arch.widths.length - 1);
   const patch = manifest.recipe.data.patch;
   const f = 2 ** arch.flowLevel;
+  // An untrained flow head outputs noise; a detection-only model must not pass that off as a warp field.
+  const predictsFlow = manifest.recipe.loss.epe > 0;
   return {
     manifest,
+    predictsFlow,
     backend: info,
     async predict(image) {
       const { width, height } = image;
@@ -61,7 +66,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         // it does not. Unwarping then leaves untouched regions alone instead of resampling them with noise.
         const expected = tf.mul(out.flow, tf.sigmoid(out.moved));
         return {
-          flow: expected.dataSync() as Float32Array,
+          flow: predictsFlow ? (expected.dataSync() as Float32Array) : new Float32Array(expected.size),
           logits: globalHead(tf, params, out.deepest, [cells, cells]).dataSync() as Float32Array,
           moved: tf.sigmoid(out.moved).dataSync() as Float32Array,
         };

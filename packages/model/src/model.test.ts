@@ -133,6 +133,25 @@ describe('weights IO and inference', () => {
     }
   });
 
+  it('a detection-only model (loss.epe = 0) scores faces and predicts W = 0', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-model-'));
+    try {
+      const recipe = structuredClone(getRecipe('tiny'));
+      recipe.loss.epe = 0;
+      await saveWeights(dir, { name: 'detect', version: '1', recipe }, initWeights(recipe.arch, 11));
+      const d = await loadDetector(dir);
+      expect(d.predictsFlow).toBe(false);
+      const img = { width: 48, height: 48, channels: 3, data: new Uint8Array(48 * 48 * 3).map((_, i) => i % 253) };
+      const p = await d.predict(img);
+      expect(p.flow.data.every((v) => v === 0)).toBe(true);
+      expect(p.probability).toBeGreaterThan(0);
+      expect(p.probability).toBeLessThan(1);
+      d.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a torn weights file with a clear error', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-model-'));
     const recipe = getRecipe('tiny');

@@ -127,6 +127,10 @@ async function analyzeWith(
   const experimental = model.manifest.training?.experimental;
   if (experimental)
     warnings.push(`model ${model.manifest.name}@${model.manifest.version} is experimental: ${String(experimental)}`);
+  if (!model.predictsFlow)
+    warnings.push(
+      `model ${model.manifest.name}@${model.manifest.version} scores faces but was not trained to predict the warp field: W is zero, so the heatmap is empty and recovered.png is the input`,
+    );
   const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const shortSide = opts.cropShortSide ?? model.manifest.recipe.data.cropShortSide;
