@@ -174,11 +174,13 @@ const manifest: Record<string, Expectation> = JSON.parse(
 );
 
 describe.skipIf(!hasData())('an experimental model (manifest training.experimental)', () => {
-  it('warns in every report and gives no warped/not-warped verdict, whatever the score', async () => {
+  it('warns in every report and gives no warped/not-warped verdict, whatever the score; a detection-only one gives W = 0', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'unwarp-experimental-'));
     try {
       const manifest = JSON.parse(await readFile(path.join(FIXTURE_MODEL_DIR, 'model.json'), 'utf8'));
       manifest.training = { ...manifest.training, experimental: 'fails its validation targets' };
+      // And trained for detection only: no flow terms, so no field.
+      manifest.recipe.loss.epe = 0;
       await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
       await copyFile(path.join(FIXTURE_MODEL_DIR, 'weights.bin'), path.join(dir, 'weights.bin'));
       const experimental = await createAnalyzer({ modelDir: dir });
@@ -190,6 +192,8 @@ describe.skipIf(!hasData())('an experimental model (manifest training.experiment
         expect(a.report.faces[0]!.verdict).toBe(UNVALIDATED_VERDICT);
         expect(a.report.warnings.join(' ')).toMatch(/experimental: fails its validation targets/);
         expect(a.report.probability).toBeGreaterThan(0);
+        expect(a.report.warnings.join(' ')).toMatch(/not trained to predict the warp field/);
+        expect(a.flow.data.every((v) => v === 0)).toBe(true);
       } finally {
         experimental.dispose();
       }
