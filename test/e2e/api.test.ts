@@ -5,6 +5,7 @@ import path from 'node:path';
 import { verifyWebhook } from '@unwarp/jobs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BAD_IMAGES, photos } from './setup/paths.ts';
+import { warpedPair } from './setup/warped.ts';
 
 const stack = inject('stack');
 const url = (p: string) => `${stack.baseUrl}${p}`;
@@ -315,5 +316,121 @@ describe('REST API v1', () => {
         'the worker must sign callbacks with UNWARP_WEBHOOK_SECRET: X-Unwarp-Timestamp and X-Unwarp-Signature: sha256=HMAC(secret, "<ts>.<body>") (@unwarp/jobs webhook.ts, apps/web/README.md)',
       ).toEqual({ ok: true });
     });
+  });
+});
+
+describe('comparisons with the original', () => {
+  type Comparison = {
+    id: string;
+    status: string;
+    error?: { code: string; message: string; retryable: boolean };
+    report?: {
+      kind: string;
+      displacement: { max: number; p95: number; mean: number };
+      movedShare: number;
+      psnr: { editedVsOriginal: number; recoveredVsOriginal: number };
+      faces: { regions: Record<string, { mean: number; max: number }> }[];
+      howToRead: string;
+    };
+    artifacts?: Record<string, string>;
+  };
+  let pair: Awaited<ReturnType<typeof warpedPair>>;
+  beforeAll(async () => {
+    pair = await warpedPair();
+  });
+  const compare = (edited: Uint8Array, original: Uint8Array, key = stack.key) => {
+    const f = new FormData();
+    f.append('edited', new Blob([new Uint8Array(edited)], { type: 'image/jpeg' }), 'edited.jpg');
+    f.append('original', new Blob([new Uint8Array(original)], { type: 'image/jpeg' }), 'original.jpg');
+    return fetch(url('/api/v1/comparisons'), { method: 'POST', headers: auth(key), body: f });
+  };
+  async function waitComparison(id: string, timeoutMs = 100_000): Promise<Comparison> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await fetch(url(`/api/v1/comparisons/${id}`), { headers: auth() });
+      expect(res.status).toBe(200);
+      const c = (await res.json()) as Comparison;
+      if (c.status === 'done' || c.status === 'failed') return c;
+      if (Date.now() > end) throw new Error(`comparison ${id} still ${c.status} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  it('measures the warp between an edited photo and its original: status, report and artifacts', async () => {
+    const res = await compare(pair.edited, pair.original);
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { id: string; statusUrl: string; resultPage: string };
+    expect(body.id).toMatch(/^c-[0-9a-f]{64}$/);
+    expect(res.headers.get('location')).toBe(`/api/v1/comparisons/${body.id}`);
+    expect(body.resultPage).toBe(`/comparisons/${body.id}`);
+    const c = await waitComparison(body.id);
+    expect(c.error).toBeUndefined();
+    expect(c.report?.kind).toBe('comparison');
+    expect(c.report!.displacement.max).toBeGreaterThan(2);
+    expect(c.report!.movedShare).toBeGreaterThan(0);
+    expect(c.report!.psnr.recoveredVsOriginal).toBeGreaterThan(c.report!.psnr.editedVsOriginal);
+    expect(c.report!.faces).toHaveLength(1);
+    expect(c.report!.howToRead).toMatch(/measured, not predicted/);
+    expect(Object.keys(c.artifacts ?? {}).sort()).toEqual(
+      [
+        'compare.png',
+        'edited',
+        'flow.flo',
+        'flow.png',
+        'heatmap.png',
+        'original',
+        'recovered.png',
+        'report.json',
+      ].sort(),
+    );
+    const heat = await fetch(url(c.artifacts!['heatmap.png']!), { headers: auth() });
+    expect(heat.status).toBe(200);
+    expect(heat.headers.get('content-type')).toBe('image/png');
+    expect(
+      Buffer.from(await heat.arrayBuffer())
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
+    const report = await fetch(url(`${c.artifacts!['report.json']}?download=1`), { headers: auth() });
+    expect(report.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="edited-vs-original-report.json"$/,
+    );
+    expect(((await report.json()) as { kind: string }).kind).toBe('comparison');
+    const edited = await fetch(url(c.artifacts!.edited!), { headers: auth() });
+    expect(Buffer.from(await edited.arrayBuffer()).equals(pair.edited)).toBe(true);
+    // The same pair again is the same comparison, answered from storage.
+    const again = await compare(pair.edited, pair.original);
+    expect(await again.json()).toMatchObject({ id: body.id, status: 'done', deduplicated: true });
+  });
+
+  it('fails a pair framed differently with the code framing and says why', async () => {
+    const res = await compare(pair.cropped, pair.original);
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const c = await waitComparison(id, 60_000);
+    expect(c.status).toBe('failed');
+    expect(c.error).toMatchObject({ code: 'framing', retryable: false });
+    expect(c.error!.message).toMatch(/framed differently/);
+    await expectError(await fetch(url(`/api/v1/comparisons/${id}/heatmap.png`), { headers: auth() }), 409, 'not-ready');
+  });
+
+  it('refuses incomplete requests, unknown ids and missing keys in the error shape', async () => {
+    const onlyOne = new FormData();
+    onlyOne.append('edited', new Blob([new Uint8Array(pair.edited)], { type: 'image/jpeg' }), 'e.jpg');
+    expect(
+      await expectError(
+        await fetch(url('/api/v1/comparisons'), { method: 'POST', headers: auth(), body: onlyOne }),
+        400,
+        'bad-request',
+      ),
+    ).toMatch(/"original"/);
+    await expectError(await compare(new Uint8Array(0), pair.original), 422, 'empty-file');
+    await expectError(
+      await fetch(url(`/api/v1/comparisons/c-${'0'.repeat(64)}`), { headers: auth() }),
+      404,
+      'not-found',
+    );
+    await expectError(await fetch(url('/api/v1/comparisons/not-an-id'), { headers: auth() }), 404, 'not-found');
+    await expectError(await compare(pair.edited, pair.original, 'wrong'), 401, 'unauthorized');
   });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ARTIFACTS, photos } from './setup/paths.ts';
+import { warpedPair } from './setup/warped.ts';
 
 const stack = inject('stack');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -74,7 +75,8 @@ describe('web app in Chromium', () => {
     await shot(page, 'home-desktop');
     await giveKey(page);
     const file = photos()[4]!;
-    await page.locator('input[type=file]').setInputFiles(file);
+    // The drop area's input; the "Have the original?" form below has file inputs of its own.
+    await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles(file);
     const row = page.getByTestId('file-row');
     await expect
       .poll(() => row.getAttribute('data-status'), { timeout: 20_000 })
@@ -228,6 +230,87 @@ describe('web app in Chromium', () => {
     await page.getByLabel('File name').fill('');
     await page.setViewportSize(PHONE);
     await shot(page, 'batch-phone');
+    await page.close();
+  });
+
+  it('compares an edited photo with its original from the home page and shows the measured warp', async () => {
+    const pair = await warpedPair();
+    const page = await newPage();
+    await page.goto(stack.baseUrl);
+    await giveKey(page);
+    const form = page.getByTestId('compare-form');
+    await form.getByRole('heading', { name: 'Have the original?' }).waitFor();
+    await form
+      .getByLabel('Edited photo')
+      .setInputFiles({ name: 'edited.jpg', mimeType: 'image/jpeg', buffer: pair.edited });
+    await form
+      .getByLabel('Original photo')
+      .setInputFiles({ name: 'original.jpg', mimeType: 'image/jpeg', buffer: pair.original });
+    await shot(page, 'compare-form-desktop');
+    await form.getByRole('button', { name: 'Compare the two photos' }).click();
+    await page.waitForURL(/\/comparisons\/c-[0-9a-f]{64}$/, { timeout: 30_000 });
+    const comparisonUrl = page.url();
+    const summary = page.getByTestId('comparison-summary');
+    await summary.waitFor({ timeout: 100_000 });
+
+    // The numbers of the report, as the page words them.
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toMatch(/edited\.jpg against original\.jpg/);
+    expect(Number.parseFloat((await page.getByTestId('max-displacement').textContent()) ?? '')).toBeGreaterThan(2);
+    expect(await page.getByTestId('moved-share').textContent()).toMatch(/^\d+\.\d%$/);
+    const psnrEdited = Number.parseFloat((await page.getByTestId('psnr-edited').textContent()) ?? '');
+    const psnrRecovered = Number.parseFloat((await page.getByTestId('psnr-recovered').textContent()) ?? '');
+    expect(psnrRecovered).toBeGreaterThan(psnrEdited);
+    expect(await page.getByTestId('how-to-read').textContent()).toMatch(/measured, not predicted/);
+    const regions = page.getByTestId('region-table');
+    expect(await regions.count()).toBe(1);
+    expect(await regions.getByRole('row', { name: /^Left eye \d/ }).textContent()).toMatch(/\d\.\d px/);
+
+    // The heatmap, the flow colours and both sides of the slider actually rendered.
+    for (const id of ['comparison-heatmap', 'comparison-flow', 'recovered-img']) {
+      await page.getByTestId(id).waitFor();
+      expect(await naturalWidth(page, `[data-testid=${id}]`), id).toBeGreaterThan(0);
+    }
+    const range = page.getByTestId('compare-range');
+    await range.focus();
+    await page.keyboard.press('Home');
+    expect(await range.inputValue()).toBe('0');
+    await page.keyboard.press('ArrowRight');
+    expect(await range.inputValue()).toBe('1');
+    await page.keyboard.press('End');
+    expect(await page.getByRole('slider').getAttribute('aria-valuetext')).toBe('100% edited photo, 0% recovered');
+    for (let i = 0; i < 50; i++) await page.keyboard.press('ArrowLeft');
+    expect(await range.inputValue()).toBe('50');
+    expect(await page.getByRole('button', { name: 'Warp field (.flo)' }).isVisible()).toBe(true);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await shot(page, 'comparison-desktop');
+
+    await page.setViewportSize(PHONE);
+    await page.reload();
+    await summary.waitFor({ timeout: 30_000 });
+    await page.getByTestId('recovered-img').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await shot(page, 'comparison-phone');
+    expect(page.url()).toBe(comparisonUrl);
+    await page.close();
+  });
+
+  it('says clearly when the two photos are framed differently', async () => {
+    const pair = await warpedPair();
+    const page = await newPage();
+    await page.goto(stack.baseUrl);
+    await giveKey(page);
+    const form = page.getByTestId('compare-form');
+    await form
+      .getByLabel('Edited photo')
+      .setInputFiles({ name: 'crop.jpg', mimeType: 'image/jpeg', buffer: pair.cropped });
+    await form
+      .getByLabel('Original photo')
+      .setInputFiles({ name: 'original.jpg', mimeType: 'image/jpeg', buffer: pair.original });
+    await form.getByRole('button', { name: 'Compare the two photos' }).click();
+    const error = page.getByTestId('comparison-error');
+    await error.waitFor({ timeout: 60_000 });
+    expect(await error.textContent()).toMatch(/cannot be compared.*framed differently/);
+    await shot(page, 'comparison-framing-desktop');
     await page.close();
   });
 });

@@ -1,3 +1,4 @@
+import { CompareForm } from '@/components/CompareForm.tsx';
 import { Uploader } from '@/components/Uploader.tsx';
 import { appEnv } from '@/lib/server/env.ts';
 import { readableFormats } from '@/lib/server/image-check.ts';
@@ -16,6 +17,12 @@ export default function Home() {
     );
   }
   const local = env.apiKeys.length === 0;
+  const limits = {
+    maxBytes: env.UNWARP_MAX_UPLOAD_BYTES,
+    maxPixels: env.UNWARP_MAX_PIXELS,
+    maxFiles: env.UNWARP_MAX_BATCH_FILES,
+    formats: readableFormats(),
+  };
   return (
     <div className="stack">
       <section>
@@ -32,15 +39,8 @@ export default function Home() {
           </p>
         ) : null}
       </section>
-      <Uploader
-        needsKey={!local}
-        limits={{
-          maxBytes: env.UNWARP_MAX_UPLOAD_BYTES,
-          maxPixels: env.UNWARP_MAX_PIXELS,
-          maxFiles: env.UNWARP_MAX_BATCH_FILES,
-          formats: readableFormats(),
-        }}
-      />
+      <Uploader needsKey={!local} limits={limits} />
+      <CompareForm needsKey={!local} limits={limits} />
       <section className="small muted">
         <h2>For developers</h2>
         <p>

@@ -12,11 +12,16 @@ export function CompareSlider({
   afterUrl,
   beforeLabel,
   afterLabel,
+  beforeTag = 'Uploaded',
+  afterTag = 'Recovered',
 }: {
   beforeUrl: string;
   afterUrl: string;
   beforeLabel: string;
   afterLabel: string;
+  /** Short names on the picture and beside the slider. */
+  beforeTag?: string;
+  afterTag?: string;
 }) {
   const [pos, setPos] = useState(50);
   const box = useRef<HTMLDivElement>(null);
@@ -57,15 +62,15 @@ export function CompareSlider({
         </div>
         <div className="divider" style={{ left: `${pos}%` }} aria-hidden="true" />
         <span className="tag" style={{ left: '0.5rem' }}>
-          Uploaded
+          {beforeTag}
         </span>
         <span className="tag" style={{ right: '0.5rem' }}>
-          Recovered
+          {afterTag}
         </span>
       </div>
       <div className="slider-row">
         <label htmlFor="compare-range" className="small">
-          Uploaded
+          {beforeTag}
         </label>
         <input
           id="compare-range"
@@ -76,10 +81,10 @@ export function CompareSlider({
           step={1}
           value={pos}
           onChange={(e) => setPos(Number(e.target.value))}
-          aria-label="Before and after divider: left shows the uploaded photo, right the recovered one"
-          aria-valuetext={`${pos}% uploaded photo, ${100 - pos}% recovered`}
+          aria-label={`Before and after divider: left shows the ${beforeTag.toLowerCase()} photo, right the ${afterTag.toLowerCase()} one`}
+          aria-valuetext={`${pos}% ${beforeTag.toLowerCase()} photo, ${100 - pos}% ${afterTag.toLowerCase()}`}
         />
-        <span className="small">Recovered</span>
+        <span className="small">{afterTag}</span>
       </div>
     </div>
   );

@@ -5,7 +5,7 @@ import { ApiKeyPanel, useApiKey } from '@/components/ApiKeyPanel.tsx';
 import { apiJson, ClientApiError, streamEvents, uploadForm } from '@/lib/client-api.ts';
 import { bytes as fmtBytes, LEVEL_LABELS, pct, STAGE_LABELS, verdictLevel } from '@/lib/labels.ts';
 
-type Limits = { maxBytes: number; maxPixels: number; maxFiles: number; formats: string[] };
+export type Limits = { maxBytes: number; maxPixels: number; maxFiles: number; formats: string[] };
 type Status = 'rejected' | 'waiting' | 'uploading' | 'queued' | 'running' | 'done' | 'failed';
 type Entry = {
   key: string;
@@ -19,7 +19,7 @@ type Entry = {
   verdict?: string;
 };
 
-const EXT: Record<string, string[]> = {
+export const EXT: Record<string, string[]> = {
   jpeg: ['jpg', 'jpeg', 'jfif'],
   png: ['png'],
   webp: ['webp'],
@@ -44,7 +44,7 @@ const STEP_INDEX: Record<string, number> = {
 };
 
 /** Refuses what the server would refuse anyway, before any byte is sent: size, and a type by MIME or extension. */
-function precheck(file: File, limits: Limits): string | null {
+export function precheck(file: File, limits: Limits): string | null {
   const ext = file.name.split('.').pop()?.toLowerCase() ?? '';
   const okExt = limits.formats.flatMap((f) => EXT[f] ?? []);
   const okMime = /^image\/(jpeg|png|webp|gif|avif|heic|heif|tiff|jp2|jxl)$/.test(file.type);

@@ -1,8 +1,9 @@
+import { ERROR_CODES, STAGES } from '@unwarp/jobs';
 import { ARTIFACTS, CAVEAT, HEATMAP_RANGE, REGIONS, verdictFor } from '@unwarp/pipeline';
 import { describe, expect, it } from 'vitest';
 import { HEATMAP_RANGE_PX, pct, REGION_LABELS, verdictLevel } from './labels.ts';
 import { openapi } from './openapi.ts';
-import { ARTIFACT_FILES } from './server/present.ts';
+import { ARTIFACT_FILES, COMPARISON_URL_NAMES } from './server/present.ts';
 
 // The browser bundle cannot import @unwarp/pipeline (it pulls the model code), so labels.ts mirrors a few of its
 // constants: these tests keep the copies honest.
@@ -35,6 +36,9 @@ describe('OpenAPI document', () => {
         '/api/v1/batches',
         '/api/v1/batches/{id}',
         '/api/v1/batches/{id}/export',
+        '/api/v1/comparisons',
+        '/api/v1/comparisons/{id}',
+        '/api/v1/comparisons/{id}/{artifact}',
       ].sort(),
     );
     expect(openapi.components.schemas.Error.required).toEqual(['error']);
@@ -52,6 +56,15 @@ describe('OpenAPI document', () => {
       ['analysis', 'contentCredentials', 'ela', 'jpeg', 'metadata', 'noise'].sort(),
     );
     expect(aids.properties.ela!.required).toContain('howToRead');
+  });
+
+  it('lists the comparison artifacts the API serves and every job error code', () => {
+    const artifact = openapi.paths['/api/v1/comparisons/{id}/{artifact}'].get.parameters[1];
+    expect([...artifact.schema.enum]).toEqual([...COMPARISON_URL_NAMES]);
+    expect([...openapi.components.schemas.JobError.properties.code.enum]).toEqual([...ERROR_CODES]);
+    expect([...openapi.components.schemas.Stage.enum]).toEqual([...STAGES]);
+    const report = openapi.components.schemas.ComparisonReport as { required?: string[] };
+    expect(report.required).toEqual(expect.arrayContaining(['displacement', 'movedShare', 'psnr', 'howToRead']));
   });
 });
 

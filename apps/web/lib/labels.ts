@@ -46,6 +46,7 @@ export const STAGE_LABELS: Record<string, string> = {
   decoding: 'Reading the photo',
   'detecting faces': 'Detecting faces',
   predicting: 'Predicting the warp',
+  measuring: 'Measuring the warp',
   rendering: 'Rendering images',
   storing: 'Saving results',
   done: 'Done',
@@ -65,3 +66,4 @@ export function pct(p: number | undefined, threshold?: number): string {
 export const px = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(v < 10 ? 1 : 0)} px`);
 export const bytes = (n: number) =>
   n < 1024 * 1024 ? `${Math.round(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+export const db = (v: number | undefined) => (v === undefined ? '–' : v >= 99 ? 'identical' : `${v.toFixed(1)} dB`);

@@ -1,9 +1,11 @@
-import { AidsSectionSchema } from '@unwarp/pipeline/report';
+import { AidsSectionSchema, ComparisonReportSchema } from '@unwarp/pipeline/report';
 import { z } from 'zod';
 import { REGION_LABELS } from './labels.ts';
 
 /** report.aids, generated from the pipeline's zod schema so the document cannot drift from what is validated. */
 const { $schema: _dialect, ...aidsSchema } = z.toJSONSchema(AidsSectionSchema);
+/** A comparison's report.json, generated the same way. */
+const { $schema: _dialect2, ...comparisonReportSchema } = z.toJSONSchema(ComparisonReportSchema);
 
 const err = (description: string) => ({
   description,
@@ -15,6 +17,13 @@ const id = {
   required: true,
   description: 'Analysis id (`a-…`) or batch item id (`b-….N`).',
   schema: { type: 'string' },
+} as const;
+const comparisonId = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'Comparison id (`c-…`).',
+  schema: { type: 'string', pattern: '^c-[0-9a-f]{64}$' },
 } as const;
 const auth = {
   '401': err('API keys are configured and the request has none, or a wrong one.'),
@@ -179,6 +188,124 @@ export const openapi = {
           ...auth,
           '404': err('Unknown id or artifact.'),
           '409': err('The analysis is not done yet.'),
+        },
+      },
+    },
+    '/api/v1/comparisons': {
+      post: {
+        operationId: 'submitComparison',
+        summary: 'Compare an edited photo with the photo it was made from',
+        description:
+          'The worker measures the warp field W between the two photos (no model: W is measured, not predicted) and renders the same ' +
+          'images as an analysis. Both photos must show the same framing; an original saved at another size is resized to match. ' +
+          'The same pair (same bytes, same order) maps to the same id: a resubmission returns the existing comparison. ' +
+          'Photos framed differently fail with error code `framing`.',
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['edited', 'original'],
+                properties: {
+                  edited: { type: 'string', format: 'binary', description: 'The photo that may have been warped.' },
+                  original: {
+                    type: 'string',
+                    format: 'binary',
+                    description: 'The photo it was made from (the photographer\u2019s file, an earlier post).',
+                  },
+                  callbackUrl: {
+                    type: 'string',
+                    format: 'uri',
+                    description:
+                      'POSTed `{ id, status, report? | error? }` when the comparison ends (signed, as for analyses).',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '202': {
+            description: 'Queued (or already known).',
+            headers: { Location: { schema: { type: 'string' } } },
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/ComparisonSubmitted' } } },
+          },
+          '400': err('A field is missing or the body is unreadable.'),
+          ...auth,
+          '413': err('A photo is over the size limit.'),
+          '415': err('Not multipart, or a file is not a photo format the server reads.'),
+          '422': err('A photo is empty, too small or has too many pixels, or the callback URL is refused.'),
+          '503': err('The job queue is unavailable.'),
+        },
+      },
+    },
+    '/api/v1/comparisons/{id}': {
+      get: {
+        operationId: 'getComparison',
+        summary: 'Status of a comparison; the report once done',
+        parameters: [comparisonId],
+        responses: {
+          '200': {
+            description: 'Status.',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Comparison' } } },
+          },
+          ...auth,
+          '404': err('Unknown id.'),
+        },
+      },
+    },
+    '/api/v1/comparisons/{id}/{artifact}': {
+      get: {
+        operationId: 'getComparisonArtifact',
+        summary: 'One file of a finished comparison, or one of the two uploads',
+        parameters: [
+          comparisonId,
+          {
+            name: 'artifact',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              enum: [
+                'heatmap.png',
+                'flow.png',
+                'recovered.png',
+                'compare.png',
+                'flow.flo',
+                'report.json',
+                'edited',
+                'original',
+              ],
+            },
+            description:
+              'As for analyses, but of the measured W: `heatmap.png` (|W| 0.5-7 px over the edited photo), `flow.png`, ' +
+              '`recovered.png` (the edited photo with the measured warp undone), `compare.png`, `flow.flo`, `report.json`; ' +
+              '`edited` and `original`: the uploaded bytes (available before the comparison is done).',
+          },
+          {
+            name: 'w',
+            in: 'query',
+            required: false,
+            schema: { type: 'integer', minimum: 16, maximum: 4096 },
+            description: 'Only for `edited` and `original`: an upright JPEG this wide.',
+          },
+          {
+            name: 'download',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: ['1'] },
+            description: 'Content-Disposition: attachment.',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The bytes.',
+            content: { 'image/png': {}, 'image/jpeg': {}, 'application/octet-stream': {}, 'application/json': {} },
+          },
+          ...auth,
+          '404': err('Unknown id or artifact.'),
+          '409': err('The comparison is not done yet.'),
         },
       },
     },
@@ -351,6 +478,8 @@ export const openapi = {
               'unsupported',
               'corrupt',
               'too-large',
+              'framing',
+              'too-small',
               'invalid-payload',
               'missing-upload',
               'internal',
@@ -373,7 +502,11 @@ export const openapi = {
         },
       },
       State: { type: 'string', enum: ['queued', 'running', 'done', 'failed'] },
-      Stage: { type: 'string', enum: ['decoding', 'detecting faces', 'predicting', 'rendering', 'storing', 'done'] },
+      Stage: {
+        type: 'string',
+        enum: ['decoding', 'detecting faces', 'predicting', 'measuring', 'rendering', 'storing', 'done'],
+        description: 'Analyses go through `predicting`, comparisons through `measuring`.',
+      },
       Analysis: {
         type: 'object',
         required: ['id', 'status'],
@@ -455,6 +588,43 @@ export const openapi = {
           'The classic forensic aids on the uploaded file: metadata, Content Credentials (C2PA), error level analysis, ' +
           'noise residual, JPEG quality and double-compression hint. Numbers and hints, never a verdict; every section has ' +
           'a one-line `howToRead`. Absent when the aids did not run (a warning then says why).',
+      },
+      ComparisonSubmitted: {
+        type: 'object',
+        required: ['id', 'status', 'statusUrl'],
+        properties: {
+          id: { type: 'string' },
+          status: { $ref: '#/components/schemas/State' },
+          deduplicated: { type: 'boolean' },
+          statusUrl: { type: 'string' },
+          resultPage: { type: 'string' },
+        },
+      },
+      Comparison: {
+        type: 'object',
+        required: ['id', 'status'],
+        properties: {
+          id: { type: 'string' },
+          status: { $ref: '#/components/schemas/State' },
+          stage: { $ref: '#/components/schemas/Stage' },
+          progress: { type: 'number', minimum: 0, maximum: 100 },
+          editedName: { type: 'string' },
+          originalName: { type: 'string' },
+          editedSha256: { type: 'string' },
+          originalSha256: { type: 'string' },
+          statusUrl: { type: 'string' },
+          resultPage: { type: 'string' },
+          report: { $ref: '#/components/schemas/ComparisonReport' },
+          artifacts: { type: 'object', additionalProperties: { type: 'string' }, description: 'Artifact name → URL.' },
+          error: { $ref: '#/components/schemas/JobError' },
+        },
+      },
+      ComparisonReport: {
+        ...comparisonReportSchema,
+        description:
+          'report.json of a comparison: `displacement` (|W| in px: max, mean, p95), `movedShare` (share of pixels moved more ' +
+          'than 0.5 px), `psnr` of the edited photo and of the recovered one against the original, per-face `regions`, ' +
+          '`residual`, `warnings` and a one-line `howToRead`.',
       },
       BatchSubmitted: {
         type: 'object',

@@ -1,5 +1,5 @@
-import type { AnalysisStatus, BatchStatus } from '@unwarp/jobs';
-import type { ArtifactName } from '@unwarp/pipeline/report';
+import type { AnalysisStatus, BatchStatus, ComparisonStatus } from '@unwarp/jobs';
+import type { ArtifactName, CoreArtifactName } from '@unwarp/pipeline/report';
 
 /**
  * Files of a finished analysis the API serves, by URL name: every pipeline artifact (the compiler checks none is
@@ -67,5 +67,42 @@ export function presentBatch(b: BatchStatus, stages: Map<string, { stage?: strin
       statusUrl: `/api/v1/analyses/${it.id}`,
       resultPage: `/analyses/${it.id}`,
     })),
+  };
+}
+
+/** Files of a finished comparison: the six core artifacts (no aids), plus both uploads. */
+export const COMPARISON_FILES = [
+  'heatmap.png',
+  'flow.png',
+  'recovered.png',
+  'compare.png',
+  'flow.flo',
+  'report.json',
+] as const satisfies readonly CoreArtifactName[];
+export const COMPARISON_URL_NAMES = [...COMPARISON_FILES, 'edited', 'original'] as const;
+
+export const comparisonUrls = (id: string) => ({
+  statusUrl: `/api/v1/comparisons/${id}`,
+  resultPage: `/comparisons/${id}`,
+});
+
+/** GET /api/v1/comparisons/{id}: the status, and when done the report and artifact URLs. */
+export function presentComparison(s: ComparisonStatus) {
+  const done = s.status === 'done';
+  return {
+    id: s.id,
+    status: s.status,
+    ...(s.stage ? { stage: s.stage } : {}),
+    ...(s.progress !== undefined ? { progress: s.progress } : {}),
+    ...(s.editedName ? { editedName: s.editedName } : {}),
+    ...(s.originalName ? { originalName: s.originalName } : {}),
+    ...(s.editedSha256 ? { editedSha256: s.editedSha256 } : {}),
+    ...(s.originalSha256 ? { originalSha256: s.originalSha256 } : {}),
+    ...comparisonUrls(s.id),
+    ...(done && s.report ? { report: s.report } : {}),
+    ...(done
+      ? { artifacts: Object.fromEntries(COMPARISON_URL_NAMES.map((n) => [n, `/api/v1/comparisons/${s.id}/${n}`])) }
+      : {}),
+    ...(s.error ? { error: s.error } : {}),
   };
 }

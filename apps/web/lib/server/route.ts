@@ -103,10 +103,12 @@ export function checkContentLength(req: Request, max: number, what: string): voi
     throw new ApiError('too-large', `${what} is ${len} bytes; the limit is ${max} bytes`);
 }
 
-export async function readForm(req: Request): Promise<FormData> {
+export async function readForm(
+  req: Request,
+  expected = 'send the photo as multipart/form-data with the file in the field "image"',
+): Promise<FormData> {
   const type = req.headers.get('content-type') ?? '';
-  if (!type.toLowerCase().startsWith('multipart/form-data'))
-    throw new ApiError('unsupported-type', 'send the photo as multipart/form-data with the file in the field "image"');
+  if (!type.toLowerCase().startsWith('multipart/form-data')) throw new ApiError('unsupported-type', expected);
   try {
     return await req.formData();
   } catch {
