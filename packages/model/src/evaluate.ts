@@ -1,4 +1,17 @@
-import { accuracyAt, averagePrecision, endpointError, psnr, rocAuc, unwarp } from '@unwarp/flow';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  accuracyAt,
+  averagePrecision,
+  decodeFlo,
+  endpointError,
+  type FlowField,
+  flowMagnitude,
+  type Image,
+  psnr,
+  rocAuc,
+  unwarp,
+} from '@unwarp/flow';
 import {
   createRng,
   FAMILIES,
@@ -8,11 +21,19 @@ import {
   makePair,
   type PhotoRef,
 } from '@unwarp/liquify';
+import sharp from 'sharp';
 import { loadDetector } from './infer.ts';
+import { listPregenerated } from './train/pregenerated.ts';
 
 export type EvalOptions = {
   modelDir: string;
+  /** Photo pools with .pts landmarks, edited by the simulator on the fly (the default source). */
   photoDirs: string[];
+  /**
+   * Stored pairs instead: `unwarp synth` outputs or any folders of <sample>/{original.jpg, modified.jpg, warp.flo,
+   * meta.json} (e.g. edits made by other software, with W measured against the original). `count` caps how many.
+   */
+  pairDirs?: string[];
   count: number;
   seed: number;
   families?: Family[];
@@ -22,6 +43,8 @@ export type EvalOptions = {
 
 export type EvalReport = {
   model: string;
+  /** Where the samples came from: the simulator (families) or stored pair folders. */
+  source: string;
   samples: number;
   positives: number;
   threshold: number;
@@ -37,15 +60,25 @@ export type EvalReport = {
   seconds: number;
 };
 
+/** One evaluation case: what the model sees, the truth, and the face box (landmark extent) on its grid. */
+type EvalSample = {
+  modified: Image<Uint8Array>;
+  original: Image<Uint8Array>;
+  flow: FlowField;
+  label: 0 | 1;
+  faceBox: { x0: number; y0: number; x1: number; y1: number };
+};
+
 /**
  * Whole face crops from held-out photos (by default the val pools), edited by the simulator with every family, half
- * untouched; each metric beside what a zero prediction scores.
+ * untouched — or stored pairs (`pairDirs`); each metric beside what a zero prediction scores.
  */
 export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
   const t0 = performance.now();
   const model = await loadDetector(opts.modelDir);
-  const refs: PhotoRef[] = await listLandmarkedPhotos(opts.photoDirs);
-  if (refs.length === 0) throw new Error(`no photos with .pts landmarks in ${opts.photoDirs.join(', ')}`);
+  const { total, samples, source } = opts.pairDirs?.length
+    ? await storedSamples(opts.pairDirs, opts.count)
+    : await simulatedSamples(opts, model.manifest.recipe.data.cropShortSide);
   const threshold = opts.threshold ?? 0.5;
   const scores: number[] = [];
   const moved: number[] = [];
@@ -59,58 +92,44 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
   let psnrMod = 0;
   let psnrRec = 0;
   let psnrN = 0;
-  for (let i = 0; i < opts.count; i++) {
-    const rng = createRng((opts.seed * 7_368_787 + i) >>> 0);
-    const ref = refs[i % refs.length]!;
-    const pair = await makePair(await loadFacePhoto(ref), rng, {
-      patch: 0,
-      cropShortSide: model.manifest.recipe.data.cropShortSide,
-      families: opts.families ?? [...FAMILIES],
-      positiveRate: 0.5,
-      augment: true,
-      keepOriginal: true,
-    });
-    const pred = await model.predict(pair.modified);
+  let done = 0;
+  for await (const sample of samples) {
+    const pred = await model.predict(sample.modified);
     scores.push(pred.probability);
     moved.push(pred.movedMax);
-    labels.push(pair.label);
-    const e = endpointError(pred.flow, pair.flow, { minGtMagnitude: 1 });
+    labels.push(sample.label);
+    const zero = { ...sample.flow, data: new Float32Array(sample.flow.data.length) };
+    const e = endpointError(pred.flow, sample.flow, { minGtMagnitude: 1 });
     if (e.count > 0) {
-      const z = endpointError({ ...pair.flow, data: new Float32Array(pair.flow.data.length) }, pair.flow, {
-        minGtMagnitude: 1,
-      });
+      const z = endpointError(zero, sample.flow, { minGtMagnitude: 1 });
       epeSum += e.mean * e.count;
       zeroSum += z.mean * z.count;
       epeN += e.count;
     }
-    // The face box (landmark extent) at output scale.
-    const s = pair.meta.rescale;
-    const xs = pair.meta.landmarks.map((p) => p[0] * s);
-    const ys = pair.meta.landmarks.map((p) => p[1] * s);
-    const x0 = Math.max(0, Math.floor(Math.min(...xs)));
-    const y0 = Math.max(0, Math.floor(Math.min(...ys)));
-    const x1 = Math.min(pair.flow.width, Math.ceil(Math.max(...xs)));
-    const y1 = Math.min(pair.flow.height, Math.ceil(Math.max(...ys)));
-    const mask = new Uint8Array(pair.flow.width * pair.flow.height);
-    for (let y = y0; y < y1; y++) mask.fill(1, y * pair.flow.width + x0, y * pair.flow.width + x1);
-    if (pair.label === 1) {
-      const b = endpointError(pred.flow, pair.flow, { mask });
-      const bz = endpointError({ ...pair.flow, data: new Float32Array(pair.flow.data.length) }, pair.flow, { mask });
+    const { width, height } = sample.flow;
+    const { x0, y0, x1, y1 } = sample.faceBox;
+    const mask = new Uint8Array(width * height);
+    for (let y = y0; y < y1; y++) mask.fill(1, y * width + x0, y * width + x1);
+    if (sample.label === 1) {
+      const b = endpointError(pred.flow, sample.flow, { mask });
+      const bz = endpointError(zero, sample.flow, { mask });
       boxSum += b.mean;
       boxZero += bz.mean;
       boxN++;
-      const recovered = unwarp(pair.modified, pred.flow, { interpolation: 'bicubic' }).image;
-      psnrMod += psnr(pair.modified, pair.original!, { mask });
-      psnrRec += psnr(recovered, pair.original!, { mask });
+      const recovered = unwarp(sample.modified, pred.flow, { interpolation: 'bicubic' }).image;
+      psnrMod += psnr(sample.modified, sample.original, { mask });
+      psnrRec += psnr(recovered, sample.original, { mask });
       psnrN++;
     }
-    opts.onProgress?.(i + 1, opts.count);
+    opts.onProgress?.(++done, total);
   }
   model.dispose();
   const negatives = scores.filter((_, i) => labels[i] === 0);
   const round = (v: number) => Math.round(v * 1e4) / 1e4;
+  if (labels.length === 0) throw new Error(`no samples to evaluate in ${source}`);
   return {
     model: `${model.manifest.name}@${model.manifest.version}`,
+    source,
     samples: labels.length,
     positives: labels.filter((l) => l === 1).length,
     threshold,
@@ -127,5 +146,114 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
       gain: round((psnrRec - psnrMod) / psnrN),
     },
     seconds: Math.round((performance.now() - t0) / 1000),
+  };
+}
+
+/** The simulator's pairs: whole face crops of the pools' photos at the model's scale, every family, half untouched. */
+async function simulatedSamples(opts: EvalOptions, cropShortSide: number) {
+  const refs: PhotoRef[] = await listLandmarkedPhotos(opts.photoDirs);
+  if (refs.length === 0) throw new Error(`no photos with .pts landmarks in ${opts.photoDirs.join(', ')}`);
+  const families = opts.families ?? [...FAMILIES];
+  async function* generate(): AsyncGenerator<EvalSample> {
+    for (let i = 0; i < opts.count; i++) {
+      const rng = createRng((opts.seed * 7_368_787 + i) >>> 0);
+      const pair = await makePair(await loadFacePhoto(refs[i % refs.length]!), rng, {
+        patch: 0,
+        cropShortSide,
+        families,
+        positiveRate: 0.5,
+        augment: true,
+        keepOriginal: true,
+      });
+      const s = pair.meta.rescale;
+      yield {
+        modified: pair.modified,
+        original: pair.original!,
+        flow: pair.flow,
+        label: pair.label,
+        faceBox: landmarkBox(
+          pair.meta.landmarks.map(([x, y]) => [x * s, y * s]),
+          pair.flow.width,
+          pair.flow.height,
+        ),
+      };
+    }
+  }
+  return { total: opts.count, samples: generate(), source: `simulator (${families.join(', ')})` };
+}
+
+/** Stored pairs, in folder order, at most `count`: the model sees modified.jpg as it is. */
+async function storedSamples(dirs: string[], count: number) {
+  const refs = (await listPregenerated(dirs)).slice(0, count);
+  if (refs.length === 0)
+    throw new Error(`no stored pairs (<sample>/original.jpg, modified.jpg, warp.flo, meta.json) in ${dirs.join(', ')}`);
+  async function* read(): AsyncGenerator<EvalSample> {
+    for (const ref of refs) {
+      const [flo, metaText, modified, original] = await Promise.all([
+        readFile(path.join(ref.dir, 'warp.flo')),
+        readFile(path.join(ref.dir, 'meta.json'), 'utf8'),
+        readRgb(path.join(ref.dir, 'modified.jpg')),
+        readRgb(path.join(ref.dir, 'original.jpg')),
+      ]);
+      const flow = decodeFlo(flo);
+      if (flow.width !== modified.width || flow.height !== modified.height)
+        throw new Error(`${ref.dir}: warp.flo and modified.jpg differ in size`);
+      const meta = JSON.parse(metaText) as {
+        label?: number;
+        landmarks?: [number, number][];
+        region?: { x: number; y: number; size: number };
+      };
+      // Landmarks are stored on the face crop's grid; the sample is `region` of it, resized to the stored size.
+      const region = meta.region ?? { x: 0, y: 0, size: flow.width };
+      const k = flow.width / region.size;
+      const label = meta.label === 0 || meta.label === 1 ? meta.label : maxMagnitude(flow) >= 0.75 ? 1 : 0;
+      yield {
+        modified,
+        original,
+        flow,
+        label,
+        faceBox: meta.landmarks?.length
+          ? landmarkBox(
+              meta.landmarks.map(([x, y]) => [(x - region.x) * k, (y - region.y) * k]),
+              flow.width,
+              flow.height,
+            )
+          : { x0: 0, y0: 0, x1: flow.width, y1: flow.height },
+      };
+    }
+  }
+  return { total: refs.length, samples: read(), source: `stored pairs in ${dirs.join(', ')}` };
+}
+
+function landmarkBox(points: number[][], width: number, height: number) {
+  const xs = points.map((p) => p[0]!);
+  const ys = points.map((p) => p[1]!);
+  const box = {
+    x0: Math.max(0, Math.floor(Math.min(...xs))),
+    y0: Math.max(0, Math.floor(Math.min(...ys))),
+    x1: Math.min(width, Math.ceil(Math.max(...xs))),
+    y1: Math.min(height, Math.ceil(Math.max(...ys))),
+  };
+  // A patch can miss the face altogether: then the whole patch stands in for it.
+  return box.x1 > box.x0 && box.y1 > box.y0 ? box : { x0: 0, y0: 0, x1: width, y1: height };
+}
+
+function maxMagnitude(flow: FlowField): number {
+  let m = 0;
+  for (const v of flowMagnitude(flow)) if (v > m) m = v;
+  return m;
+}
+
+async function readRgb(file: string): Promise<Image<Uint8Array>> {
+  const { data, info } = await sharp(file)
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return {
+    width: info.width,
+    height: info.height,
+    channels: 3,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
   };
 }

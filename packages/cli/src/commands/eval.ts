@@ -1,22 +1,27 @@
 import path from 'node:path';
 import { evaluateModel } from '@unwarp/model';
 import { DEFAULT_MODEL_DIR } from '@unwarp/pipeline';
-import { num, parse } from '../args.ts';
+import { num, parse, UsageError } from '../args.ts';
 import { dataDir } from '../paths.ts';
 import { createProgress } from '../progress.ts';
 
-const HELP = `Usage: unwarp eval [--data <dir>...] [--model <dir>] [--count N] [--seed S] [--json]
+const HELP = `Usage: unwarp eval [--data <dir>... | --pairs <dir>...] [--model <dir>] [--count N] [--seed S] [--json]
 
 Measures a model on whole face crops from held-out photos (default: val/helen and val/afw, which no training run
 uses), edited by the simulator with every warp family, half left untouched. Prints accuracy at the threshold, AP,
 ROC AUC, FPR on untouched faces, EPE over pixels with |W| > 1 px and over the face box, and the PSNR gain of the
-unwarped face over the modified one, each next to the zero-flow baseline.`;
+unwarped face over the modified one, each next to the zero-flow baseline.
+
+--pairs <dir> evaluates on stored pairs instead: folders of <sample>/{original.jpg, modified.jpg, warp.flo,
+meta.json} as \`unwarp synth\` writes them, or edits made by other software with W measured against the original
+(packages/liquify/scripts/foreign-edits.ts). --count caps how many are read.`;
 
 export async function run(argv: string[]): Promise<number> {
   const args = parse(
     argv,
     {
       data: { type: 'string', multiple: true },
+      pairs: { type: 'string', multiple: true },
       model: { type: 'string' },
       count: { type: 'string', short: 'n' },
       seed: { type: 'string' },
@@ -27,11 +32,14 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (!args) return 0;
   const v = args.values;
+  if (v.data && v.pairs)
+    throw new UsageError('give --data (photos for the simulator) or --pairs (stored pairs), not both', HELP);
   const count = num(v.count, 'count', 300, (n) => Number.isInteger(n) && n > 0);
   const progress = createProgress(count, 'eval ');
   const report = await evaluateModel({
     modelDir: v.model ?? process.env.UNWARP_MODEL_DIR ?? DEFAULT_MODEL_DIR,
     photoDirs: v.data ?? [path.join(dataDir(), 'val/helen'), path.join(dataDir(), 'val/afw')],
+    ...(v.pairs ? { pairDirs: v.pairs } : {}),
     count,
     seed: num(v.seed, 'seed', 1, Number.isInteger),
     threshold: num(v.threshold, 'threshold', 0.5, (n) => n > 0 && n < 1),
@@ -45,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   const r = report;
   process.stdout.write(
     [
-      `model ${r.model}: ${r.samples} held-out faces (${r.positives} edited), ${r.seconds} s`,
+      `model ${r.model}: ${r.samples} held-out faces (${r.positives} edited), ${r.seconds} s; ${r.source}`,
       `accuracy @${r.threshold}     ${r.accuracy}   (zero-flow / constant score: ${(1 - r.positives / r.samples).toFixed(4)})`,
       `average precision   ${r.ap}   (chance: ${(r.positives / r.samples).toFixed(4)}); from the moved map: ${r.apMoved}`,
       `ROC AUC             ${r.auc}   (chance: 0.5)`,

@@ -1,0 +1,66 @@
+/** `unwarp eval --pairs` on stored pairs written by `unwarp synth`, with the fixture model, in child processes. */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { decodeFlo, flowMagnitude } from '@unwarp/flow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../_internal/run-cli.ts';
+
+const HELEN = path.resolve(ROOT, '../shared/data/val/helen');
+const MODEL = path.join(ROOT, 'packages/model/fixtures/tiny-model');
+
+describe.skipIf(!existsSync(HELEN))('unwarp eval --pairs (stored pairs)', () => {
+  let tmp: string;
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(tmpdir(), 'unwarp-eval-'));
+  });
+  afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+  it('scores every stored pair and measures EPE against the stored warp.flo', async () => {
+    const pairs = path.join(tmp, 'pairs');
+    const synth = await runCli('synth', [
+      '--in',
+      HELEN,
+      '--out',
+      pairs,
+      '--count',
+      '6',
+      '--seed',
+      '4',
+      '--size',
+      '160',
+    ]);
+    expect(synth.code, synth.stderr).toBe(0);
+    const r = await runCli('eval', ['--pairs', pairs, '--model', MODEL, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(report.samples).toBe(6);
+    expect(report.source).toMatch(/^stored pairs in /);
+    // The zero-flow error is the mean |W| over pixels moved > 1 px, straight from the files.
+    let sum = 0;
+    let n = 0;
+    let positives = 0;
+    for (const d of (await readdir(pairs)).sort()) {
+      const meta = JSON.parse(await readFile(path.join(pairs, d, 'meta.json'), 'utf8'));
+      positives += meta.label;
+      for (const m of flowMagnitude(decodeFlo(await readFile(path.join(pairs, d, 'warp.flo')))))
+        if (m > 1) {
+          sum += m;
+          n++;
+        }
+    }
+    expect(report.positives).toBe(positives);
+    expect(n).toBeGreaterThan(0);
+    expect(report.epeMoved.zeroFlow).toBeCloseTo(sum / n, 3);
+  });
+
+  it('refuses --data with --pairs, and an empty pairs folder', async () => {
+    const both = await runCli('eval', ['--pairs', tmp, '--data', HELEN, '--model', MODEL]);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/not both/);
+    const empty = await runCli('eval', ['--pairs', path.join(tmp, 'nothing-here'), '--model', MODEL]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/no stored pairs/);
+  });
+});
