@@ -5,7 +5,7 @@ import { HELD_OUT_FAMILIES, type Recipe } from '../recipe.ts';
 import { loadWeights, saveWeights } from '../weights-io.ts';
 import { type AdamState, adamStep, createAdam } from './adam.ts';
 import type { Batch, ReplicaReply, ReplicaRequest, SynthReply, SynthRequest } from './protocol.ts';
-import { deadShare, type Prediction, scorePart, type ValMetrics } from './validate.ts';
+import { deadShare, type Prediction, scorePart, type ValMetrics, withoutFlow } from './validate.ts';
 import { RpcWorker } from './workers.ts';
 
 export type TrainOptions = {
@@ -150,7 +150,7 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
         seconds: Math.round(state.trainSeconds),
         samplesPerSecond: Math.round(samplesPerSecond * 100) / 100,
         loss: { ...emaLoss },
-        ...(await validateAll(replicas, weights, valSets)),
+        ...(await validateAll(replicas, weights, valSets, recipe.loss.epe > 0)),
       };
       state.history.push(row);
       log(formatRow(row));
@@ -297,6 +297,7 @@ async function validateAll(
   replicas: RpcWorker<ReplicaRequest, ReplicaReply>[],
   weights: Weight[],
   sets: ValSets,
+  predictsFlow: boolean,
 ): Promise<Pick<EvalRow, 'inFamily' | 'heldOut' | 'deadShare'>> {
   const predictAll = async (batches: Batch[]) => {
     const preds: Prediction[] = new Array(batches.length);
@@ -305,7 +306,8 @@ async function validateAll(
         for (let i = ri; i < batches.length; i += replicas.length) {
           const rep = await r.call({ type: 'predict', weights, batch: batches[i]! });
           if (rep.type !== 'predict') throw new Error(rep.type === 'error' ? rep.message : 'unexpected reply');
-          preds[i] = rep;
+          // As at inference: a model trained without flow terms predicts W = 0, not its untrained head's noise.
+          preds[i] = predictsFlow ? rep : withoutFlow(rep);
         }
       }),
     );

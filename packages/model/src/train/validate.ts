@@ -27,6 +27,11 @@ export type ValMetrics = {
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
+/** A prediction with W = 0: how a model trained without flow terms is scored, as it predicts at inference. */
+export function withoutFlow<P extends Prediction>(p: P): P {
+  return { ...p, flow: new Float32Array(p.flow.length) };
+}
+
 /**
  * Metrics of one validation part. Predicted flow (at 1/f resolution, in input pixels) is compared with the true field
  * sampled at the centre of each f×f block — the prediction's own grid — which keeps this pass cheap.
