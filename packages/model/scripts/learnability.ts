@@ -76,7 +76,9 @@ async function batch(seed: number, n: number, pool: typeof refs) {
   };
 }
 const val = await batch(999, 32, valRefs);
-const weights = initWeights(initArch, 1);
+// SEED=n changes the initial weights and the training batches (the held-out batch stays fixed).
+const seed = Number(process.env.SEED ?? 1);
+const weights = initWeights(initArch, seed);
 const vars = new Map(weights.map((w) => [w.name, tf.variable(tf.tensor(w.data, w.shape), w.trainable, w.name)]));
 const trainable = weights.filter((w) => w.trainable);
 const adam = createAdam(trainable.map((w) => w.data.length));
@@ -104,7 +106,7 @@ for (let step = 0; step <= steps; step++) {
     );
   }
   if (step === steps) break;
-  const b = await batch(step + 1, B, refs);
+  const b = await batch(step + 1 + (seed - 1) * 1_000_003, B, refs);
   tf.tidy(() => {
     const { grads } = tf.variableGrads(
       () => {
