@@ -44,6 +44,11 @@ describe('curriculum', () => {
     const plain = getRecipe('paired-in');
     expect(curriculumValue(plain, 3, 7000)).toBeCloseTo(2);
     expect(curriculumValue(getRecipe('tiny'), 3, 0)).toBe(1);
+    // detect-clean: no post-processing at all (below 0) for the hold and the first half of the anneal.
+    const clean = getRecipe('detect-clean');
+    expect(curriculumValue(clean, clean.data.augmentStart, 0)).toBe(-1);
+    expect(curriculumValue(clean, clean.data.augmentStart, 16000 + 20000)).toBeCloseTo(0);
+    expect(curriculumValue(clean, clean.data.augmentStart, 16000 + 40000)).toBe(1);
   });
 });
 

@@ -48,7 +48,10 @@ export type Recipe = {
     pairs?: boolean;
     /** Edit strength multiplier at the start, annealed linearly to 1 over `curriculumSamples`. */
     strengthStart: number;
-    /** Post-processing difficulty (0…1) at the start, annealed linearly to 1 over `curriculumSamples`. */
+    /**
+     * Post-processing difficulty (0…1) at the start, annealed linearly to 1 over `curriculumSamples`. Below 0 means no
+     * post-processing at all (level 0 still JPEG-encodes most pairs at quality 90–100) until the anneal passes 0.
+     */
     augmentStart: number;
     curriculumSamples: number;
     /** Samples spent at the start values before the curriculum begins (default 0). */
@@ -177,6 +180,16 @@ recipes['detect-easy'] = variant(
   recipes['detect-only'],
 );
 
+recipes['detect-clean'] = variant(
+  'detect-clean',
+  "detect-easy with the learnability probe's data exactly during the hold: no post-processing at all (augmentStart -1), 3x edits, for 16k samples, then annealed over 40k; the probe broke through at 12-16k samples on such data, detect-easy (JPEG q90-100 in its easy phase) did not",
+  (r) => {
+    r.data.augmentStart = -1;
+    r.data.curriculumSamples = 40000;
+  },
+  recipes['detect-easy'],
+);
+
 recipes['face-128'] = variant(
   'face-128',
   'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',
@@ -209,6 +222,7 @@ export function validateRecipe(r: Recipe): void {
   if (r.data.pairs && r.schedule.batch % 4 !== 0) fail('paired batches need a multiple of 4 (a pair per replica)');
   if (!(r.schedule.lr > 0 && r.schedule.finalLr > 0)) fail('learning rates must be positive');
   if ((r.data.curriculumHold ?? 0) < 0 || r.data.curriculumSamples < 0) fail('curriculum lengths must be ≥ 0');
+  if (r.data.augmentStart < -1 || r.data.augmentStart > 1) fail('augmentStart must be in -1…1');
 }
 
 export function listRecipeNames(): string[] {

@@ -91,9 +91,10 @@ port.on('message', async (msg: SynthRequest) => {
           cropShortSide: data.cropShortSide,
           families: msg.families,
           strength: msg.strength,
-          augmentLevel: msg.augmentLevel,
+          // Below 0 the pair gets no post-processing at all (no colour jitter, no JPEG): the cleanest trace.
+          augmentLevel: Math.max(0, msg.augmentLevel),
           positiveRate: paired ? 1 : data.positiveRate,
-          augment: true,
+          augment: msg.augmentLevel >= 0,
           keepOriginal: paired,
         });
         modified = pair.modified.data;
