@@ -135,19 +135,23 @@ export const AidsSectionSchema = z.looseObject({
   analysis: z.looseObject({ width: z.number(), height: z.number(), mapWidth: z.number(), mapHeight: z.number() }),
 });
 
+/** An input file as decoded: display name, upright size, format, content hash and byte count. */
+const ImageFileSchema = z.object({
+  file: z.string().optional(),
+  width: z.number().int(),
+  height: z.number().int(),
+  format: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int(),
+});
+
 export const ReportSchema = z.object({
   version: z.literal(REPORT_VERSION),
   probability: z.number().min(0).max(1),
   verdict: z.string(),
   caveat: z.string(),
   threshold: z.number(),
-  image: z.object({
-    file: z.string().optional(),
-    width: z.number().int(),
-    height: z.number().int(),
-    format: z.string(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    bytes: z.number().int(),
+  image: ImageFileSchema.extend({
     exifOrientation: z.number().int(),
     orientationApplied: z.boolean(),
   }),
@@ -175,22 +179,8 @@ export const ReportSchema = z.object({
 export const ComparisonReportSchema = z.object({
   version: z.literal(REPORT_VERSION),
   kind: z.literal('comparison'),
-  edited: z.object({
-    file: z.string().optional(),
-    width: z.number().int(),
-    height: z.number().int(),
-    format: z.string(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    bytes: z.number().int(),
-  }),
-  original: z.object({
-    file: z.string().optional(),
-    width: z.number().int(),
-    height: z.number().int(),
-    format: z.string(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    bytes: z.number().int(),
-  }),
+  edited: ImageFileSchema,
+  original: ImageFileSchema,
   displacement: DisplacementSchema,
   /** Share of the edited photo's pixels moved more than 0.5 px. */
   movedShare: z.number().min(0).max(1),
