@@ -5,13 +5,12 @@ import {
   AnalyzeJobSchema,
   formatFailure,
   type JobProgress,
-  type JobStage,
-  STAGE_PERCENT,
 } from '@unwarp/jobs';
-import { type Analyzer, ARTIFACTS, renderArtifacts } from '@unwarp/pipeline';
-import { type ArtifactStore, getJson, putJson, resultKey, sha256Hex, uploadKey } from '@unwarp/storage';
+import { type Analyzer, renderArtifacts } from '@unwarp/pipeline';
+import { type ArtifactStore, getJson, putJson, resultKey } from '@unwarp/storage';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
+import { parsePayload, readUpload, stageClock, storeArtifacts } from './job-steps.ts';
 
 export type JobLike = {
   id?: string;
@@ -29,12 +28,7 @@ export async function runAnalyzeJob(
   job: JobLike,
   deps: { store: ArtifactStore; analyzer: () => Promise<Analyzer>; log: Logger },
 ): Promise<AnalysisResult> {
-  const parsed = AnalyzeJobSchema.safeParse(job.data);
-  if (!parsed.success)
-    throw new UnrecoverableError(
-      formatFailure('invalid-payload', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')),
-    );
-  const data = parsed.data;
+  const data = parsePayload(AnalyzeJobSchema, job.data);
   const log = deps.log.child({ jobId: job.id, sha256: data.sha256, attempt: job.attemptsMade + 1 });
   const { store } = deps;
 
@@ -46,32 +40,14 @@ export async function runAnalyzeJob(
     return { ...stored.data, reused: true };
   }
 
-  const stageMs: Record<string, number> = {};
-  let current: JobStage | undefined;
-  let started = performance.now();
-  const enter = (stage: JobStage) => {
-    const now = performance.now();
-    if (current) stageMs[current] = Math.round((stageMs[current] ?? 0) + now - started);
-    current = stage;
-    started = now;
-    // Progress is advisory: a lost update must not fail the job.
-    job.updateProgress({ stage, percent: STAGE_PERCENT[stage] }).catch(() => {});
-  };
+  const { stageMs, enter } = stageClock(job);
 
-  const bytes = await store.get(uploadKey(data.sha256));
-  if (!bytes)
-    throw new UnrecoverableError(
-      formatFailure('missing-upload', `the upload ${data.sha256} is not in storage (${store.location})`),
-    );
-  if (sha256Hex(bytes) !== data.sha256)
-    throw new UnrecoverableError(
-      formatFailure('missing-upload', `the stored upload does not match its sha256 ${data.sha256}`),
-    );
+  const upload = await readUpload(store, data.sha256, 'upload');
 
   const analyzer = await deps.analyzer();
   let analysis: Awaited<ReturnType<Analyzer['analyze']>>;
   try {
-    analysis = await analyzer.analyze(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+    analysis = await analyzer.analyze(upload, {
       ...(data.fileName ? { fileName: data.fileName } : {}),
       noCrop: data.options.noCrop,
       threshold: data.options.threshold,
@@ -91,17 +67,8 @@ export async function runAnalyzeJob(
   enter('rendering');
   const files = await renderArtifacts(analysis);
   enter('storing');
-  const artifacts = {} as AnalysisResult['artifacts'];
   // Every file the pipeline rendered: the core ones always, ela.png and noise.png when the aids ran.
-  await Promise.all(
-    ARTIFACTS.map(async (name) => {
-      const bytes = files[name];
-      if (!bytes) return;
-      const key = resultKey(data.analysisId, name);
-      await store.put(key, bytes);
-      artifacts[name] = key;
-    }),
-  );
+  const artifacts = (await storeArtifacts(store, data.analysisId, files)) as AnalysisResult['artifacts'];
   enter('done');
   const result: AnalysisResult = {
     analysisId: data.analysisId,

@@ -1,17 +1,11 @@
 import { type FaceDetector, ImageDecodeError } from '@unwarp/faces';
-import {
-  CompareJobSchema,
-  type ComparisonResult,
-  ComparisonResultSchema,
-  formatFailure,
-  type JobStage,
-  STAGE_PERCENT,
-} from '@unwarp/jobs';
-import { CORE_ARTIFACTS, ComparisonError, compareWithOriginal, renderComparisonArtifacts } from '@unwarp/pipeline';
-import { type ArtifactStore, getJson, putJson, resultKey, sha256Hex, uploadKey } from '@unwarp/storage';
+import { CompareJobSchema, type ComparisonResult, ComparisonResultSchema, formatFailure } from '@unwarp/jobs';
+import { ComparisonError, compareWithOriginal, renderComparisonArtifacts } from '@unwarp/pipeline';
+import { type ArtifactStore, getJson, putJson, resultKey } from '@unwarp/storage';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { JobLike } from './analyze-job.ts';
+import { parsePayload, readUpload, stageClock, storeArtifacts } from './job-steps.ts';
 
 export type CompareDeps = {
   store: ArtifactStore;
@@ -26,12 +20,7 @@ export type CompareDeps = {
  * differently) fails once with UnrecoverableError.
  */
 export async function runCompareJob(job: JobLike, deps: CompareDeps): Promise<ComparisonResult> {
-  const parsed = CompareJobSchema.safeParse(job.data);
-  if (!parsed.success)
-    throw new UnrecoverableError(
-      formatFailure('invalid-payload', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')),
-    );
-  const data = parsed.data;
+  const data = parsePayload(CompareJobSchema, job.data);
   const log = deps.log.child({
     jobId: job.id,
     sha256: data.editedSha256,
@@ -48,31 +37,12 @@ export async function runCompareJob(job: JobLike, deps: CompareDeps): Promise<Co
     return { ...stored.data, reused: true };
   }
 
-  const stageMs: Record<string, number> = {};
-  let current: JobStage | undefined;
-  let started = performance.now();
-  const enter = (stage: JobStage) => {
-    const now = performance.now();
-    if (current) stageMs[current] = Math.round((stageMs[current] ?? 0) + now - started);
-    current = stage;
-    started = now;
-    job.updateProgress({ stage, percent: STAGE_PERCENT[stage] }).catch(() => {});
-  };
+  const { stageMs, enter } = stageClock(job);
 
   enter('decoding');
-  const read = async (sha: string, which: string) => {
-    const bytes = await store.get(uploadKey(sha));
-    if (!bytes)
-      throw new UnrecoverableError(
-        formatFailure('missing-upload', `the ${which} ${sha} is not in storage (${store.location})`),
-      );
-    if (sha256Hex(bytes) !== sha)
-      throw new UnrecoverableError(formatFailure('missing-upload', `the stored ${which} does not match its sha256`));
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  };
   const [edited, original] = await Promise.all([
-    read(data.editedSha256, 'edited photo'),
-    read(data.originalSha256, 'original'),
+    readUpload(store, data.editedSha256, 'edited photo'),
+    readUpload(store, data.originalSha256, 'original'),
   ]);
   const faces = await deps.faces();
 
@@ -99,14 +69,7 @@ export async function runCompareJob(job: JobLike, deps: CompareDeps): Promise<Co
   enter('rendering');
   const files = await renderComparisonArtifacts(comparison);
   enter('storing');
-  const artifacts = {} as ComparisonResult['artifacts'];
-  await Promise.all(
-    CORE_ARTIFACTS.map(async (name) => {
-      const key = resultKey(data.comparisonId, name);
-      await store.put(key, files[name]);
-      artifacts[name] = key;
-    }),
-  );
+  const artifacts = (await storeArtifacts(store, data.comparisonId, files)) as ComparisonResult['artifacts'];
   enter('done');
   const result: ComparisonResult = {
     comparisonId: data.comparisonId,
