@@ -5,8 +5,9 @@ import { useEffect, useState } from 'react';
 import { ApiKeyPanel, useApiKey } from '@/components/ApiKeyPanel.tsx';
 import { AuthImage } from '@/components/AuthImage.tsx';
 import { CompareSlider } from '@/components/CompareSlider.tsx';
+import { RegionTable } from '@/components/RegionTable.tsx';
 import { apiJson, ClientApiError, download } from '@/lib/client-api.ts';
-import { db, bytes as fmtBytes, HEATMAP_RANGE_PX, px, REGION_LABELS, type Region, STAGE_LABELS } from '@/lib/labels.ts';
+import { db, bytes as fmtBytes, HEATMAP_RANGE_PX, px, STAGE_LABELS } from '@/lib/labels.ts';
 
 type Comparison = {
   id: string;
@@ -178,7 +179,7 @@ function Done({ c, report }: { c: Comparison; report: ComparisonReport }) {
           </section>
 
           {report.faces.map((f) => (
-            <RegionTable key={f.index} face={f} n={report.faces.length} />
+            <FaceRegions key={f.index} face={f} n={report.faces.length} />
           ))}
         </div>
 
@@ -271,50 +272,17 @@ function Done({ c, report }: { c: Comparison; report: ComparisonReport }) {
   );
 }
 
-function RegionTable({ face, n }: { face: ComparisonReport['faces'][number]; n: number }) {
-  const regions = Object.entries(REGION_LABELS).filter(([r]) => face.regions[r as Region]) as [Region, string][];
-  // The heatmap's saturation point as the scale, so sub-pixel differences do not look dramatic.
-  const top = Math.max(HEATMAP_RANGE_PX.max, ...regions.map(([r]) => face.regions[r]!.max));
+function FaceRegions({ face, n }: { face: ComparisonReport['faces'][number]; n: number }) {
   return (
     <section className="card" aria-labelledby={`face-${face.index}`} data-testid="region-table">
       <h2 id={`face-${face.index}`}>
         Face {face.index + 1}
         {n > 1 ? ` of ${n}` : ''}: movement by region
       </h2>
-      <table>
-        <caption className="sr-only">Measured movement by region of face {face.index + 1}, in pixels</caption>
-        <thead>
-          <tr>
-            <th scope="col">Region</th>
-            <th scope="col" className="num">
-              Mean
-            </th>
-            <th scope="col" className="num">
-              Max
-            </th>
-            <th scope="col" style={{ width: '35%' }} className="small muted">
-              <span aria-hidden="true">0 – {top} px</span>
-              <span className="sr-only">Max, as a bar</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {regions.map(([r, label]) => (
-            <tr key={r}>
-              <th scope="row" style={{ fontWeight: 400 }}>
-                {label}
-              </th>
-              <td className="num">{px(face.regions[r]!.mean)}</td>
-              <td className="num">{px(face.regions[r]!.max)}</td>
-              <td>
-                <div className="bar-track">
-                  <div className="bar" style={{ width: `${(face.regions[r]!.max / top) * 100}%` }} />
-                </div>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <RegionTable
+        regions={face.regions}
+        caption={`Measured movement by region of face ${face.index + 1}, in pixels`}
+      />
     </section>
   );
 }

@@ -7,6 +7,7 @@ import { ApiKeyPanel, useApiKey } from '@/components/ApiKeyPanel.tsx';
 import { AuthImage } from '@/components/AuthImage.tsx';
 import { CompareSlider } from '@/components/CompareSlider.tsx';
 import { Gauge } from '@/components/Gauge.tsx';
+import { RegionTable } from '@/components/RegionTable.tsx';
 import { apiJson, ClientApiError, download, streamEvents } from '@/lib/client-api.ts';
 import {
   bytes as fmtBytes,
@@ -14,8 +15,6 @@ import {
   LEVEL_LABELS,
   pct,
   px,
-  REGION_LABELS,
-  type Region,
   STAGE_LABELS,
   verdictLevel,
 } from '@/lib/labels.ts';
@@ -361,9 +360,6 @@ function FaceBoxes({ report }: { report: Report }) {
 
 function FaceCard({ face, n, threshold, caveat }: { face: FaceReport; n: number; threshold: number; caveat: string }) {
   const level = verdictLevel(face.verdict);
-  const regions = Object.entries(REGION_LABELS).filter(([r]) => face.regions[r as Region]) as [Region, string][];
-  // Bars on a fixed scale (the heatmap's saturation point), so sub-pixel differences do not look dramatic.
-  const top = Math.max(HEATMAP_RANGE_PX.max, ...regions.map(([r]) => face.regions[r]!.max));
   return (
     <section className="card" data-level={level} aria-labelledby={`face-${face.index}`} data-testid="face-card">
       <h2 id={`face-${face.index}`}>
@@ -380,40 +376,10 @@ function FaceCard({ face, n, threshold, caveat }: { face: FaceReport; n: number;
         Predicted displacement: largest <strong>{px(face.displacement.max)}</strong>, 95% of the face under{' '}
         {px(face.displacement.p95)}, average {px(face.displacement.mean)}.
       </p>
-      <table>
-        <caption className="sr-only">Predicted displacement by region of face {face.index + 1}, in pixels</caption>
-        <thead>
-          <tr>
-            <th scope="col">Region</th>
-            <th scope="col" className="num">
-              Mean
-            </th>
-            <th scope="col" className="num">
-              Max
-            </th>
-            <th scope="col" style={{ width: '35%' }} className="small muted">
-              <span aria-hidden="true">0 – {top} px</span>
-              <span className="sr-only">Max, as a bar</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {regions.map(([r, label]) => (
-            <tr key={r}>
-              <th scope="row" style={{ fontWeight: 400 }}>
-                {label}
-              </th>
-              <td className="num">{px(face.regions[r]!.mean)}</td>
-              <td className="num">{px(face.regions[r]!.max)}</td>
-              <td>
-                <div className="bar-track">
-                  <div className="bar" style={{ width: `${(face.regions[r]!.max / top) * 100}%` }} />
-                </div>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <RegionTable
+        regions={face.regions}
+        caption={`Predicted displacement by region of face ${face.index + 1}, in pixels`}
+      />
     </section>
   );
 }
