@@ -225,23 +225,30 @@ export function createUnwarpClient(options: UnwarpClientOptions): UnwarpClient {
     return null;
   }
 
+  /**
+   * What a resubmission of job `id` gets without queueing anything: its stored result, or the live job's state. A
+   * job that failed for a transient reason and ran out of attempts is retried instead. `null`: not known, queue it.
+   */
+  async function alreadySubmitted(id: string): Promise<Submitted | null> {
+    await ensureReady(connection, redisUrl, timeoutMs);
+    if (await storage.has(resultKey(id, 'result.json'))) return { id, status: 'done', deduplicated: true };
+    const existing = await redis(() => analysisQueue.getJob(id));
+    if (!existing) return null;
+    const state = await redis(() => existing.getState());
+    if (state === 'failed' && parseFailure(existing.failedReason).retryable) {
+      await redis(() => existing.retry('failed'));
+      return { id, status: 'queued', deduplicated: false };
+    }
+    return state === 'unknown' ? null : { id, status: mapState(state), deduplicated: true };
+  }
+
   async function submitAnalysis(bytes: Uint8Array, opts: SubmitOptions = {}): Promise<Submitted> {
     validateBytes(bytes);
     const { options: o, callbackUrl, fileName } = parseSubmit(opts);
     const sha = sha256Hex(bytes);
     const id = analysisId(sha, o, modelTag);
-    await ensureReady(connection, redisUrl, timeoutMs);
-    if (await storage.has(resultKey(id, 'result.json'))) return { id, status: 'done', deduplicated: true };
-    const existing = await redis(() => analysisQueue.getJob(id));
-    if (existing) {
-      const state = await redis(() => existing.getState());
-      if (state === 'failed' && parseFailure(existing.failedReason).retryable) {
-        // A transient failure that ran out of attempts: a resubmission is a fresh try.
-        await redis(() => existing.retry('failed'));
-        return { id, status: 'queued', deduplicated: false };
-      }
-      if (state !== 'unknown') return { id, status: mapState(state), deduplicated: true };
-    }
+    const known = await alreadySubmitted(id);
+    if (known) return known;
     await putUpload(bytes, sha);
     const data: AnalyzeJob = AnalyzeJobSchema.parse({
       analysisId: id,
@@ -459,17 +466,8 @@ export function createUnwarpClient(options: UnwarpClientOptions): UnwarpClient {
     const editedSha = sha256Hex(edited);
     const originalSha = sha256Hex(original);
     const id = comparisonId(editedSha, originalSha);
-    await ensureReady(connection, redisUrl, timeoutMs);
-    if (await storage.has(resultKey(id, 'result.json'))) return { id, status: 'done', deduplicated: true };
-    const existing = await redis(() => analysisQueue.getJob(id));
-    if (existing) {
-      const state = await redis(() => existing.getState());
-      if (state === 'failed' && parseFailure(existing.failedReason).retryable) {
-        await redis(() => existing.retry('failed'));
-        return { id, status: 'queued', deduplicated: false };
-      }
-      if (state !== 'unknown') return { id, status: mapState(state), deduplicated: true };
-    }
+    const known = await alreadySubmitted(id);
+    if (known) return known;
     await putUpload(edited, editedSha);
     await putUpload(original, originalSha);
     const data: CompareJob = CompareJobSchema.parse({
