@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '@unwarp/jobs';
 import { AidsSectionSchema, ComparisonReportSchema } from '@unwarp/pipeline/report';
 import { z } from 'zod';
 import { REGION_LABELS } from './labels.ts';
@@ -472,18 +473,7 @@ export const openapi = {
         properties: {
           code: {
             type: 'string',
-            enum: [
-              'empty',
-              'not-found',
-              'unsupported',
-              'corrupt',
-              'too-large',
-              'framing',
-              'too-small',
-              'invalid-payload',
-              'missing-upload',
-              'internal',
-            ],
+            enum: [...ERROR_CODES],
           },
           message: { type: 'string' },
           retryable: { type: 'boolean' },
