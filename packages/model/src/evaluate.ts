@@ -20,6 +20,7 @@ import {
   loadFacePhoto,
   makePair,
   type PhotoRef,
+  toRaw,
 } from '@unwarp/liquify';
 import sharp from 'sharp';
 import { loadDetector } from './infer.ts';
@@ -192,8 +193,8 @@ async function storedSamples(dirs: string[], count: number) {
       const [flo, metaText, modified, original] = await Promise.all([
         readFile(path.join(ref.dir, 'warp.flo')),
         readFile(path.join(ref.dir, 'meta.json'), 'utf8'),
-        readRgb(path.join(ref.dir, 'modified.jpg')),
-        readRgb(path.join(ref.dir, 'original.jpg')),
+        toRaw(sharp(path.join(ref.dir, 'modified.jpg'))),
+        toRaw(sharp(path.join(ref.dir, 'original.jpg'))),
       ]);
       const flow = decodeFlo(flo);
       if (flow.width !== modified.width || flow.height !== modified.height)
@@ -242,18 +243,4 @@ function maxMagnitude(flow: FlowField): number {
   let m = 0;
   for (const v of flowMagnitude(flow)) if (v > m) m = v;
   return m;
-}
-
-async function readRgb(file: string): Promise<Image<Uint8Array>> {
-  const { data, info } = await sharp(file)
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return {
-    width: info.width,
-    height: info.height,
-    channels: 3,
-    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-  };
 }
