@@ -214,15 +214,7 @@ export function createUnwarpClient(options: UnwarpClientOptions): UnwarpClient {
         report: result.report,
         artifacts: result.artifacts,
       };
-    const err = await readStoredError(aid);
-    if (err)
-      return {
-        id,
-        status: 'failed',
-        error: { code: err.code, message: err.message, retryable: err.retryable },
-        attempts: err.attempts,
-      };
-    return null;
+    return storedFailure(id, aid);
   }
 
   /**
@@ -240,6 +232,18 @@ export function createUnwarpClient(options: UnwarpClientOptions): UnwarpClient {
       return { id, status: 'queued', deduplicated: false };
     }
     return state === 'unknown' ? null : { id, status: mapState(state), deduplicated: true };
+  }
+
+  /** A job that failed for good, from its error.json in storage (it outlives Redis trimming); `null` if none. */
+  async function storedFailure(id: string, key: string) {
+    const err = await readStoredError(key);
+    if (!err) return null;
+    return {
+      id,
+      status: 'failed' as const,
+      error: { code: err.code, message: err.message, retryable: err.retryable },
+      attempts: err.attempts,
+    };
   }
 
   async function submitAnalysis(bytes: Uint8Array, opts: SubmitOptions = {}): Promise<Submitted> {
@@ -527,15 +531,7 @@ export function createUnwarpClient(options: UnwarpClientOptions): UnwarpClient {
         report: result.report,
         artifacts: result.artifacts,
       };
-    const err = await readStoredError(id);
-    if (err)
-      return {
-        id,
-        status: 'failed',
-        error: { code: err.code, message: err.message, retryable: err.retryable },
-        attempts: err.attempts,
-      };
-    return null;
+    return storedFailure(id, id);
   }
 
   async function readComparisonArtifact(id: string, name: CoreArtifactName): Promise<Uint8Array | null> {
