@@ -20,6 +20,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
       summary: 'measure a model on held-out faces against the zero-flow baseline',
       load: () => import('./commands/eval.ts'),
     },
+    calibrate: {
+      summary: "fit a model's probability scale on held-out faces (0.5 = its operating point)",
+      load: () => import('./commands/calibrate.ts'),
+    },
     doctor: { summary: 'show the live backend and run a self-test', load: () => import('./commands/doctor.ts') },
   };
 

@@ -151,7 +151,10 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
 }
 
 /** The simulator's pairs: whole face crops of the pools' photos at the model's scale, every family, half untouched. */
-async function simulatedSamples(opts: EvalOptions, cropShortSide: number) {
+export async function simulatedSamples(
+  opts: Pick<EvalOptions, 'photoDirs' | 'count' | 'seed' | 'families'>,
+  cropShortSide: number,
+) {
   const refs: PhotoRef[] = await listLandmarkedPhotos(opts.photoDirs);
   if (refs.length === 0) throw new Error(`no photos with .pts landmarks in ${opts.photoDirs.join(', ')}`);
   const families = opts.families ?? [...FAMILIES];

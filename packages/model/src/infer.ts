@@ -1,6 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { type FlowField, resizeFlow } from '@unwarp/flow';
 import { type BackendInfo, initBackend } from '@unwarp/tf';
+import { calibratedProbability } from './calibration.ts';
 import { forward, globalHead } from './network.ts';
 import { loadWeights, type ModelManifest } from './weights-io.ts';
 
@@ -10,8 +11,13 @@ export type RgbImage = { width: number; height: number; channels: number; data: 
 export type FacePrediction = {
   /** Expected W on the input's grid, in input pixels: predicted W × P(moved), upsampled from 1/4 resolution. */
   flow: FlowField;
-  /** Probability that the face was warped: the most suspicious training-sized window of the global head. */
+  /**
+   * Probability that the face was warped: the most suspicious training-sized window of the global head, through the
+   * model's calibration when it has one (then 0.5 is its measured operating point).
+   */
   probability: number;
+  /** The raw logit of that window, before calibration. */
+  logit: number;
   /** Highest per-pixel "moved" probability (a second, independent reading of the same question). */
   movedMax: number;
 };
@@ -88,7 +94,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
       for (const l of logits) best = Math.max(best, l);
       let movedMax = 0;
       for (const m of moved) movedMax = Math.max(movedMax, m);
-      return { flow: cropped, probability: 1 / (1 + Math.exp(-best)), movedMax };
+      return { flow: cropped, probability: calibratedProbability(best, manifest.calibration), logit: best, movedMax };
     },
     dispose() {
       for (const t of params.values()) t.dispose();

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Calibration } from './calibration.ts';
 import type { Weight } from './network.ts';
 import type { Recipe } from './recipe.ts';
 
@@ -12,6 +13,8 @@ export type ModelManifest = {
   recipe: Recipe;
   createdAt: string;
   training?: Record<string, unknown>;
+  /** Written by `unwarp calibrate`: maps the face logit to the probability the product shows. */
+  calibration?: Calibration;
   weights: { name: string; shape: number[]; trainable: boolean; offset: number; length: number }[];
 };
 

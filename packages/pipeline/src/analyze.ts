@@ -279,7 +279,7 @@ async function analyzeWith(
     faces: faceReports,
     noFace: faceReports.length === 0,
     ...(imageScore ? { imageScore } : {}),
-    model: { name: model.manifest.name, version: model.manifest.version },
+    model: modelSummary(model),
     backend: model.backend.backend,
     timings,
     warnings,
@@ -373,6 +373,15 @@ function networkSize(crop: Box, shortSide: number): { scale: number; width: numb
     scale: s.scale * k,
     width: Math.max(MIN_SIDE, Math.round(s.width * k)),
     height: Math.max(MIN_SIDE, Math.round(s.height * k)),
+  };
+}
+
+function modelSummary(model: WarpDetector): Report['model'] {
+  const { name, version, calibration: c } = model.manifest;
+  return {
+    name,
+    version,
+    ...(c ? { calibration: { pools: c.pools, faces: c.faces, falsePositiveRate: c.fpr, detectionRate: c.tpr } } : {}),
   };
 }
 

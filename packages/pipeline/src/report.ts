@@ -166,7 +166,19 @@ export const ReportSchema = z.object({
     })
     .optional()
     .describe('present when no face was analysed: the score of the whole image'),
-  model: z.object({ name: z.string(), version: z.string() }),
+  model: z.object({
+    name: z.string(),
+    version: z.string(),
+    /** Present when the model's probabilities were calibrated (`unwarp calibrate`): what 0.5 means, as measured. */
+    calibration: z
+      .object({
+        pools: z.array(z.string()),
+        faces: z.number(),
+        falsePositiveRate: z.number(),
+        detectionRate: z.number(),
+      })
+      .optional(),
+  }),
   backend: z.string(),
   timings: z.record(z.string(), z.number()),
   warnings: z.array(z.string()),

@@ -7,8 +7,8 @@ import { createProgress } from '../progress.ts';
 
 const HELP = `Usage: unwarp eval [--data <dir>... | --pairs <dir>...] [--model <dir>] [--count N] [--seed S] [--json]
 
-Measures a model on whole face crops from held-out photos (default: val/helen and val/afw, which no training run
-uses), edited by the simulator with every warp family, half left untouched. Prints accuracy at the threshold, AP,
+Measures a model on whole face crops from held-out photos (default: val/helen, which no training run uses; val/afw
+is where \`unwarp calibrate\` fits the probability scale), edited by the simulator with every warp family, half left untouched. Prints accuracy at the threshold, AP,
 ROC AUC, FPR on untouched faces, EPE over pixels with |W| > 1 px and over the face box, and the PSNR gain of the
 unwarped face over the modified one, each next to the zero-flow baseline.
 
@@ -38,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   const progress = createProgress(count, 'eval ');
   const report = await evaluateModel({
     modelDir: v.model ?? process.env.UNWARP_MODEL_DIR ?? DEFAULT_MODEL_DIR,
-    photoDirs: v.data ?? [path.join(dataDir(), 'val/helen'), path.join(dataDir(), 'val/afw')],
+    photoDirs: v.data ?? [path.join(dataDir(), 'val/helen')],
     ...(v.pairs ? { pairDirs: v.pairs } : {}),
     count,
     seed: num(v.seed, 'seed', 1, Number.isInteger),

@@ -1,0 +1,43 @@
+/** `unwarp calibrate` on the fixture model and real held-out faces, in child processes. */
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../_internal/run-cli.ts';
+
+const AFW = path.resolve(ROOT, '../shared/data/val/afw');
+const FIXTURE = path.join(ROOT, 'packages/model/fixtures/tiny-model');
+
+describe.skipIf(!existsSync(AFW))('unwarp calibrate', () => {
+  let tmp: string;
+  let model: string;
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(tmpdir(), 'unwarp-calibrate-'));
+    model = path.join(tmp, 'model');
+    await cp(FIXTURE, model, { recursive: true });
+  });
+  afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+  it('writes the fitted scale into model.json, and eval then holds the false-positive rate near the target', async () => {
+    const r = await runCli('calibrate', ['--model', model, '--data', AFW, '--count', '60', '--fpr', '0.1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(c.faces).toBe(60);
+    expect(c.pools).toEqual(['val/afw']);
+    expect(c.fpr).toBeLessThanOrEqual(0.1);
+    expect(c.slope).toBeGreaterThan(0);
+    const manifest = JSON.parse(await readFile(path.join(model, 'model.json'), 'utf8'));
+    expect(manifest.calibration).toEqual(c);
+    // Same faces scored again by eval: the untouched ones flagged at 0.5 are exactly those at or above the threshold.
+    const e = await runCli('eval', ['--model', model, '--data', AFW, '--count', '60', '--seed', '11', '--json']);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout.trim().split('\n').at(-1)!).fprUntouched).toBeCloseTo(c.fpr, 4);
+  });
+
+  it('refuses a model folder without a model, saying which file is missing', async () => {
+    const r = await runCli('calibrate', ['--model', tmp, '--data', AFW, '--count', '40']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/model\.json/);
+  });
+});

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { calibrateModel } from '@unwarp/model';
+import { DEFAULT_MODEL_DIR } from '@unwarp/pipeline';
+import { num, parse } from '../args.ts';
+import { dataDir } from '../paths.ts';
+import { createProgress } from '../progress.ts';
+
+const HELP = `Usage: unwarp calibrate [--model <dir>] [--data <dir>...] [--count N] [--seed S] [--fpr F] [--json]
+
+Fits how the model's face score becomes the probability the product shows, and writes it into <model>/model.json.
+Whole faces from held-out photos (default: val/afw; \`unwarp eval\` reports on val/helen), edited by the simulator
+with every warp family, half left untouched, are scored; the threshold is set where at most F (default 0.05) of the
+untouched faces reach it, and that point becomes probability 0.5, the threshold of every verdict. Run it after
+exporting a model and before \`unwarp eval\`.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parse(
+    argv,
+    {
+      model: { type: 'string' },
+      data: { type: 'string', multiple: true },
+      count: { type: 'string', short: 'n' },
+      seed: { type: 'string' },
+      fpr: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    HELP,
+  );
+  if (!args) return 0;
+  const v = args.values;
+  const count = num(v.count, 'count', 300, (n) => Number.isInteger(n) && n >= 40);
+  const modelDir = v.model ?? process.env.UNWARP_MODEL_DIR ?? DEFAULT_MODEL_DIR;
+  const progress = createProgress(count, 'calibrate ');
+  const c = await calibrateModel({
+    modelDir,
+    photoDirs: v.data ?? [path.join(dataDir(), 'val/afw')],
+    count,
+    seed: num(v.seed, 'seed', 11, Number.isInteger),
+    targetFpr: num(v.fpr, 'fpr', 0.05, (n) => n > 0 && n < 0.5),
+    onProgress: (d) => progress.update(d),
+  });
+  progress.done();
+  if (v.json) {
+    process.stdout.write(`${JSON.stringify(c)}\n`);
+    return 0;
+  }
+  process.stdout.write(
+    [
+      `calibrated ${modelDir} on ${c.faces} faces (${c.edited} edited) of ${c.pools.join(', ')}`,
+      `probability 0.5 at logit ${c.logitThreshold.toFixed(3)}, slope ${c.slope.toFixed(3)}`,
+      `there: false positives ${(100 * c.fpr).toFixed(1)}% of untouched faces (target ${(100 * c.targetFpr).toFixed(1)}%), edited faces caught ${(100 * c.tpr).toFixed(1)}%`,
+    ].join('\n') + '\n',
+  );
+  return 0;
+}

@@ -1,0 +1,70 @@
+/**
+ * How a model's face logit becomes the probability the product shows: p = sigmoid(slope × (logit − logitThreshold)).
+ * `logitThreshold` is the logit that at most `targetFpr` of unedited held-out faces reach, so p = 0.5 — the product's
+ * threshold everywhere — is that operating point; `slope` is fitted (maximum likelihood) on edited and unedited faces
+ * so that p is not overconfident. The raw head takes the most suspicious window of a whole face, so without this its
+ * scores on untouched faces run high.
+ */
+export type Calibration = {
+  logitThreshold: number;
+  slope: number;
+  targetFpr: number;
+  /** Measured on the calibration faces at p ≥ 0.5. */
+  fpr: number;
+  tpr: number;
+  faces: number;
+  edited: number;
+  /** The photo pools it was fitted on (e.g. `val/afw`): report metrics on others. */
+  pools: string[];
+  source: string;
+  seed: number;
+  createdAt: string;
+};
+
+export function calibratedProbability(logit: number, c: Calibration | undefined): number {
+  const z = c ? c.slope * (logit - c.logitThreshold) : logit;
+  return 1 / (1 + Math.exp(-z));
+}
+
+/**
+ * The calibration for these face logits: threshold at the target false-positive rate on the unedited ones, then the
+ * slope that maximises the likelihood of all labels with that threshold held fixed.
+ */
+export function fitCalibration(
+  logits: readonly number[],
+  labels: readonly number[],
+  targetFpr: number,
+): Pick<Calibration, 'logitThreshold' | 'slope' | 'fpr' | 'tpr'> {
+  if (logits.length !== labels.length) throw new Error('fitCalibration: logits and labels differ in length');
+  if (!(targetFpr > 0 && targetFpr < 1)) throw new Error('fitCalibration: targetFpr must be in (0, 1)');
+  const neg = logits.filter((_, i) => labels[i] === 0).sort((a, b) => b - a);
+  const pos = logits.filter((_, i) => labels[i] === 1);
+  if (neg.length < 10 || pos.length < 10)
+    throw new Error('fitCalibration: needs at least 10 edited and 10 unedited faces');
+  // The (k+1)-th highest unedited logit, nudged up: at most k = floor(targetFpr × n) unedited faces reach it.
+  const k = Math.floor(targetFpr * neg.length);
+  const logitThreshold = neg[k]! + 1e-6;
+  const nll = (slope: number) => {
+    let s = 0;
+    for (let i = 0; i < logits.length; i++) {
+      const z = slope * (logits[i]! - logitThreshold);
+      // log(1 + e^-z) for a positive, log(1 + e^z) for a negative, computed without overflow.
+      const m = labels[i] === 1 ? -z : z;
+      s += Math.max(m, 0) + Math.log1p(Math.exp(-Math.abs(m)));
+    }
+    return s;
+  };
+  // Golden-section search on log(slope): the likelihood is unimodal in the slope for a fixed offset.
+  let lo = Math.log(1e-3);
+  let hi = Math.log(1e3);
+  const g = (Math.sqrt(5) - 1) / 2;
+  for (let it = 0; it < 80; it++) {
+    const a = hi - g * (hi - lo);
+    const b = lo + g * (hi - lo);
+    if (nll(Math.exp(a)) < nll(Math.exp(b))) hi = b;
+    else lo = a;
+  }
+  const slope = Math.exp((lo + hi) / 2);
+  const rate = (xs: number[]) => xs.filter((l) => l >= logitThreshold).length / xs.length;
+  return { logitThreshold, slope, fpr: rate(neg), tpr: rate(pos) };
+}
