@@ -1,5 +1,6 @@
 export type { BrushShape } from './brushes.ts';
 export { bloat, localAffine, pucker, pushStroke, twirl } from './brushes.ts';
+export { liquifyLandmarkedJpeg, liquifyPhoto } from './edit-photo.ts';
 export type { Edit, EditSamplerOptions, Family } from './edits.ts';
 export { editCenters, FAMILIES, sampleEdits, warpFromEdits } from './edits.ts';
 export type { FaceGeometry, Slider, SliderSetting } from './face-aware.ts';

@@ -11,8 +11,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createFaceDetector } from '@unwarp/faces';
-import { applyWarp, flowMagnitude } from '@unwarp/flow';
-import { faceAwareWarp, rasterize } from '@unwarp/liquify';
+import { flowMagnitude } from '@unwarp/flow';
+import { liquifyPhoto } from '@unwarp/liquify';
 import sharp from 'sharp';
 import { REPO_ROOT, readRgb, STRONG_EDIT } from '../src/_internal/testing.ts';
 
@@ -30,8 +30,7 @@ const detector = await createFaceDetector({ maxFaces: 1 });
 const [face] = await detector.detect(image);
 detector.dispose();
 if (!face) throw new Error('no face found in the example photo');
-const W = rasterize(faceAwareWarp(face.landmarks68, STRONG_EDIT), image.width, image.height);
-const modified = applyWarp(image, W, { interpolation: 'bicubic' });
+const { modified, W } = liquifyPhoto(image, face.landmarks68, STRONG_EDIT);
 const edited = await sharp(Buffer.from(modified.data), {
   raw: { width: image.width, height: image.height, channels: 3 },
 })

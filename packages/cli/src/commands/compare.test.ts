@@ -7,8 +7,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readPts } from '@unwarp/faces';
-import { applyWarp, decodeFlo, endpointError } from '@unwarp/flow';
-import { faceAwareWarp, rasterize } from '@unwarp/liquify';
+import { decodeFlo, endpointError, type FlowField } from '@unwarp/flow';
+import { liquifyLandmarkedJpeg } from '@unwarp/liquify';
 import { ComparisonReportSchema } from '@unwarp/pipeline';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,28 +19,16 @@ const PORTRAIT = path.resolve(ROOT, '../shared/data/val/helen/299527853_1.jpg');
 describe.skipIf(!existsSync(PORTRAIT))('unwarp compare (child process)', () => {
   let tmp: string;
   let edited: string;
-  let W: ReturnType<typeof rasterize>;
+  let W: FlowField;
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(tmpdir(), 'unwarp-compare-'));
-    const { data, info } = await sharp(PORTRAIT).raw().toBuffer({ resolveWithObject: true });
-    const original = { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data) };
-    const landmarks = readPts(await readFile(PORTRAIT.replace(/\.jpg$/, '.pts'), 'utf8'));
-    W = rasterize(
-      faceAwareWarp(landmarks, [
-        { slider: 'eyeSize', value: 70 },
-        { slider: 'faceWidth', value: -60 },
-      ]),
-      info.width,
-      info.height,
-    );
-    const modified = applyWarp(original, W, { interpolation: 'bicubic' });
+    const pair = await liquifyLandmarkedJpeg(PORTRAIT, [
+      { slider: 'eyeSize', value: 70 },
+      { slider: 'faceWidth', value: -60 },
+    ]);
+    W = pair.W;
     edited = path.join(tmp, 'edited.jpg');
-    await writeFile(
-      edited,
-      await sharp(modified.data, { raw: { width: info.width, height: info.height, channels: 3 } })
-        .jpeg({ quality: 90 })
-        .toBuffer(),
-    );
+    await writeFile(edited, pair.edited);
   });
   afterAll(() => rm(tmp, { recursive: true, force: true }));
 

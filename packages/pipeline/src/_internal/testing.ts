@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Point, type RgbImage, readPts } from '@unwarp/faces';
 import { applyWarp, type FlowField } from '@unwarp/flow';
-import { faceAwareWarp, rasterize, type SliderSetting } from '@unwarp/liquify';
+import { liquifyPhoto, type SliderSetting } from '@unwarp/liquify';
 import sharp from 'sharp';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -82,9 +82,8 @@ export async function editedPhoto(
   const file = photoPath(rel);
   const original = await readRgb(file);
   const landmarks = readPts(await readFile(file.replace(/\.jpg$/, '.pts'), 'utf8'));
-  const W = rasterize(faceAwareWarp(landmarks, settings), original.width, original.height);
-  const modified = applyWarp(original, W, { interpolation: 'bicubic' }) as RgbImage;
-  return { original, modified, W, landmarks };
+  const { modified, W } = liquifyPhoto(original, landmarks, settings);
+  return { original, modified: modified as RgbImage, W, landmarks };
 }
 
 /** PSNR in dB of b against a inside the box (RGB, 8-bit). */

@@ -188,27 +188,13 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * would compare. Built with the Liquify simulator from the photo's own landmarks.
  */
 export async function warpedPair(): Promise<{ original: Buffer; edited: Buffer; name: string }> {
-  const { readPts } = await import('@unwarp/faces');
-  const { applyWarp } = await import('@unwarp/flow');
-  const { faceAwareWarp, rasterize } = await import('@unwarp/liquify');
+  const { liquifyLandmarkedJpeg } = await import('@unwarp/liquify');
   const name = '299527853_1.jpg';
-  const file = path.join(PHOTOS_DIR, name);
-  const original = await readFile(file);
-  const { data, info } = await sharp(original).raw().toBuffer({ resolveWithObject: true });
-  const landmarks = readPts(await readFile(file.replace(/\.jpg$/, '.pts'), 'utf8'));
-  const W = rasterize(
-    faceAwareWarp(landmarks, [
-      { slider: 'eyeSize', value: 70 },
-      { slider: 'faceWidth', value: -60 },
-    ]),
-    info.width,
-    info.height,
-  );
-  const warped = applyWarp({ width: info.width, height: info.height, channels: 3, data: new Uint8Array(data) }, W, {
-    interpolation: 'bicubic',
-  });
-  const edited = await sharp(warped.data, { raw: { width: info.width, height: info.height, channels: 3 } })
-    .jpeg({ quality: 90 })
-    .toBuffer();
+  const { original, edited } = await liquifyLandmarkedJpeg(path.join(PHOTOS_DIR, name), PORTRAIT_EDIT);
   return { original, edited, name };
 }
+
+const PORTRAIT_EDIT = [
+  { slider: 'eyeSize', value: 70 },
+  { slider: 'faceWidth', value: -60 },
+] as const;
