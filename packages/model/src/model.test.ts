@@ -218,6 +218,41 @@ describe.skipIf(!existsSync(path.join(shared, 'train/helen')))('the trainer (thr
     }
   });
 
+  it('fine-tunes from saved weights with the reconstruction term (originals reach the replicas)', async () => {
+    const runDir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-init-'));
+    try {
+      const tiny = getRecipe('tiny');
+      const recipe: Recipe = { ...tiny, loss: { ...tiny.loss, reconstruction: 1 } };
+      validateRecipe(recipe);
+      const start = path.join(runDir, 'start');
+      await saveWeights(start, { name: 't', version: '0', recipe }, initWeights(recipe.arch, 5));
+      const common = {
+        recipe,
+        seed: 1,
+        photoDirs: { train: [path.join(shared, 'train/helen')], val: [path.join(shared, 'val/helen')] },
+        samples: 8,
+        resume: false,
+        evalEvery: 8,
+        valSize: 16,
+        replicas: 2,
+        log: () => {},
+      };
+      const state = await runTraining({ ...common, runDir: path.join(runDir, 'run'), initFrom: start });
+      expect(state.samples).toBe(8);
+      expect(state.initFrom).toBe(start);
+      const before = (await loadWeights(start)).weights;
+      const after = (await loadWeights(path.join(runDir, 'run/checkpoint'))).weights;
+      expect(after.some((w, i) => w.data.some((v, j) => v !== before[i]!.data[j]))).toBe(true);
+      // Weights of another architecture are refused before any step.
+      const other = { ...recipe, arch: { ...recipe.arch, widths: [4, 8, 8, 16] } };
+      await expect(
+        runTraining({ ...common, recipe: other, runDir: path.join(runDir, 'bad'), initFrom: start }),
+      ).rejects.toThrow(/does not fit recipe/);
+    } finally {
+      await rm(runDir, { recursive: true, force: true });
+    }
+  });
+
   it('runs, validates, checkpoints, and resumes where it stopped', async () => {
     const runDir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-run-'));
     try {

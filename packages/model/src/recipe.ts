@@ -35,6 +35,11 @@ export type Recipe = {
     global: number;
     /** EPE of 2x and 4x average-pooled flows (the research model's multiscale term, on absolute warps). */
     multiscale: number;
+    /**
+     * The modified patch unwarped with the predicted W against the original (the research model's reconstruction
+     * term; 0 or absent = off). Training then carries each sample's original.
+     */
+    reconstruction?: number;
   };
   data: {
     patch: number;
@@ -190,6 +195,20 @@ recipes['detect-clean'] = variant(
   recipes['detect-easy'],
 );
 
+recipes['flow-on-detect'] = variant(
+  'flow-on-detect',
+  "for fine-tuning a trained detect-clean trunk (--init): the flow terms switched on at a small weight — EPE x0.2 and the research model's reconstruction after unwarping x5 — beside the detection terms, a 4x lower learning rate so the trunk is nudged rather than rebuilt, and edits from 2x strength with light post-processing annealed to the full mix over 16k samples",
+  (r) => {
+    r.loss = { epe: 0.2, editedWeight: 10, mask: 2, global: 1, multiscale: 0, reconstruction: 5 };
+    r.data.strengthStart = 2;
+    r.data.augmentStart = 0;
+    r.data.curriculumHold = 0;
+    r.data.curriculumSamples = 16000;
+    r.schedule = { ...r.schedule, lr: 5e-4, finalLr: 1e-4, warmupSamples: 200 };
+  },
+  recipes['detect-clean'],
+);
+
 recipes['face-128'] = variant(
   'face-128',
   'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',
@@ -223,6 +242,8 @@ export function validateRecipe(r: Recipe): void {
   if (!(r.schedule.lr > 0 && r.schedule.finalLr > 0)) fail('learning rates must be positive');
   if ((r.data.curriculumHold ?? 0) < 0 || r.data.curriculumSamples < 0) fail('curriculum lengths must be ≥ 0');
   if (r.data.augmentStart < -1 || r.data.augmentStart > 1) fail('augmentStart must be in -1…1');
+  const weights = [r.loss.epe, r.loss.mask, r.loss.global, r.loss.multiscale, r.loss.reconstruction ?? 0];
+  if (weights.some((w) => !(w >= 0))) fail('loss weights must be ≥ 0');
 }
 
 export function listRecipeNames(): string[] {

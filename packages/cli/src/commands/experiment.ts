@@ -5,7 +5,7 @@ import { dataDir, repoRoot } from '../paths.ts';
 
 const HELP = `Usage: unwarp experiment <recipe> --samples N [--seed S] [--resume] [options]
 
-Trains a named recipe from scratch for N training samples and, every --eval-every samples, prints and records on the
+Trains a named recipe from scratch (or from --init weights) for N training samples and, every --eval-every samples, prints and records on the
 fixed validation set (val/helen only; in-family and held-out warp families): AP, accuracy, FPR, EPE over |W| > 1 px
 as a % of zero-flow, mean |W| on unedited patches, share of dead units, samples/s. Checkpoints let a killed run
 --resume. At the end a row is appended to docs/training-experiments.md and the curves are plotted.
@@ -16,6 +16,7 @@ Options:
   -n, --samples <N>     training samples (required)
       --seed <S>        seed (default 1)
       --resume          continue runs/exp-<recipe>-s<seed> from its checkpoint
+      --init <dir>      start from these weights (a checkpoint or model folder); the row says so
       --eval-every <N>  samples between evaluations (default 2000)
       --val-size <N>    validation patches per part (default 256)
       --replicas <R>    gradient threads (default 2)
@@ -28,6 +29,7 @@ export async function run(argv: string[]): Promise<number> {
       samples: { type: 'string', short: 'n' },
       seed: { type: 'string' },
       resume: { type: 'boolean' },
+      init: { type: 'string' },
       'eval-every': { type: 'string' },
       'val-size': { type: 'string' },
       replicas: { type: 'string' },
@@ -51,6 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     runDir,
     photoDirs: { train: [path.join(data, 'train/helen')], val: [path.join(data, 'val/helen')] },
     resume: args.values.resume === true,
+    ...(args.values.init ? { initFrom: path.resolve(args.values.init) } : {}),
     evalEvery: num(args.values['eval-every'], 'eval-every', 2000, (n) => n > 0),
     valSize: num(args.values['val-size'], 'val-size', 256, (n) => n >= 16),
     replicas: num(args.values.replicas, 'replicas', 2, (n) => Number.isInteger(n) && n >= 1 && n <= 8),

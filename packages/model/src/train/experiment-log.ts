@@ -47,7 +47,7 @@ export async function appendExperiment(docPath: string, recipe: Recipe, state: R
     )
     .join('<br>');
   const sps = state.history.at(-1)?.samplesPerSecond ?? 0;
-  const row = `| ${new Date().toISOString().slice(0, 10)} | ${recipe.name} | ${state.seed} | ${state.samples} | ${sps} | ${points} | ${conclusion(state.history)}${note ? `; ${note}` : ''} |\n`;
+  const row = `| ${new Date().toISOString().slice(0, 10)} | ${recipe.name}${state.initFrom ? ` (from ${path.relative(process.cwd(), state.initFrom)})` : ''} | ${state.seed} | ${state.samples} | ${sps} | ${points} | ${conclusion(state.history)}${note ? `; ${note}` : ''} |\n`;
   await appendFile(docPath, row);
 }
 

@@ -11,10 +11,12 @@ export type Batch = {
   /** n × size × size × 2, W in pixels. */
   flows: Float32Array;
   labels: Float32Array;
+  /** n × size × size × 3: each sample before its warp (for the reconstruction term; the twin's own pixels if unedited). */
+  originals?: Uint8Array;
 };
 
 export type SynthRequest =
-  | { type: 'init'; pools: Record<string, string[]>; data: Recipe['data'] }
+  | { type: 'init'; pools: Record<string, string[]>; data: Recipe['data']; originals: boolean }
   | {
       type: 'batch';
       id: number;
@@ -51,5 +53,6 @@ export type ReplicaReply =
   | { type: 'error'; id: number; message: string };
 
 export function transferables(b: Batch): ArrayBuffer[] {
-  return [b.images.buffer as ArrayBuffer, b.flows.buffer as ArrayBuffer, b.labels.buffer as ArrayBuffer];
+  const list = [b.images.buffer as ArrayBuffer, b.flows.buffer as ArrayBuffer, b.labels.buffer as ArrayBuffer];
+  return b.originals ? [...list, b.originals.buffer as ArrayBuffer] : list;
 }

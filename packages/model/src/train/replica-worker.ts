@@ -25,7 +25,8 @@ function inputs(b: Batch) {
   const x = tf.tensor4d(b.images, [b.n, b.size, b.size, 3], 'int32').toFloat();
   const flow = tf.tensor4d(b.flows, [b.n, b.size, b.size, 2]);
   const labels = tf.tensor1d(b.labels);
-  return { x, flow, labels };
+  const original = b.originals ? tf.tensor4d(b.originals, [b.n, b.size, b.size, 3], 'int32').toFloat() : undefined;
+  return { x, flow, labels, original };
 }
 
 port.on('message', async (msg: ReplicaRequest) => {
@@ -41,12 +42,13 @@ port.on('message', async (msg: ReplicaRequest) => {
     if (msg.type === 'grads') {
       const trainable = [...vars.values()].filter((v) => v.trainable);
       const result = tf.tidy(() => {
-        const { x, flow, labels } = inputs(msg.batch);
+        const { x, flow, labels, original } = inputs(msg.batch);
+        const images = original ? { modified: x as tfjs.Tensor4D, original: original as tfjs.Tensor4D } : undefined;
         let parts: Record<string, tfjs.Scalar> = {};
         let moments: { name: string; mean: tfjs.Tensor; variance: tfjs.Tensor }[] = [];
         const { grads } = tf.variableGrads(() => {
           const out = forward(tf, recipe.arch, vars as never, x as tfjs.Tensor4D, true);
-          const loss = computeLoss(tf, recipe, out, flow as tfjs.Tensor4D, labels);
+          const loss = computeLoss(tf, recipe, out, flow as tfjs.Tensor4D, labels, images);
           parts = loss as unknown as Record<string, tfjs.Scalar>;
           moments = [...out.moments].map(([name, m]) => ({
             name,

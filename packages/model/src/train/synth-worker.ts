@@ -19,6 +19,7 @@ const pools = new Map<string, PhotoRef[]>();
 /** Pools given as `unwarp synth` outputs instead of photos with landmarks. */
 const stored = new Map<string, PregeneratedRef[]>();
 let data: Recipe['data'];
+let withOriginals = false;
 const cache = new Map<string, Promise<FacePhoto>>();
 
 function photo(ref: PhotoRef): Promise<FacePhoto> {
@@ -33,6 +34,7 @@ function photo(ref: PhotoRef): Promise<FacePhoto> {
 port.on('message', async (msg: SynthRequest) => {
   if (msg.type === 'init') {
     data = msg.data;
+    withOriginals = msg.originals;
     for (const [name, dirs] of Object.entries(msg.pools)) {
       const refs = await listLandmarkedPhotos(dirs);
       if (refs.length > 0) {
@@ -68,6 +70,7 @@ port.on('message', async (msg: SynthRequest) => {
       images: new Uint8Array(msg.n * size * size * 3),
       flows: new Float32Array(msg.n * size * size * 2),
       labels: new Float32Array(msg.n),
+      ...(withOriginals ? { originals: new Uint8Array(msg.n * size * size * 3) } : {}),
     };
     // Validation batches are never paired: each sample stands alone, as in use.
     const paired = data.pairs === true && msg.pool !== 'val';
@@ -95,7 +98,7 @@ port.on('message', async (msg: SynthRequest) => {
           augmentLevel: Math.max(0, msg.augmentLevel),
           positiveRate: paired ? 1 : data.positiveRate,
           augment: msg.augmentLevel >= 0,
-          keepOriginal: paired,
+          keepOriginal: paired || withOriginals,
         });
         modified = pair.modified.data;
         original = pair.original?.data;
@@ -105,9 +108,11 @@ port.on('message', async (msg: SynthRequest) => {
       batch.images.set(modified, i * size * size * 3);
       batch.flows.set(flow, i * size * size * 2);
       batch.labels[i] = label;
+      batch.originals?.set(original ?? modified, i * size * size * 3);
       if (paired && i + 1 < msg.n) {
         // The twin: same pixels before the warp, zero field.
         batch.images.set(original!, (i + 1) * size * size * 3);
+        batch.originals?.set(original!, (i + 1) * size * size * 3);
         batch.labels[i + 1] = 0;
       }
     }

@@ -42,6 +42,8 @@ export type RunState = {
   target: number;
   trainSeconds: number;
   history: EvalRow[];
+  /** The weights the run started from, when it did not start from scratch. */
+  initFrom?: string;
 };
 
 const BN_MOMENTUM = 0.9;
@@ -77,9 +79,17 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
     state.target = opts.samples;
     log(`resuming ${opts.runDir} at ${state.samples} samples`);
   } else {
-    weights = opts.initFrom ? (await loadWeights(opts.initFrom)).weights : initWeights(recipe.arch, opts.seed);
+    weights = opts.initFrom ? await initialWeights(opts.initFrom, recipe) : initWeights(recipe.arch, opts.seed);
     adam = createAdam(weights.filter((w) => w.trainable).map((w) => w.data.length));
-    state = { recipe: recipe.name, seed: opts.seed, samples: 0, target: opts.samples, trainSeconds: 0, history: [] };
+    state = {
+      recipe: recipe.name,
+      seed: opts.seed,
+      samples: 0,
+      target: opts.samples,
+      trainSeconds: 0,
+      history: [],
+      ...(opts.initFrom ? { initFrom: opts.initFrom } : {}),
+    };
   }
   log(
     `recipe ${recipe.name}: ${parameterCount(recipe.arch)} parameters, patch ${recipe.data.patch}, batch ${recipe.schedule.batch}, ${replicaCount} replica(s)`,
@@ -89,6 +99,7 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
     type: 'init',
     pools: opts.photoDirs,
     data: recipe.data,
+    originals: (recipe.loss.reconstruction ?? 0) > 0,
   });
   const replicas = Array.from(
     { length: replicaCount },
@@ -322,6 +333,19 @@ async function validateAll(
   };
 }
 
+/** Weights to fine-tune from, checked against the recipe's architecture so a mismatch fails here, not mid-step. */
+async function initialWeights(dir: string, recipe: Recipe): Promise<Weight[]> {
+  const { weights } = await loadWeights(dir);
+  const want = initWeights(recipe.arch, 0);
+  const key = (w: Weight) => `${w.name}[${w.shape.join('x')}]`;
+  const missing = want.map(key).filter((k) => !weights.some((w) => key(w) === k));
+  if (missing.length > 0 || weights.length !== want.length)
+    throw new Error(
+      `${dir} does not fit recipe ${recipe.name}'s architecture (first mismatch: ${missing[0] ?? 'count'})`,
+    );
+  return want.map((w) => weights.find((v) => v.name === w.name)!);
+}
+
 function splitBatch(b: Batch, parts: number): Batch[] {
   const out: Batch[] = [];
   const per = Math.ceil(b.n / parts);
@@ -334,6 +358,7 @@ function splitBatch(b: Batch, parts: number): Batch[] {
       images: b.images.slice(start * px * 3, (start + n) * px * 3),
       flows: b.flows.slice(start * px * 2, (start + n) * px * 2),
       labels: b.labels.slice(start, start + n),
+      ...(b.originals ? { originals: b.originals.slice(start * px * 3, (start + n) * px * 3) } : {}),
     });
   }
   return out;
