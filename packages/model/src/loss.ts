@@ -6,10 +6,14 @@ import type { Recipe } from './recipe.ts';
 export type LossParts = {
   total: tfjs.Scalar;
   epe: tfjs.Scalar;
+  /** Diagnostic, not trained on: the weighted EPE of predicting W = 0 on the same batch (epe must fall below it). */
+  epeZeroFlow: tfjs.Scalar;
   mask: tfjs.Scalar;
   global: tfjs.Scalar;
   multiscale: tfjs.Scalar;
   reconstruction: tfjs.Scalar;
+  /** Diagnostic: the reconstruction term with W = 0, i.e. the modified patch against the original (0 when off). */
+  reconstructionZeroFlow: tfjs.Scalar;
 };
 
 const MOVED_PX = 0.5;
@@ -91,6 +95,7 @@ export function computeLoss(
   const weights = tf.add(1, tf.mul(movedTarget, recipe.loss.editedWeight));
   const epeMap = epe(tf, out.flow, gt);
   const epeLoss = tf.div(tf.sum(tf.mul(epeMap, weights)), tf.sum(weights)) as tfjs.Scalar;
+  const epeZeroFlow = tf.div(tf.sum(tf.mul(mag, weights)), tf.sum(weights)) as tfjs.Scalar;
   const maskLoss = tf.losses.sigmoidCrossEntropy(movedTarget, out.moved) as tfjs.Scalar;
   const globalLoss = tf.losses.sigmoidCrossEntropy(labels, out.logit) as tfjs.Scalar;
   let multiscale = tf.scalar(0);
@@ -107,6 +112,8 @@ export function computeLoss(
   if (rw > 0 && !images) throw new Error(`recipe ${recipe.name}: the reconstruction term needs the original patches`);
   const reconstruction =
     rw > 0 && images ? reconstructionLoss(tf, out.flow, images.modified, images.original) : tf.scalar(0);
+  const reconstructionZeroFlow =
+    rw > 0 && images ? reconstructionLoss(tf, tf.zerosLike(out.flow), images.modified, images.original) : tf.scalar(0);
   const total = tf.addN([
     tf.mul(epeLoss, recipe.loss.epe),
     tf.mul(maskLoss, recipe.loss.mask),
@@ -117,9 +124,11 @@ export function computeLoss(
   return {
     total,
     epe: epeLoss,
+    epeZeroFlow,
     mask: maskLoss,
     global: globalLoss,
     multiscale: multiscale as tfjs.Scalar,
     reconstruction,
+    reconstructionZeroFlow,
   };
 }

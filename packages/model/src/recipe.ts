@@ -197,14 +197,14 @@ recipes['detect-clean'] = variant(
 
 recipes['flow-on-detect'] = variant(
   'flow-on-detect',
-  "for fine-tuning a trained detect-clean trunk (--init): the flow terms switched on at a small weight — EPE x0.2 and the research model's reconstruction after unwarping x5 — beside the detection terms, a 4x lower learning rate so the trunk is nudged rather than rebuilt, and edits from 2x strength with light post-processing annealed to the full mix over 16k samples",
+  "for fine-tuning a trained detect-clean trunk (--init): the flow terms switched on at a small weight — EPE x0.2 and the research model's reconstruction after unwarping x5 — beside the detection terms, half the learning rate so the trunk is nudged rather than rebuilt, and the data where detect-clean's anneal is at 38k samples (2x edits, light post-processing) held 4k samples, then annealed to the full mix over 24k",
   (r) => {
     r.loss = { epe: 0.2, editedWeight: 10, mask: 2, global: 1, multiscale: 0, reconstruction: 5 };
     r.data.strengthStart = 2;
     r.data.augmentStart = 0;
-    r.data.curriculumHold = 0;
-    r.data.curriculumSamples = 16000;
-    r.schedule = { ...r.schedule, lr: 5e-4, finalLr: 1e-4, warmupSamples: 200 };
+    r.data.curriculumHold = 4000;
+    r.data.curriculumSamples = 24000;
+    r.schedule = { ...r.schedule, lr: 1e-3, finalLr: 2e-4, warmupSamples: 200 };
   },
   recipes['detect-clean'],
 );
