@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { batchKey, createMemoryStore, resultKey, sha256Hex, uploadKey } from '@unwarp/storage';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUnwarpClient, type UnwarpClient } from './client.ts';
+import type { AnalysisEvent } from './client-types.ts';
 import { InvalidInputError, RedisUnavailableError } from './errors.ts';
 import { ANALYSIS_QUEUE } from './names.ts';
+import { createWorkerConnection } from './redis.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const clients: UnwarpClient[] = [];
@@ -117,6 +119,44 @@ describe('comparisons', () => {
     await queue.obliterate({ force: true });
     await queue.close();
     redis.disconnect();
+  });
+
+  it('reach subscribers by comparison id: compare jobs share the analysis queue and its events', async () => {
+    const { client, prefix } = setup();
+    const { id } = await client.submitComparison(new TextEncoder().encode('edited'), new TextEncoder().encode('orig'));
+    const events: AnalysisEvent[] = [];
+    let finished = () => {};
+    const ended = new Promise<void>((resolve) => (finished = resolve));
+    const off = await client.subscribe(id, (e) => {
+      events.push(e);
+      if (e.type !== 'progress') finished();
+    });
+    // A stand-in for the detector worker: it only reports a stage and completes.
+    const connection = createWorkerConnection(REDIS_URL);
+    const worker = new Worker(
+      ANALYSIS_QUEUE,
+      async (job) => {
+        await job.updateProgress({ stage: 'measuring', percent: 40 });
+        return {};
+      },
+      { connection, prefix },
+    );
+    try {
+      await ended;
+      expect(events).toEqual([
+        { type: 'progress', id, stage: 'measuring', progress: 40 },
+        { type: 'done', id },
+      ]);
+    } finally {
+      off();
+      await worker.close();
+      connection.disconnect();
+      const redis = new Redis(REDIS_URL);
+      const queue = new Queue(ANALYSIS_QUEUE, { connection: redis, prefix });
+      await queue.obliterate({ force: true });
+      await queue.close();
+      redis.disconnect();
+    }
   });
 
   it('refuse a bad callback URL before Redis', async () => {

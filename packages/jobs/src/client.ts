@@ -79,7 +79,7 @@ export type UnwarpClient = {
   submitBatch(files: BatchFile[], opts?: Omit<SubmitOptions, 'fileName'>): Promise<{ batchId: string; ids: string[] }>;
   getBatch(batchId: string): Promise<BatchStatus | null>;
   exportBatch(batchId: string, format: 'csv' | 'jsonl'): Promise<string>;
-  /** Live progress/done/failed events of one analysis or batch item; returns the unsubscribe function. */
+  /** Live progress/done/failed events of one analysis, batch item or comparison; returns the unsubscribe function. */
   subscribe(id: string, listener: (event: AnalysisEvent) => void): Promise<() => void>;
   waitForAnalysis(id: string, opts?: { timeoutMs?: number }): Promise<AnalysisStatus>;
   waitForBatch(batchId: string, opts?: { timeoutMs?: number; pollMs?: number }): Promise<BatchStatus>;

@@ -38,6 +38,11 @@ export type EvalOptions = {
   count: number;
   seed: number;
   families?: Family[];
+  /**
+   * Simulated samples only: false = no post-processing after the edit (no JPEG re-save, rescale or colour change), the
+   * best case of an edit exported losslessly. Default true: the full mix.
+   */
+  postprocess?: boolean;
   threshold?: number;
   onProgress?: (done: number, total: number) => void;
 };
@@ -152,7 +157,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
 
 /** The simulator's pairs: whole face crops of the pools' photos at the model's scale, every family, half untouched. */
 export async function simulatedSamples(
-  opts: Pick<EvalOptions, 'photoDirs' | 'count' | 'seed' | 'families'>,
+  opts: Pick<EvalOptions, 'photoDirs' | 'count' | 'seed' | 'families' | 'postprocess'>,
   cropShortSide: number,
 ) {
   const refs: PhotoRef[] = await listLandmarkedPhotos(opts.photoDirs);
@@ -166,7 +171,7 @@ export async function simulatedSamples(
         cropShortSide,
         families,
         positiveRate: 0.5,
-        augment: true,
+        augment: opts.postprocess !== false,
         keepOriginal: true,
       });
       const s = pair.meta.rescale;
@@ -183,7 +188,8 @@ export async function simulatedSamples(
       };
     }
   }
-  return { total: opts.count, samples: generate(), source: `simulator (${families.join(', ')})` };
+  const post = opts.postprocess === false ? '; no post-processing' : '';
+  return { total: opts.count, samples: generate(), source: `simulator (${families.join(', ')}${post})` };
 }
 
 /** Stored pairs, in folder order, at most `count`: the model sees modified.jpg as it is. */

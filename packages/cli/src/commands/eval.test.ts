@@ -62,5 +62,22 @@ describe.skipIf(!existsSync(HELEN))('unwarp eval --pairs (stored pairs)', () => 
     const empty = await runCli('eval', ['--pairs', path.join(tmp, 'nothing-here'), '--model', MODEL]);
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/no stored pairs/);
+    const clean = await runCli('eval', ['--pairs', tmp, '--clean', '--model', MODEL]);
+    expect(clean.code).toBe(1);
+    expect(clean.stderr).toMatch(/--clean applies to simulated edits/);
+  });
+
+  it('--clean scores the same faces and edits without post-processing, and says so', async () => {
+    const args = ['--data', HELEN, '--model', MODEL, '--count', '6', '--json'];
+    const [plain, clean] = await Promise.all([runCli('eval', args), runCli('eval', [...args, '--clean'])]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(clean.code, clean.stderr).toBe(0);
+    const p = JSON.parse(plain.stdout.trim().split('\n').at(-1)!);
+    const c = JSON.parse(clean.stdout.trim().split('\n').at(-1)!);
+    expect(c.source).toMatch(/no post-processing/);
+    expect(p.source).not.toMatch(/no post-processing/);
+    // Same seeds, so the same photos and edits: only the re-save differs, which the modified faces show.
+    expect(c.positives).toBe(p.positives);
+    expect(c.psnr.modified).not.toBe(p.psnr.modified);
   });
 });

@@ -5,12 +5,15 @@ import { num, parse, UsageError } from '../args.ts';
 import { dataDir } from '../paths.ts';
 import { createProgress } from '../progress.ts';
 
-const HELP = `Usage: unwarp eval [--data <dir>... | --pairs <dir>...] [--model <dir>] [--count N] [--seed S] [--json]
+const HELP = `Usage: unwarp eval [--data <dir>... | --pairs <dir>...] [--model <dir>] [--count N] [--seed S] [--clean] [--json]
 
 Measures a model on whole face crops from held-out photos (default: val/helen, which no training run uses; val/afw
 is where \`unwarp calibrate\` fits the probability scale), edited by the simulator with every warp family, half left untouched. Prints accuracy at the threshold, AP,
 ROC AUC, FPR on untouched faces, EPE over pixels with |W| > 1 px and over the face box, and the PSNR gain of the
 unwarped face over the modified one, each next to the zero-flow baseline.
+
+--clean leaves out the simulator's post-processing after the edit (JPEG re-save, rescale, colour changes): the best
+case, an edit exported losslessly. Compare it with the default to see what re-saving costs the model.
 
 --pairs <dir> evaluates on stored pairs instead: folders of <sample>/{original.jpg, modified.jpg, warp.flo,
 meta.json} as \`unwarp synth\` writes them, or edits made by other software with W measured against the original
@@ -26,6 +29,7 @@ export async function run(argv: string[]): Promise<number> {
       count: { type: 'string', short: 'n' },
       seed: { type: 'string' },
       threshold: { type: 'string' },
+      clean: { type: 'boolean' },
       json: { type: 'boolean' },
     },
     HELP,
@@ -34,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   const v = args.values;
   if (v.data && v.pairs)
     throw new UsageError('give --data (photos for the simulator) or --pairs (stored pairs), not both', HELP);
+  if (v.clean && v.pairs) throw new UsageError('--clean applies to simulated edits, not to stored pairs', HELP);
   const count = num(v.count, 'count', 300, (n) => Number.isInteger(n) && n > 0);
   const progress = createProgress(count, 'eval ');
   const report = await evaluateModel({
@@ -41,6 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     photoDirs: v.data ?? [path.join(dataDir(), 'val/helen')],
     ...(v.pairs ? { pairDirs: v.pairs } : {}),
     count,
+    ...(v.clean ? { postprocess: false } : {}),
     seed: num(v.seed, 'seed', 1, Number.isInteger),
     threshold: num(v.threshold, 'threshold', 0.5, (n) => n > 0 && n < 1),
     onProgress: (d) => progress.update(d),
