@@ -44,6 +44,14 @@ type Analysis = {
   error?: unknown;
 };
 
+/** The `status` events of a server-sent events body, in order. */
+function statusEvents(text: string): { id: string; status: string; stage?: string; progress?: number }[] {
+  return text
+    .split('\n\n')
+    .filter((chunk) => chunk.startsWith('event: status\n'))
+    .map((chunk) => JSON.parse(chunk.slice(chunk.indexOf('data: ') + 6)));
+}
+
 async function waitDone(id: string, timeoutMs = 100_000): Promise<Analysis> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -359,10 +367,19 @@ describe('comparisons with the original', () => {
   it('measures the warp between an edited photo and its original: status, report and artifacts', async () => {
     const res = await compare(pair.edited, pair.original);
     expect(res.status).toBe(202);
-    const body = (await res.json()) as { id: string; statusUrl: string; resultPage: string };
+    const body = (await res.json()) as { id: string; statusUrl: string; eventsUrl: string; resultPage: string };
     expect(body.id).toMatch(/^c-[0-9a-f]{64}$/);
     expect(res.headers.get('location')).toBe(`/api/v1/comparisons/${body.id}`);
     expect(body.resultPage).toBe(`/comparisons/${body.id}`);
+    expect(body.eventsUrl).toBe(`/api/v1/comparisons/${body.id}/events`);
+    // Opened while the job is queued or running: the stream follows it live and ends by itself after done.
+    const stream = await fetch(url(body.eventsUrl), { headers: auth(), signal: AbortSignal.timeout(100_000) });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const events = statusEvents(await stream.text());
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.id === body.id)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ status: 'done', stage: 'done', progress: 100 });
     const c = await waitComparison(body.id);
     expect(c.error).toBeUndefined();
     expect(c.report?.kind).toBe('comparison');
@@ -411,6 +428,10 @@ describe('comparisons with the original', () => {
     expect(c.status).toBe('failed');
     expect(c.error).toMatchObject({ code: 'framing', retryable: false });
     expect(c.error!.message).toMatch(/framed differently/);
+    const events = statusEvents(
+      await (await fetch(url(`/api/v1/comparisons/${id}/events`), { headers: auth() })).text(),
+    );
+    expect(events.at(-1)).toMatchObject({ id, status: 'failed', error: { code: 'framing' } });
     await expectError(await fetch(url(`/api/v1/comparisons/${id}/heatmap.png`), { headers: auth() }), 409, 'not-ready');
   });
 
@@ -431,6 +452,11 @@ describe('comparisons with the original', () => {
       'not-found',
     );
     await expectError(await fetch(url('/api/v1/comparisons/not-an-id'), { headers: auth() }), 404, 'not-found');
+    await expectError(
+      await fetch(url(`/api/v1/comparisons/c-${'0'.repeat(64)}/events`), { headers: auth() }),
+      404,
+      'not-found',
+    );
     await expectError(await compare(pair.edited, pair.original, 'wrong'), 401, 'unauthorized');
   });
 });

@@ -1,13 +1,14 @@
 'use client';
 
 import type { ComparisonReport } from '@unwarp/pipeline/report';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ApiKeyPanel, useApiKey } from '@/components/ApiKeyPanel.tsx';
 import { AuthImage } from '@/components/AuthImage.tsx';
 import { CompareSlider } from '@/components/CompareSlider.tsx';
 import { RegionTable } from '@/components/RegionTable.tsx';
-import { apiJson, ClientApiError, download } from '@/lib/client-api.ts';
+import { download } from '@/lib/client-api.ts';
 import { db, bytes as fmtBytes, HEATMAP_RANGE_PX, px, STAGE_LABELS } from '@/lib/labels.ts';
+import { useJobStatus } from '@/lib/use-job-status.ts';
 
 type Comparison = {
   id: string;
@@ -19,35 +20,11 @@ type Comparison = {
   error?: { code: string; message: string };
 };
 const BROWSER_FORMATS = new Set(['jpeg', 'jpg', 'png', 'webp', 'gif', 'avif']);
-const POLL_MS = 1_500;
 
-/** Permalink of one comparison: polls until the worker is done, then shows the measured warp. */
+/** Permalink of one comparison: follows its status until the worker is done, then shows the measured warp. */
 export function ComparisonView({ id, needsKey }: { id: string; needsKey: boolean }) {
   const [apiKey, setKey] = useApiKey();
-  const [c, setC] = useState<Comparison | null>(null);
-  const [err, setErr] = useState<ClientApiError | null>(null);
-
-  useEffect(() => {
-    if (needsKey && !apiKey) return;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
-      try {
-        const s = await apiJson<Comparison>(`/api/v1/comparisons/${id}`);
-        if (stopped) return;
-        setC(s);
-        setErr(null);
-        if (s.status === 'queued' || s.status === 'running') timer = setTimeout(poll, POLL_MS);
-      } catch (e) {
-        if (!stopped) setErr(e instanceof ClientApiError ? e : new ClientApiError(0, 'network', (e as Error).message));
-      }
-    };
-    void poll();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [id, needsKey, apiKey]);
+  const { job: c, error: err } = useJobStatus<Comparison>(needsKey && !apiKey ? null : `/api/v1/comparisons/${id}`);
 
   if (needsKey && !apiKey) return <ApiKeyPanel apiKey={apiKey} onChange={setKey} />;
   if (err)

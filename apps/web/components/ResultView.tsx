@@ -1,15 +1,16 @@
 'use client';
 
 import type { FaceReport, Report } from '@unwarp/pipeline/report';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { AidsPanel } from '@/components/AidsPanel.tsx';
 import { ApiKeyPanel, useApiKey } from '@/components/ApiKeyPanel.tsx';
 import { AuthImage } from '@/components/AuthImage.tsx';
 import { CompareSlider } from '@/components/CompareSlider.tsx';
 import { Gauge } from '@/components/Gauge.tsx';
 import { RegionTable } from '@/components/RegionTable.tsx';
-import { apiJson, ClientApiError, download, streamEvents } from '@/lib/client-api.ts';
+import { download } from '@/lib/client-api.ts';
 import {
+  calibrationNote,
   bytes as fmtBytes,
   HEATMAP_RANGE_PX,
   LEVEL_LABELS,
@@ -18,6 +19,7 @@ import {
   STAGE_LABELS,
   verdictLevel,
 } from '@/lib/labels.ts';
+import { useJobStatus } from '@/lib/use-job-status.ts';
 
 type Analysis = {
   id: string;
@@ -34,33 +36,7 @@ const BROWSER_FORMATS = new Set(['jpeg', 'jpg', 'png', 'webp', 'gif', 'avif']);
 
 export function ResultView({ id, needsKey }: { id: string; needsKey: boolean }) {
   const [apiKey, setKey] = useApiKey();
-  const [a, setA] = useState<Analysis | null>(null);
-  const [err, setErr] = useState<ClientApiError | null>(null);
-
-  useEffect(() => {
-    if (needsKey && !apiKey) return;
-    const abort = new AbortController();
-    (async () => {
-      try {
-        let s = await apiJson<Analysis>(`/api/v1/analyses/${id}`);
-        setA(s);
-        setErr(null);
-        if (s.status === 'queued' || s.status === 'running') {
-          await streamEvents(
-            `/api/v1/analyses/${id}/events`,
-            (d) => setA((prev) => ({ ...(prev as Analysis), ...(d as Partial<Analysis>) })),
-            abort.signal,
-          ).catch(() => {});
-          s = await apiJson<Analysis>(`/api/v1/analyses/${id}`);
-          if (!abort.signal.aborted) setA(s);
-        }
-      } catch (e) {
-        if (!abort.signal.aborted)
-          setErr(e instanceof ClientApiError ? e : new ClientApiError(0, 'network', (e as Error).message));
-      }
-    })();
-    return () => abort.abort();
-  }, [id, needsKey, apiKey]);
+  const { job: a, error: err } = useJobStatus<Analysis>(needsKey && !apiKey ? null : `/api/v1/analyses/${id}`);
 
   if (needsKey && !apiKey) return <ApiKeyPanel apiKey={apiKey} onChange={setKey} />;
   if (err)
@@ -96,6 +72,7 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
   const [view, setView] = useState<View>('photo');
   const [copied, setCopied] = useState(false);
   const level = verdictLevel(report.verdict);
+  const calibration = calibrationNote(report.model.calibration);
   const base = `/api/v1/analyses/${a.id}`;
   const originalUrl = BROWSER_FORMATS.has(report.image.format) ? `${base}/original` : `${base}/original?w=2048`;
   const name = a.fileName ?? report.image.file ?? 'Photo';
@@ -245,6 +222,11 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
               threshold={report.threshold}
               label={report.noFace ? 'Warp score (whole image)' : 'Warp score (highest face)'}
             />
+            {calibration ? (
+              <p className="small muted" data-testid="calibration">
+                {calibration}
+              </p>
+            ) : null}
             <p className="verdict-text">{report.verdict}</p>
             <p className="caveat" data-testid="caveat">
               {report.caveat}

@@ -1,7 +1,7 @@
 import { ERROR_CODES, STAGES } from '@unwarp/jobs';
 import { ARTIFACTS, CAVEAT, HEATMAP_RANGE, REGIONS, verdictFor } from '@unwarp/pipeline';
 import { describe, expect, it } from 'vitest';
-import { HEATMAP_RANGE_PX, pct, REGION_LABELS, verdictLevel } from './labels.ts';
+import { calibrationNote, HEATMAP_RANGE_PX, pct, REGION_LABELS, verdictLevel } from './labels.ts';
 import { openapi } from './openapi.ts';
 import { ARTIFACT_FILES, COMPARISON_URL_NAMES } from './server/present.ts';
 
@@ -38,6 +38,7 @@ describe('OpenAPI document', () => {
         '/api/v1/batches/{id}/export',
         '/api/v1/comparisons',
         '/api/v1/comparisons/{id}',
+        '/api/v1/comparisons/{id}/events',
         '/api/v1/comparisons/{id}/{artifact}',
       ].sort(),
     );
@@ -76,5 +77,20 @@ describe('pct', () => {
     expect(pct(0.503, 0.5)).toBe('50.3%');
     expect(pct(0.52, 0.5)).toBe('52%');
     expect(pct(undefined)).toBe('–');
+  });
+});
+
+describe('calibrationNote', () => {
+  it('says in one sentence what 50% meant on the calibration faces', () => {
+    expect(calibrationNote({ pools: ['val/afw'], faces: 300, falsePositiveRate: 0.0467, detectionRate: 0.38 })).toBe(
+      'Score calibrated on 300 faces the model never trained on (val/afw): it scored 50% or more on 4.7% of untouched faces and 38.0% of faces given a Liquify-style warp.',
+    );
+    expect(
+      calibrationNote({ pools: ['val/afw', 'val/lfpw'], faces: 1200, falsePositiveRate: 0.05, detectionRate: 0.5 }),
+    ).toMatch(/^Score calibrated on 1,200 faces .* \(val\/afw, val\/lfpw\): it scored 50% or more on 5\.0% .* 50\.0% /);
+  });
+
+  it('is absent for an uncalibrated model', () => {
+    expect(calibrationNote(undefined)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { FaceReport } from '@unwarp/pipeline/report';
+import type { FaceReport, Report } from '@unwarp/pipeline/report';
 
 export type Region = keyof FaceReport['regions'];
 
@@ -67,3 +67,18 @@ export const px = (v: number | undefined) => (v === undefined ? '–' : `${v.toF
 export const bytes = (n: number) =>
   n < 1024 * 1024 ? `${Math.round(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
 export const db = (v: number | undefined) => (v === undefined ? '–' : v >= 99 ? 'identical' : `${v.toFixed(1)} dB`);
+
+/**
+ * One plain sentence on what the score's 50% means for a calibrated model (`unwarp calibrate`), as measured on faces it
+ * never trained on; `null` for an uncalibrated model, which gets no such line.
+ */
+export function calibrationNote(calibration: Report['model']['calibration']): string | null {
+  if (!calibration) return null;
+  const { pools, faces, falsePositiveRate, detectionRate } = calibration;
+  const share = (r: number) => `${(r * 100).toFixed(1)}%`;
+  const where = pools.length > 0 ? ` (${pools.join(', ')})` : '';
+  return (
+    `Score calibrated on ${faces.toLocaleString('en-US')} faces the model never trained on${where}: ` +
+    `it scored 50% or more on ${share(falsePositiveRate)} of untouched faces and ${share(detectionRate)} of faces given a Liquify-style warp.`
+  );
+}

@@ -256,6 +256,20 @@ export const openapi = {
         },
       },
     },
+    '/api/v1/comparisons/{id}/events': {
+      get: {
+        operationId: 'comparisonEvents',
+        summary: 'Live status of a comparison as server-sent events',
+        description:
+          'As for analyses: one `status` event (data: `{ id, status, stage?, progress?, error? }`) per change; the stream ends after `done` or `failed`.',
+        parameters: [comparisonId],
+        responses: {
+          '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          ...auth,
+          '404': err('Unknown id.'),
+        },
+      },
+    },
     '/api/v1/comparisons/{id}/{artifact}': {
       get: {
         operationId: 'getComparisonArtifact',
@@ -587,6 +601,7 @@ export const openapi = {
           status: { $ref: '#/components/schemas/State' },
           deduplicated: { type: 'boolean' },
           statusUrl: { type: 'string' },
+          eventsUrl: { type: 'string' },
           resultPage: { type: 'string' },
         },
       },
@@ -603,6 +618,7 @@ export const openapi = {
           editedSha256: { type: 'string' },
           originalSha256: { type: 'string' },
           statusUrl: { type: 'string' },
+          eventsUrl: { type: 'string' },
           resultPage: { type: 'string' },
           report: { $ref: '#/components/schemas/ComparisonReport' },
           artifacts: { type: 'object', additionalProperties: { type: 'string' }, description: 'Artifact name → URL.' },

@@ -83,6 +83,7 @@ export const COMPARISON_URL_NAMES = [...COMPARISON_FILES, 'edited', 'original'] 
 
 export const comparisonUrls = (id: string) => ({
   statusUrl: `/api/v1/comparisons/${id}`,
+  eventsUrl: `/api/v1/comparisons/${id}/events`,
   resultPage: `/comparisons/${id}`,
 });
 
