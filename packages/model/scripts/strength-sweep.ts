@@ -43,6 +43,7 @@ for (const families of process.env.SKIP_STRENGTHS ? [] : [TRAIN_FAMILIES, HELD_O
         positiveRate: 0.5,
         augment: c.post,
         augmentLevel: 1,
+        keepOriginal: false,
       });
       const p = await model.predict(pair.modified);
       scores.push(p.logit);
@@ -81,6 +82,7 @@ for (const families of [TRAIN_FAMILIES, HELD_OUT_FAMILIES]) {
         strength: 1,
         positiveRate: 0.5,
         augment: false,
+        keepOriginal: false,
       });
       const m = pair.modified;
       let img = sharp(Buffer.from(m.data), { raw: { width: m.width, height: m.height, channels: 3 } });
