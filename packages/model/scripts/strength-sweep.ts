@@ -5,7 +5,7 @@
 // "this step erases the trace".
 //   node --import tsx packages/model/scripts/strength-sweep.ts <modelDir> [count=160]
 import path from 'node:path';
-import { averagePrecision } from '@unwarp/flow';
+import { averagePrecision, endpointError } from '@unwarp/flow';
 import { createRng, listLandmarkedPhotos, loadFacePhoto, makePair, toRaw } from '@unwarp/liquify';
 import sharp from 'sharp';
 import { loadDetector } from '../src/infer.ts';
@@ -34,6 +34,8 @@ for (const families of process.env.SKIP_STRENGTHS ? [] : [TRAIN_FAMILIES, HELD_O
     const scores: number[] = [];
     const moved: number[] = [];
     const labels: number[] = [];
+    let epe = 0;
+    let zero = 0;
     for (let i = 0; i < count; i++) {
       const pair = await makePair(await loadFacePhoto(refs[(i * 7) % refs.length]!), rng, {
         patch,
@@ -49,10 +51,19 @@ for (const families of process.env.SKIP_STRENGTHS ? [] : [TRAIN_FAMILIES, HELD_O
       scores.push(p.logit);
       moved.push(p.movedMax);
       labels.push(pair.label);
+      // EPE over pixels moved > 1 px, summed so the ratio weighs every such pixel alike (as eval does).
+      const e = endpointError(p.flow, pair.flow, { minGtMagnitude: 1 });
+      const z = endpointError({ ...pair.flow, data: new Float32Array(pair.flow.data.length) }, pair.flow, {
+        minGtMagnitude: 1,
+      });
+      if (e.count > 0) {
+        epe += e.mean * e.count;
+        zero += z.mean * z.count;
+      }
     }
     const chance = labels.filter((l) => l === 1).length / labels.length;
     process.stdout.write(
-      `${families === TRAIN_FAMILIES ? 'in-family' : 'held-out '} strength ${c.strength.toFixed(1)} ${c.post ? 'post-processed' : 'clean         '}  AP ${averagePrecision(scores, labels).toFixed(3)}  moved-map AP ${averagePrecision(moved, labels).toFixed(3)}  (chance ${chance.toFixed(2)})\n`,
+      `${families === TRAIN_FAMILIES ? 'in-family' : 'held-out '} strength ${c.strength.toFixed(1)} ${c.post ? 'post-processed' : 'clean         '}  AP ${averagePrecision(scores, labels).toFixed(3)}  moved-map AP ${averagePrecision(moved, labels).toFixed(3)}  (chance ${chance.toFixed(2)})  EPE ${((100 * epe) / zero).toFixed(1)}% of zero-flow\n`,
     );
   }
 }

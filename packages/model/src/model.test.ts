@@ -49,6 +49,11 @@ describe('curriculum', () => {
     expect(curriculumValue(clean, clean.data.augmentStart, 0)).toBe(-1);
     expect(curriculumValue(clean, clean.data.augmentStart, 16000 + 20000)).toBeCloseTo(0);
     expect(curriculumValue(clean, clean.data.augmentStart, 16000 + 40000)).toBe(1);
+    // flow-clean: a clean-data study whose anneal ends where it starts (augmentEnd -1): never post-processed.
+    const study = getRecipe('flow-clean');
+    for (const s of [0, 8000, 16000, 1e6])
+      expect(curriculumValue(study, study.data.augmentStart, s, study.data.augmentEnd)).toBe(-1);
+    expect(curriculumValue(study, study.data.strengthStart, 8000)).toBeCloseTo(1.5);
   });
 });
 

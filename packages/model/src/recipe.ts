@@ -58,6 +58,8 @@ export type Recipe = {
      * post-processing at all (level 0 still JPEG-encodes most pairs at quality 90–100) until the anneal passes 0.
      */
     augmentStart: number;
+    /** Where the post-processing anneal ends (default 1, the full mix); -1 keeps a study on clean edits throughout. */
+    augmentEnd?: number;
     curriculumSamples: number;
     /** Samples spent at the start values before the curriculum begins (default 0). */
     curriculumHold?: number;
@@ -209,6 +211,21 @@ recipes['flow-on-detect'] = variant(
   recipes['detect-clean'],
 );
 
+recipes['flow-clean'] = variant(
+  'flow-clean',
+  "a study, not a product recipe: can W be learned from one photo where the trunk demonstrably sees the edits? From a trained detect-clean trunk (--init), on clean edits only (no post-processing ever: there detect-clean's trunk scores held-out strength-1 edits at AP 0.87), 2x edits annealed to 1x over 16k samples, with the flow terms leading — EPE x1 and reconstruction x5 beside the detection terms. Its validation rows (post-processed) are not its measure: strength-sweep.ts prints EPE on clean edits",
+  (r) => {
+    r.loss = { epe: 1, editedWeight: 10, mask: 2, global: 1, multiscale: 0, reconstruction: 5 };
+    r.data.strengthStart = 2;
+    r.data.augmentStart = -1;
+    r.data.augmentEnd = -1;
+    r.data.curriculumHold = 0;
+    r.data.curriculumSamples = 16000;
+    r.schedule = { ...r.schedule, lr: 1e-3, finalLr: 2e-4, warmupSamples: 200 };
+  },
+  recipes['detect-clean'],
+);
+
 recipes['face-128'] = variant(
   'face-128',
   'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',
@@ -242,6 +259,8 @@ export function validateRecipe(r: Recipe): void {
   if (!(r.schedule.lr > 0 && r.schedule.finalLr > 0)) fail('learning rates must be positive');
   if ((r.data.curriculumHold ?? 0) < 0 || r.data.curriculumSamples < 0) fail('curriculum lengths must be ≥ 0');
   if (r.data.augmentStart < -1 || r.data.augmentStart > 1) fail('augmentStart must be in -1…1');
+  const end = r.data.augmentEnd ?? 1;
+  if (end < -1 || end > 1) fail('augmentEnd must be in -1…1');
   const weights = [r.loss.epe, r.loss.mask, r.loss.global, r.loss.multiscale, r.loss.reconstruction ?? 0];
   if (weights.some((w) => !(w >= 0))) fail('loss weights must be ≥ 0');
 }

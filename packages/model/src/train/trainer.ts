@@ -49,12 +49,12 @@ export type RunState = {
 const BN_MOMENTUM = 0.9;
 
 /** A curriculum knob after `s` samples: its start value for `curriculumHold` samples, then linear to 1. */
-export function curriculumValue(recipe: Recipe, start: number, s: number): number {
+export function curriculumValue(recipe: Recipe, start: number, s: number, end = 1): number {
   const { curriculumSamples, curriculumHold = 0 } = recipe.data;
-  if (curriculumSamples <= 0 && curriculumHold <= 0) return 1;
+  if (curriculumSamples <= 0 && curriculumHold <= 0) return end;
   if (s < curriculumHold) return start;
   const t = curriculumSamples > 0 ? Math.min(1, (s - curriculumHold) / curriculumSamples) : 1;
-  return start + (1 - start) * t;
+  return start + (end - start) * t;
 }
 
 /** Runs (or resumes) one training run: synthesis on one thread, gradient replicas on the others, Adam here. */
@@ -119,7 +119,7 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
     const byName = new Map(weights.map((w) => [w.name, w]));
     const B = recipe.schedule.batch;
     const strengthAt = (s: number) => curriculumValue(recipe, recipe.data.strengthStart, s);
-    const augmentAt = (s: number) => curriculumValue(recipe, recipe.data.augmentStart, s);
+    const augmentAt = (s: number) => curriculumValue(recipe, recipe.data.augmentStart, s, recipe.data.augmentEnd ?? 1);
     const lrAt = (s: number) => {
       if (s < recipe.schedule.warmupSamples)
         return recipe.schedule.lr * Math.max(0.05, s / recipe.schedule.warmupSamples);
