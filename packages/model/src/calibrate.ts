@@ -29,7 +29,7 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
       model.manifest.recipe.data.cropShortSide,
     );
     for await (const s of samples) {
-      logits.push((await model.predict(s.modified)).logit);
+      logits.push((await model.predict(s.modified, { region: s.faceBox })).logit);
       labels.push(s.label);
       opts.onProgress?.(logits.length, total);
     }

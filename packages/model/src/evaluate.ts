@@ -100,7 +100,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
   let psnrN = 0;
   let done = 0;
   for await (const sample of samples) {
-    const pred = await model.predict(sample.modified);
+    const pred = await model.predict(sample.modified, { region: sample.faceBox });
     scores.push(pred.probability);
     moved.push(pred.movedMax);
     labels.push(sample.label);

@@ -22,12 +22,23 @@ export type FacePrediction = {
   movedMax: number;
 };
 
+/** A rectangle on the input's grid, in pixels: [x0, x1) × [y0, y1). */
+export type Region = { x0: number; y0: number; x1: number; y1: number };
+
+export type PredictOptions = {
+  /**
+   * Where the face is (e.g. its landmarks' extent): only windows centred inside it score the face. Training showed the
+   * head windows centred on facial features, never on hair or background, so windows there are out of its depth.
+   */
+  region?: Region;
+};
+
 export type WarpDetector = {
   manifest: ModelManifest;
   /** False for a model trained without flow terms (loss.epe = 0): it scores faces, and its W is always zero. */
   predictsFlow: boolean;
   backend: BackendInfo;
-  predict(image: RgbImage): Promise<FacePrediction>;
+  predict(image: RgbImage, opts?: PredictOptions): Promise<FacePrediction>;
   dispose(): void;
 };
 
@@ -46,14 +57,15 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
     manifest,
     predictsFlow,
     backend: info,
-    async predict(image) {
+    async predict(image, opts = {}) {
       const { width, height } = image;
       if (image.channels !== 3 || image.data.length !== width * height * 3)
         throw new Error('predict needs an RGB image');
       // Pad (edge-replicated) up to a multiple of the deepest stride; the outputs are cropped back.
       const pw = Math.ceil(width / stride) * stride;
       const ph = Math.ceil(height / stride) * stride;
-      const { flow, logits, moved } = tf.tidy(() => {
+      const cells = patch / stride;
+      const { flow, logits, logitsShape, moved } = tf.tidy(() => {
         let x = tf.tensor3d(image.data, [height, width, 3], 'int32').toFloat().expandDims(0) as tfjs.Tensor4D;
         if (pw !== width || ph !== height)
           x = tf.mirrorPad(
@@ -67,13 +79,14 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
             'symmetric',
           );
         const out = forward(tf, arch, params, x, false);
-        const cells = patch / stride;
         // The expected displacement under the model's own belief: W where it thinks pixels moved, shrunk to 0 where
         // it does not. Unwarping then leaves untouched regions alone instead of resampling them with noise.
         const expected = tf.mul(out.flow, tf.sigmoid(out.moved));
+        const head = globalHead(tf, params, out.deepest, [cells, cells]);
         return {
           flow: predictsFlow ? (expected.dataSync() as Float32Array) : new Float32Array(expected.size),
-          logits: globalHead(tf, params, out.deepest, [cells, cells]).dataSync() as Float32Array,
+          logits: head.dataSync() as Float32Array,
+          logitsShape: head.shape,
           moved: tf.sigmoid(out.moved).dataSync() as Float32Array,
         };
       });
@@ -90,8 +103,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
           cropped.data[d] = up.data[s]! * k;
           cropped.data[d + 1] = up.data[s + 1]! * k;
         }
-      let best = -Infinity;
-      for (const l of logits) best = Math.max(best, l);
+      const best = bestWindow(logits, logitsShape, cells, stride, opts.region);
       let movedMax = 0;
       for (const m of moved) movedMax = Math.max(movedMax, m);
       return { flow: cropped, probability: calibratedProbability(best, manifest.calibration), logit: best, movedMax };
@@ -100,4 +112,30 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
       for (const t of params.values()) t.dispose();
     },
   };
+}
+
+/**
+ * The highest window logit, over the windows whose centre lies in `region` (all of them without one, or when none
+ * does). Window (r, c) of the head's map covers cells r…r+cells−1 and c…c+cells−1 of the deepest level.
+ */
+export function bestWindow(
+  logits: ArrayLike<number>,
+  shape: number[],
+  cells: number,
+  stride: number,
+  region?: Region,
+): number {
+  const [rows, cols] = shape.length === 3 ? [shape[1]!, shape[2]!] : [1, 1];
+  let best = -Infinity;
+  let bestInside = -Infinity;
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const l = logits[r * cols + c]!;
+      best = Math.max(best, l);
+      if (!region) continue;
+      const cy = (r + cells / 2) * stride;
+      const cx = (c + cells / 2) * stride;
+      if (cx >= region.x0 && cx < region.x1 && cy >= region.y0 && cy < region.y1) bestInside = Math.max(bestInside, l);
+    }
+  return bestInside > -Infinity ? bestInside : best;
 }

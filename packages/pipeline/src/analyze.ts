@@ -187,7 +187,9 @@ async function analyzeWith(
     // 24-megapixel photo never becomes a 24-megapixel tensor. A whole image (--no-crop) is capped on its long side.
     const size = networkSize(crop, shortSide);
     if (size.scale > MAX_ENLARGEMENT && target.face) enlarged.push(predicted.length);
-    const pred = await model.predict(await cropResize(image, crop, size.width, size.height));
+    const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
+      ...(target.face ? { region: landmarkRegion(target.face, crop, size) } : {}),
+    });
     // Back to image pixels: resizeFlow resamples to the crop's size and scales the vectors by the same factor.
     const field = resizeFlow(pred.flow, crop.width, crop.height);
     predicted.push({ target, crop, field, probability: pred.probability, movedMax: pred.movedMax });
@@ -374,6 +376,15 @@ function networkSize(crop: Box, shortSide: number): { scale: number; width: numb
     width: Math.max(MIN_SIDE, Math.round(s.width * k)),
     height: Math.max(MIN_SIDE, Math.round(s.height * k)),
   };
+}
+
+/** The face's landmark extent on the network's input grid (the crop resized to `size`): where it scores the face. */
+function landmarkRegion(face: Face, crop: Box, size: { width: number; height: number }) {
+  const sx = size.width / crop.width;
+  const sy = size.height / crop.height;
+  const xs = face.landmarks68.map(([x]) => (x - crop.x) * sx);
+  const ys = face.landmarks68.map(([, y]) => (y - crop.y) * sy);
+  return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
 }
 
 function modelSummary(model: WarpDetector): Report['model'] {

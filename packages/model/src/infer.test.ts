@@ -1,0 +1,42 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bestWindow, loadDetector } from './infer.ts';
+
+const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/tiny-model');
+
+describe('bestWindow', () => {
+  // A 3x4 map of window logits; windows span 2 cells of 8 px, so window (r, c) is centred at ((c + 1) * 8, (r + 1) * 8).
+  const logits = [0, 1, 2, 9, 3, 4, 5, 6, 7, 1, 1, 1];
+  const shape = [1, 3, 4];
+
+  it('takes the highest window whose centre lies in the region', () => {
+    expect(bestWindow(logits, shape, 2, 8)).toBe(9);
+    // Centres x in {8, 16, 24, 32}, y in {8, 16, 24}: the region keeps x 8–16 and y 16–24.
+    expect(bestWindow(logits, shape, 2, 8, { x0: 5, x1: 20, y0: 12, y1: 30 })).toBe(7);
+  });
+
+  it('falls back to every window when none is centred in the region, and reads a single-window head', () => {
+    expect(bestWindow(logits, shape, 2, 8, { x0: 100, x1: 200, y0: 0, y1: 10 })).toBe(9);
+    expect(bestWindow([0.3], [1], 2, 8, { x0: 0, x1: 1, y0: 0, y1: 1 })).toBe(0.3);
+  });
+});
+
+describe('predict with a face region', () => {
+  it('scores only windows centred in the region, so never above the whole-image score', async () => {
+    const model = await loadDetector(FIXTURE);
+    try {
+      const size = 160;
+      const data = new Uint8Array(size * size * 3);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 7919) % 251;
+      const image = { width: size, height: size, channels: 3, data };
+      const all = await model.predict(image);
+      const whole = await model.predict(image, { region: { x0: 0, y0: 0, x1: size, y1: size } });
+      const part = await model.predict(image, { region: { x0: 60, y0: 60, x1: 100, y1: 100 } });
+      expect(whole.logit).toBe(all.logit);
+      expect(part.logit).toBeLessThanOrEqual(all.logit);
+      expect(part.logit).not.toBe(all.logit); // random texture: the best window is rarely the central one
+    } finally {
+      model.dispose();
+    }
+  });
+});
