@@ -20,6 +20,8 @@ await saveWeights(
       samples: state.samples,
       seed: state.seed,
       trainSeconds: Math.round(state.trainSeconds),
+      // A fine-tune names the weights it started from (their own history is in that folder's state.json).
+      ...(state.initFrom ? { initFrom: path.relative(process.cwd(), state.initFrom) } : {}),
       validation: last ? { samples: last.samples, inFamily: last.inFamily, heldOut: last.heldOut } : null,
       ...(experimental ? { experimental } : {}),
     },
