@@ -1,3 +1,5 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bestWindow, loadDetector } from './infer.ts';
@@ -37,6 +39,53 @@ describe('predict with a face region', () => {
       expect(part.logit).not.toBe(all.logit); // random texture: the best window is rarely the central one
     } finally {
       model.dispose();
+    }
+  });
+});
+
+describe('inference settings in the manifest', () => {
+  async function variantOf(inference: Record<string, unknown>) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-infer-'));
+    await cp(FIXTURE, dir, { recursive: true });
+    const manifest = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify({ ...manifest, inference }));
+    return dir;
+  }
+  const size = 96;
+  const data = new Uint8Array(size * size * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7919) % 251;
+  const image = { width: size, height: size, channels: 3, data };
+  const energy = (f: Float32Array) => f.reduce((s, v) => s + v * v, 0);
+
+  it('useFlow false: W is zero and the detector says why; the score is unchanged', async () => {
+    const dir = await variantOf({ useFlow: false, reason: 'measured worse than none' });
+    const [plain, off] = await Promise.all([loadDetector(FIXTURE), loadDetector(dir)]);
+    try {
+      expect(plain.predictsFlow).toBe(true);
+      expect(off.predictsFlow).toBe(false);
+      expect(off.noFlowReason).toMatch(/switched off \(measured worse than none\)/);
+      const [a, b] = [await plain.predict(image), await off.predict(image)];
+      expect(energy(a.flow.data)).toBeGreaterThan(0);
+      expect(energy(b.flow.data)).toBe(0);
+      expect(b.logit).toBe(a.logit);
+    } finally {
+      plain.dispose();
+      off.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('movedGate keeps W only where the moved probability reaches it', async () => {
+    const dir = await variantOf({ movedGate: 0.999 });
+    const [plain, gated] = await Promise.all([loadDetector(FIXTURE), loadDetector(dir)]);
+    try {
+      const [a, b] = [await plain.predict(image), await gated.predict(image)];
+      expect(energy(b.flow.data)).toBeLessThan(energy(a.flow.data));
+      expect(b.probability).toBe(a.probability);
+    } finally {
+      plain.dispose();
+      gated.dispose();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

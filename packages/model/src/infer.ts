@@ -35,8 +35,12 @@ export type PredictOptions = {
 
 export type WarpDetector = {
   manifest: ModelManifest;
-  /** False for a model trained without flow terms (loss.epe = 0): it scores faces, and its W is always zero. */
+  /**
+   * False for a model trained without flow terms (loss.epe = 0), or shipped with its field switched off
+   * (`inference.useFlow: false`): it scores faces, and its W is always zero. `noFlowReason` says which.
+   */
   predictsFlow: boolean;
+  noFlowReason?: string;
   backend: BackendInfo;
   predict(image: RgbImage, opts?: PredictOptions): Promise<FacePrediction>;
   dispose(): void;
@@ -52,10 +56,18 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
   const patch = manifest.recipe.data.patch;
   const f = 2 ** arch.flowLevel;
   // An untrained flow head outputs noise; a detection-only model must not pass that off as a warp field.
-  const predictsFlow = manifest.recipe.loss.epe > 0;
+  const trainedForFlow = manifest.recipe.loss.epe > 0;
+  const predictsFlow = trainedForFlow && manifest.inference?.useFlow !== false;
+  const noFlowReason = !trainedForFlow
+    ? 'it was not trained to predict the warp field'
+    : predictsFlow
+      ? undefined
+      : `its warp field is switched off${manifest.inference?.reason ? ` (${manifest.inference.reason})` : ''}`;
+  const movedGate = manifest.inference?.movedGate ?? 0;
   return {
     manifest,
     predictsFlow,
+    ...(noFlowReason ? { noFlowReason } : {}),
     backend: info,
     async predict(image, opts = {}) {
       const { width, height } = image;
@@ -81,13 +93,15 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         const out = forward(tf, arch, params, x, false);
         // The expected displacement under the model's own belief: W where it thinks pixels moved, shrunk to 0 where
         // it does not. Unwarping then leaves untouched regions alone instead of resampling them with noise.
-        const expected = tf.mul(out.flow, tf.sigmoid(out.moved));
+        const pMoved = tf.sigmoid(out.moved);
+        const gated = movedGate > 0 ? tf.mul(pMoved, tf.cast(tf.greaterEqual(pMoved, movedGate), 'float32')) : pMoved;
+        const expected = tf.mul(out.flow, gated);
         const head = globalHead(tf, params, out.deepest, [cells, cells]);
         return {
           flow: predictsFlow ? (expected.dataSync() as Float32Array) : new Float32Array(expected.size),
           logits: head.dataSync() as Float32Array,
           logitsShape: head.shape,
-          moved: tf.sigmoid(out.moved).dataSync() as Float32Array,
+          moved: pMoved.dataSync() as Float32Array,
         };
       });
       const fw = pw / f;

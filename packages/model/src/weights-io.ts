@@ -15,6 +15,14 @@ export type ModelManifest = {
   training?: Record<string, unknown>;
   /** Written by `unwarp calibrate`: maps the face logit to the probability the product shows. */
   calibration?: Calibration;
+  /** How the shipped model's outputs are used, when measurements said to differ from the defaults. */
+  inference?: {
+    /** False: W is always zero (e.g. its field measured worse than none); `reason` says why. */
+    useFlow?: boolean;
+    /** W counts only where the "moved" probability reaches this (default 0: W × P(moved) everywhere). */
+    movedGate?: number;
+    reason?: string;
+  };
   weights: { name: string; shape: number[]; trainable: boolean; offset: number; length: number }[];
 };
 

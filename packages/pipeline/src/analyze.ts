@@ -129,7 +129,7 @@ async function analyzeWith(
     warnings.push(`model ${model.manifest.name}@${model.manifest.version} is experimental: ${String(experimental)}`);
   if (!model.predictsFlow)
     warnings.push(
-      `model ${model.manifest.name}@${model.manifest.version} scores faces but was not trained to predict the warp field: W is zero, so the heatmap is empty and recovered.png is the input`,
+      `model ${model.manifest.name}@${model.manifest.version} scores faces but ${model.noFlowReason ?? 'does not predict the warp field'}: W is zero, so the heatmap is empty and recovered.png is the input`,
     );
   const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
