@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readPts } from '@unwarp/faces';
 import { decodeFlo, endpointError, type FlowField } from '@unwarp/flow';
 import { liquifyLandmarkedJpeg } from '@unwarp/liquify';
 import { ComparisonReportSchema } from '@unwarp/pipeline';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Point, type RgbImage, readPts } from '@unwarp/faces';
-import { applyWarp, type FlowField } from '@unwarp/flow';
+import type { FlowField } from '@unwarp/flow';
 import { liquifyPhoto, type SliderSetting } from '@unwarp/liquify';
 import sharp from 'sharp';
 
