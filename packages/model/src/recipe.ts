@@ -226,6 +226,19 @@ recipes['flow-clean'] = variant(
   recipes['detect-clean'],
 );
 
+recipes['resave-anneal'] = variant(
+  'resave-anneal',
+  "flow-clean's loss and trunk (--init models/unwarp-base/resume) moved slowly into re-saved photos: strength-1 edits, post-processing from level 0 (JPEG q90-100 on 90% of pairs, no rescale) annealed to the full mix over 60k samples, because the trunk reads a trace that JPEG q90 already halves (strength-sweep.ts) and faster anneals lost it",
+  (r) => {
+    r.data.strengthStart = 1;
+    r.data.augmentStart = 0;
+    r.data.augmentEnd = 1;
+    r.data.curriculumHold = 0;
+    r.data.curriculumSamples = 60000;
+  },
+  recipes['flow-clean'],
+);
+
 recipes['face-128'] = variant(
   'face-128',
   'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',
