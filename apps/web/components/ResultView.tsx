@@ -91,7 +91,10 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
       alt: 'Predicted warp field in flow colours, with its colour-wheel legend',
     },
   ];
-  const current = views.find((v) => v.key === view)!;
+  // A model without a warp field (W = 0) has nothing to show in the warp views or the before/after.
+  const hasField = report.model.predictsFlow !== false;
+  const shown = hasField ? views : views.filter((v) => v.key === 'photo');
+  const current = shown.find((v) => v.key === view) ?? shown[0]!;
   const files: [string, string][] = [
     ['report.json', 'Report (JSON)'],
     ['heatmap.png', 'Heatmap'],
@@ -133,48 +136,59 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
         <div className="stack area-main">
           <section className="card" aria-labelledby="viewer-h">
             <h2 id="viewer-h">What the model sees</h2>
-            <div className="viewer-tabs" role="tablist" aria-label="Image view">
-              {views.map((v) => (
-                <button
-                  key={v.key}
-                  type="button"
-                  role="tab"
-                  id={`tab-${v.key}`}
-                  aria-selected={view === v.key}
-                  aria-controls="viewer-panel"
-                  tabIndex={view === v.key ? 0 : -1}
-                  onClick={() => setView(v.key)}
-                  onKeyDown={(e) => {
-                    const i = views.findIndex((x) => x.key === view);
-                    const next =
-                      e.key === 'ArrowRight'
-                        ? (i + 1) % views.length
-                        : e.key === 'ArrowLeft'
-                          ? (i + views.length - 1) % views.length
-                          : -1;
-                    if (next >= 0) {
-                      setView(views[next]!.key);
-                      document.getElementById(`tab-${views[next]!.key}`)?.focus();
-                    }
-                  }}
-                >
-                  {v.label}
-                </button>
-              ))}
-            </div>
-            <div id="viewer-panel" role="tabpanel" aria-labelledby={`tab-${view}`}>
+            {hasField ? (
+              <div className="viewer-tabs" role="tablist" aria-label="Image view">
+                {shown.map((v) => (
+                  <button
+                    key={v.key}
+                    type="button"
+                    role="tab"
+                    id={`tab-${v.key}`}
+                    aria-selected={view === v.key}
+                    aria-controls="viewer-panel"
+                    tabIndex={view === v.key ? 0 : -1}
+                    onClick={() => setView(v.key)}
+                    onKeyDown={(e) => {
+                      const i = shown.findIndex((x) => x.key === view);
+                      const next =
+                        e.key === 'ArrowRight'
+                          ? (i + 1) % shown.length
+                          : e.key === 'ArrowLeft'
+                            ? (i + shown.length - 1) % shown.length
+                            : -1;
+                      if (next >= 0) {
+                        setView(shown[next]!.key);
+                        document.getElementById(`tab-${shown[next]!.key}`)?.focus();
+                      }
+                    }}
+                  >
+                    {v.label}
+                  </button>
+                ))}
+              </div>
+            ) : null}
+            <div
+              id="viewer-panel"
+              role={hasField ? 'tabpanel' : undefined}
+              aria-labelledby={hasField ? `tab-${current.key}` : 'viewer-h'}
+            >
               <figure className="figure">
-                <AuthImage key={current.url} url={current.url} alt={current.alt} data-testid={`view-${view}`} />
-                {view !== 'flow' && report.faces.length > 0 ? <FaceBoxes report={report} /> : null}
+                <AuthImage key={current.url} url={current.url} alt={current.alt} data-testid={`view-${current.key}`} />
+                {current.key !== 'flow' && report.faces.length > 0 ? <FaceBoxes report={report} /> : null}
               </figure>
-              {view === 'heatmap' ? (
+              {!hasField ? (
+                <p className="legend" data-testid="no-field">
+                  Boxes mark the faces that were analysed. This model gives a score only, no warp field, so there is no
+                  heatmap, direction map or before/after view.
+                </p>
+              ) : current.key === 'heatmap' ? (
                 <div className="legend">
                   <span>{HEATMAP_RANGE_PX.min} px</span>
                   <span className="jet" aria-hidden="true" />
                   <span>{HEATMAP_RANGE_PX.max} px or more</span>
                   <span>— how far the model thinks each point was pushed; untouched areas stay as in the photo.</span>
                 </div>
-              ) : view === 'flow' ? (
+              ) : current.key === 'flow' ? (
                 <p className="legend">
                   Colour gives the direction each point was pushed (see the colour wheel on the right of the picture),
                   strength gives the distance; white means no movement.
@@ -185,19 +199,21 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
             </div>
           </section>
 
-          <section className="card" aria-labelledby="compare-h">
-            <h2 id="compare-h">Before and after</h2>
-            <p className="small muted">
-              Drag the divider or use the slider: left of it is the uploaded photo, right of it the photo with the
-              predicted warp undone. The recovery is an estimate, not the original.
-            </p>
-            <CompareSlider
-              beforeUrl={originalUrl}
-              afterUrl={`${base}/recovered.png`}
-              beforeLabel={`Uploaded photo, ${name}`}
-              afterLabel="Recovered photo: the predicted warp undone"
-            />
-          </section>
+          {hasField ? (
+            <section className="card" aria-labelledby="compare-h">
+              <h2 id="compare-h">Before and after</h2>
+              <p className="small muted">
+                Drag the divider or use the slider: left of it is the uploaded photo, right of it the photo with the
+                predicted warp undone. The recovery is an estimate, not the original.
+              </p>
+              <CompareSlider
+                beforeUrl={originalUrl}
+                afterUrl={`${base}/recovered.png`}
+                beforeLabel={`Uploaded photo, ${name}`}
+                afterLabel="Recovered photo: the predicted warp undone"
+              />
+            </section>
+          ) : null}
 
           {report.faces.map((f) => (
             <FaceCard

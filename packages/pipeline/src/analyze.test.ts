@@ -193,9 +193,39 @@ describe.skipIf(!hasData())('an experimental model (manifest training.experiment
         expect(a.report.warnings.join(' ')).toMatch(/experimental: fails its validation targets/);
         expect(a.report.probability).toBeGreaterThan(0);
         expect(a.report.warnings.join(' ')).toMatch(/not trained to predict the warp field/);
+        expect(a.report.model.predictsFlow).toBe(false);
         expect(a.flow.data.every((v) => v === 0)).toBe(true);
       } finally {
         experimental.dispose();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a field switched off in the manifest: W = 0, the report says why and that the model gives no field', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'unwarp-no-field-'));
+    try {
+      const manifest = JSON.parse(await readFile(path.join(FIXTURE_MODEL_DIR, 'model.json'), 'utf8'));
+      manifest.inference = { useFlow: false, reason: 'measured worse than none' };
+      await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
+      await copyFile(path.join(FIXTURE_MODEL_DIR, 'weights.bin'), path.join(dir, 'weights.bin'));
+      const [off, plain] = await Promise.all([
+        createAnalyzer({ modelDir: dir }),
+        createAnalyzer({ modelDir: FIXTURE_MODEL_DIR }),
+      ]);
+      try {
+        const bytes = await readFile(photoPath(PHOTOS.portrait));
+        const [a, b] = [await off.analyze(bytes, { aids: false }), await plain.analyze(bytes, { aids: false })];
+        expect(a.report.model.predictsFlow).toBe(false);
+        expect(b.report.model.predictsFlow).toBe(true);
+        expect(a.report.warnings.join(' ')).toMatch(/warp field is switched off \(measured worse than none\)/);
+        expect(a.flow.data.every((v) => v === 0)).toBe(true);
+        expect(b.flow.data.some((v) => v !== 0)).toBe(true);
+        expect(a.report.probability).toBe(b.report.probability);
+      } finally {
+        off.dispose();
+        plain.dispose();
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -392,6 +392,7 @@ function modelSummary(model: WarpDetector): Report['model'] {
   return {
     name,
     version,
+    predictsFlow: model.predictsFlow,
     ...(c ? { calibration: { pools: c.pools, faces: c.faces, falsePositiveRate: c.fpr, detectionRate: c.tpr } } : {}),
   };
 }

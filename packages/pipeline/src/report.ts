@@ -169,6 +169,8 @@ export const ReportSchema = z.object({
   model: z.object({
     name: z.string(),
     version: z.string(),
+    /** False when the model gives no warp field (W is zero: empty heatmap, recovered = input); absent in old reports. */
+    predictsFlow: z.boolean().optional(),
     /** Present when the model's probabilities were calibrated (`unwarp calibrate`): what 0.5 means, as measured. */
     calibration: z
       .object({
