@@ -225,7 +225,7 @@ export const CAVEAT =
 
 /** The verdict of a model that has not met its validation targets: its scores are shown, never read as findings. */
 export const UNVALIDATED_VERDICT =
-  'Not validated: the model is experimental, so this score is not evidence either way. Use the heatmap and the forensic aids as leads only.';
+  'Not validated: the model is experimental, so this score is not evidence either way. Treat what it shows, and the forensic aids, as leads only.';
 
 export function verdictFor(probability: number, threshold: number, opts: { experimental?: boolean } = {}): string {
   if (opts.experimental) return UNVALIDATED_VERDICT;
