@@ -222,6 +222,7 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
               n={report.faces.length}
               threshold={report.threshold}
               caveat={report.caveat}
+              hasField={hasField}
             />
           ))}
 
@@ -356,7 +357,19 @@ function FaceBoxes({ report }: { report: Report }) {
   );
 }
 
-function FaceCard({ face, n, threshold, caveat }: { face: FaceReport; n: number; threshold: number; caveat: string }) {
+function FaceCard({
+  face,
+  n,
+  threshold,
+  caveat,
+  hasField,
+}: {
+  face: FaceReport;
+  n: number;
+  threshold: number;
+  caveat: string;
+  hasField: boolean;
+}) {
   const level = verdictLevel(face.verdict);
   return (
     <section className="card" data-level={level} aria-labelledby={`face-${face.index}`} data-testid="face-card">
@@ -370,14 +383,18 @@ function FaceCard({ face, n, threshold, caveat }: { face: FaceReport; n: number;
       <Gauge probability={face.probability} threshold={threshold} label="Warp score" />
       <p style={{ fontWeight: 600, marginTop: '0.5rem' }}>{face.verdict}</p>
       <p className="caveat small">{caveat}</p>
-      <p className="small" style={{ marginTop: '0.75rem' }}>
-        Predicted displacement: largest <strong>{px(face.displacement.max)}</strong>, 95% of the face under{' '}
-        {px(face.displacement.p95)}, average {px(face.displacement.mean)}.
-      </p>
-      <RegionTable
-        regions={face.regions}
-        caption={`Predicted displacement by region of face ${face.index + 1}, in pixels`}
-      />
+      {hasField ? (
+        <>
+          <p className="small" style={{ marginTop: '0.75rem' }}>
+            Predicted displacement: largest <strong>{px(face.displacement.max)}</strong>, 95% of the face under{' '}
+            {px(face.displacement.p95)}, average {px(face.displacement.mean)}.
+          </p>
+          <RegionTable
+            regions={face.regions}
+            caption={`Predicted displacement by region of face ${face.index + 1}, in pixels`}
+          />
+        </>
+      ) : null}
     </section>
   );
 }
