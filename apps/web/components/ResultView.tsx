@@ -167,11 +167,7 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
                 ))}
               </div>
             ) : null}
-            <div
-              id="viewer-panel"
-              role={hasField ? 'tabpanel' : undefined}
-              aria-labelledby={hasField ? `tab-${current.key}` : 'viewer-h'}
-            >
+            <div id="viewer-panel" {...(hasField ? { role: 'tabpanel', 'aria-labelledby': `tab-${current.key}` } : {})}>
               <figure className="figure">
                 <AuthImage key={current.url} url={current.url} alt={current.alt} data-testid={`view-${current.key}`} />
                 {current.key !== 'flow' && report.faces.length > 0 ? <FaceBoxes report={report} /> : null}
