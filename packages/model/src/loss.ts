@@ -71,14 +71,20 @@ export function reconstructionLoss(
   const top = tf.add(tf.mul(tf.sub(1, ax), at(0)), tf.mul(ax, at(1)));
   const bottom = tf.add(tf.mul(tf.sub(1, ax), at(2)), tf.mul(ax, at(3)));
   const recovered = tf.add(tf.mul(tf.sub(1, ay), top), tf.mul(ay, bottom));
-  const d = tf.div(tf.sub(recovered, original), 255);
+  return charbonnier(tf, recovered, original);
+}
+
+/** Mean Charbonnier distance between two 0..255 images, in 0..1 units. */
+function charbonnier(tf: Tf, a: tfjs.Tensor, b: tfjs.Tensor): tfjs.Scalar {
+  const d = tf.div(tf.sub(a, b), 255);
   return tf.mean(tf.sqrt(tf.add(tf.square(d), 1e-6))) as tfjs.Scalar;
 }
 
 /**
- * Weighted end-point error (edited pixels count 1 + editedWeight times), per-pixel "moved" cross-entropy,
- * global cross-entropy, a multiscale EPE and (with `images`) the reconstruction after unwarping. A plain EPE on a mostly-zero target makes "predict zero" the cheapest
- * answer; the weights and the dense "moved" target are what keep the net out of that basin.
+ * Weighted end-point error (edited pixels count 1 + editedWeight times), per-pixel "moved" cross-entropy, global
+ * cross-entropy, a multiscale EPE and (with `images`) the reconstruction after unwarping. A plain EPE on a mostly-zero
+ * target makes "predict zero" the cheapest answer; the weights and the dense "moved" target are what keep the net out
+ * of that basin.
  */
 export function computeLoss(
   tf: Tf,
@@ -112,8 +118,8 @@ export function computeLoss(
   if (rw > 0 && !images) throw new Error(`recipe ${recipe.name}: the reconstruction term needs the original patches`);
   const reconstruction =
     rw > 0 && images ? reconstructionLoss(tf, out.flow, images.modified, images.original) : tf.scalar(0);
-  const reconstructionZeroFlow =
-    rw > 0 && images ? reconstructionLoss(tf, tf.zerosLike(out.flow), images.modified, images.original) : tf.scalar(0);
+  // With W = 0 the unwarp is the modified patch itself: no sampling needed.
+  const reconstructionZeroFlow = rw > 0 && images ? charbonnier(tf, images.modified, images.original) : tf.scalar(0);
   const total = tf.addN([
     tf.mul(epeLoss, recipe.loss.epe),
     tf.mul(maskLoss, recipe.loss.mask),
