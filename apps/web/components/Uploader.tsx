@@ -145,22 +145,23 @@ export function Uploader({ needsKey, limits }: { needsKey: boolean; limits: Limi
     }
     const abort = new AbortController();
     aborts.current.push(abort);
-    const apply = (ev: AnalysisEvent) =>
+    let last: AnalysisEvent['status'] | undefined;
+    const apply = (ev: AnalysisEvent) => {
+      last = ev.status;
       patch(e.key, {
         status: ev.status,
         ...(ev.stage ? { stage: ev.stage } : {}),
         ...(ev.error ? { error: ev.error.message } : {}),
       });
-    try {
-      await streamEvents(`/api/v1/analyses/${id}/events`, (d) => apply(d as AnalysisEvent), abort.signal);
-    } catch {
-      // The stream broke (proxy, network): fall back to polling until the job ends.
-      for (;;) {
-        const s = await apiJson<AnalysisEvent>(`/api/v1/analyses/${id}`).catch(() => null);
-        if (s) apply(s);
-        if (!s || s.status === 'done' || s.status === 'failed' || abort.signal.aborted) break;
-        await new Promise((r) => setTimeout(r, 1500));
-      }
+    };
+    const finished = () => last === 'done' || last === 'failed';
+    await streamEvents(`/api/v1/analyses/${id}/events`, (d) => apply(d as AnalysisEvent), abort.signal).catch(() => {});
+    // The stream broke (proxy, network) or ended before the job did: poll until the job ends.
+    while (!finished() && !abort.signal.aborted) {
+      const s = await apiJson<AnalysisEvent>(`/api/v1/analyses/${id}`).catch(() => null);
+      if (!s) break;
+      apply(s);
+      if (!finished()) await new Promise((r) => setTimeout(r, 1500));
     }
     // The headline of the finished result, so the list reads like a summary.
     const final = await apiJson<AnalysisEvent & { report?: { probability: number; verdict: string } }>(

@@ -9,6 +9,7 @@ export type CalibrateOptions = {
   modelDir: string;
   /** Held-out photo pools with .pts landmarks, other than the ones `unwarp eval` reports on. */
   photoDirs: string[];
+  /** Faces per condition: re-saved after the edit (the simulator's post-processing) and exported losslessly. */
   count: number;
   seed: number;
   targetFpr: number;
@@ -16,31 +17,42 @@ export type CalibrateOptions = {
 };
 
 /**
- * Scores simulator-edited and untouched whole faces from `photoDirs` and writes the fitted calibration into the
- * model's `model.json` (atomically). Returns it.
+ * Scores simulator-edited and untouched whole faces from `photoDirs`, once with the simulator's post-processing after
+ * the edit (JPEG re-saves, rescaling) and once without, and writes the fitted calibration into the model's
+ * `model.json` (atomically). The threshold holds the false-positive target under both conditions: a detector that
+ * reads resampling traces scores clean untouched faces higher than re-saved ones. Returns it.
  */
 export async function calibrateModel(opts: CalibrateOptions): Promise<Calibration> {
   const model = await loadDetector(opts.modelDir);
   const logits: number[] = [];
   const labels: number[] = [];
+  const conditions: string[] = [];
+  const sources: string[] = [];
   try {
-    const { total, samples, source } = await simulatedSamples(
-      { photoDirs: opts.photoDirs, count: opts.count, seed: opts.seed },
-      model.manifest.recipe.data.cropShortSide,
-    );
-    for await (const s of samples) {
-      logits.push((await model.predict(s.modified, { region: s.faceBox })).logit);
-      labels.push(s.label);
-      opts.onProgress?.(logits.length, total);
+    for (const [name, postprocess] of [
+      ['re-saved', true],
+      ['clean', false],
+    ] as const) {
+      const { samples, source } = await simulatedSamples(
+        { photoDirs: opts.photoDirs, count: opts.count, seed: opts.seed, postprocess },
+        model.manifest.recipe.data.cropShortSide,
+      );
+      sources.push(source);
+      for await (const s of samples) {
+        logits.push((await model.predict(s.modified, { region: s.faceBox })).logit);
+        labels.push(s.label);
+        conditions.push(name);
+        opts.onProgress?.(logits.length, 2 * opts.count);
+      }
     }
-    const fit = fitCalibration(logits, labels, opts.targetFpr);
+    const fit = fitCalibration(logits, labels, opts.targetFpr, conditions);
     const calibration: Calibration = {
       ...fit,
       targetFpr: opts.targetFpr,
       faces: labels.length,
       edited: labels.filter((l) => l === 1).length,
       pools: opts.photoDirs.map((d) => `${path.basename(path.dirname(path.resolve(d)))}/${path.basename(d)}`),
-      source,
+      source: sources.join(' + '),
       seed: opts.seed,
       createdAt: new Date().toISOString(),
     };

@@ -31,6 +31,37 @@ describe('fitCalibration', () => {
     expect(apart.slope).toBeGreaterThan(close.slope * 3);
   });
 
+  it('with conditions, no condition flags more than the target share of its own untouched faces', () => {
+    // Re-saved faces score low, clean ones high: one pooled threshold would flag far more of the clean untouched ones.
+    const [negSaved, posSaved, negClean, posClean] = [
+      draws(200, 0, 6),
+      draws(200, 1, 7),
+      draws(200, 3, 8),
+      draws(200, 6, 9),
+    ];
+    const logits = [...negSaved, ...posSaved, ...negClean, ...posClean];
+    const labels = [
+      ...negSaved.map(() => 0),
+      ...posSaved.map(() => 1),
+      ...negClean.map(() => 0),
+      ...posClean.map(() => 1),
+    ];
+    const conditions = [...Array(400).fill('re-saved'), ...Array(400).fill('clean')];
+    const pooled = fitCalibration(logits, labels, 0.05);
+    const split = fitCalibration(logits, labels, 0.05, conditions);
+    const cleanFpr = (t: number) => negClean.filter((l) => l >= t).length / negClean.length;
+    expect(cleanFpr(pooled.logitThreshold)).toBeGreaterThan(0.05);
+    expect(split.logitThreshold).toBeGreaterThan(pooled.logitThreshold);
+    expect(split.conditions?.map((c) => c.name)).toEqual(['re-saved', 'clean']);
+    for (const c of split.conditions ?? []) {
+      expect(c.faces).toBe(400);
+      expect(c.fpr).toBeLessThanOrEqual(0.05);
+    }
+    expect(split.conditions?.[1]?.fpr).toBe(cleanFpr(split.logitThreshold));
+    expect(split.conditions?.[1]?.tpr).toBeGreaterThan(0.5);
+    expect(() => fitCalibration(logits, labels, 0.05, conditions.slice(1))).toThrow(/differ in length/);
+  });
+
   it('refuses too few faces or a target outside (0, 1)', () => {
     expect(() => fitCalibration([1, 2, 3], [0, 1, 0], 0.05)).toThrow(/at least 10/);
     expect(() => fitCalibration(draws(40, 0, 5), Array(40).fill(0), 0)).toThrow(/targetFpr/);

@@ -9,9 +9,14 @@ export type Calibration = {
   logitThreshold: number;
   slope: number;
   targetFpr: number;
-  /** Measured on the calibration faces at p ≥ 0.5. */
+  /** Measured on the calibration faces at p ≥ 0.5 (all conditions together). */
   fpr: number;
   tpr: number;
+  /**
+   * The same, per condition the faces were scored under (e.g. re-saved after the edit, or not): the threshold is the
+   * highest of the conditions' own, so none flags more than `targetFpr` of its untouched faces.
+   */
+  conditions?: { name: string; faces: number; fpr: number; tpr: number }[];
   faces: number;
   edited: number;
   /** The photo pools it was fitted on (e.g. `val/afw`): report metrics on others. */
@@ -27,23 +32,33 @@ export function calibratedProbability(logit: number, c: Calibration | undefined)
 }
 
 /**
- * The calibration for these face logits: threshold at the target false-positive rate on the unedited ones, then the
- * slope that maximises the likelihood of all labels with that threshold held fixed.
+ * The calibration for these face logits: threshold at the target false-positive rate on the unedited ones (with
+ * `conditions`, a name per face, the highest of each condition's own threshold), then the slope that maximises the
+ * likelihood of all labels with that threshold held fixed.
  */
 export function fitCalibration(
   logits: readonly number[],
   labels: readonly number[],
   targetFpr: number,
-): Pick<Calibration, 'logitThreshold' | 'slope' | 'fpr' | 'tpr'> {
+  conditions?: readonly string[],
+): Pick<Calibration, 'logitThreshold' | 'slope' | 'fpr' | 'tpr' | 'conditions'> {
   if (logits.length !== labels.length) throw new Error('fitCalibration: logits and labels differ in length');
+  if (conditions && conditions.length !== logits.length)
+    throw new Error('fitCalibration: conditions and logits differ in length');
   if (!(targetFpr > 0 && targetFpr < 1)) throw new Error('fitCalibration: targetFpr must be in (0, 1)');
-  const neg = logits.filter((_, i) => labels[i] === 0).sort((a, b) => b - a);
+  const names = conditions ? [...new Set(conditions)] : [''];
+  const inCondition = (name: string) => (_: unknown, i: number) => !conditions || conditions[i] === name;
+  const thresholdOf = (name: string) => {
+    const neg = logits.filter((l, i) => labels[i] === 0 && inCondition(name)(l, i)).sort((a, b) => b - a);
+    const pos = logits.filter((l, i) => labels[i] === 1 && inCondition(name)(l, i));
+    if (neg.length < 10 || pos.length < 10)
+      throw new Error(`fitCalibration: needs at least 10 edited and 10 unedited faces${name ? ` in ${name}` : ''}`);
+    // The (k+1)-th highest unedited logit, nudged up: at most k = floor(targetFpr × n) unedited faces reach it.
+    return neg[Math.floor(targetFpr * neg.length)]! + 1e-6;
+  };
+  const logitThreshold = Math.max(...names.map(thresholdOf));
+  const neg = logits.filter((_, i) => labels[i] === 0);
   const pos = logits.filter((_, i) => labels[i] === 1);
-  if (neg.length < 10 || pos.length < 10)
-    throw new Error('fitCalibration: needs at least 10 edited and 10 unedited faces');
-  // The (k+1)-th highest unedited logit, nudged up: at most k = floor(targetFpr × n) unedited faces reach it.
-  const k = Math.floor(targetFpr * neg.length);
-  const logitThreshold = neg[k]! + 1e-6;
   const nll = (slope: number) => {
     let s = 0;
     for (let i = 0; i < logits.length; i++) {
@@ -66,5 +81,13 @@ export function fitCalibration(
   }
   const slope = Math.exp((lo + hi) / 2);
   const rate = (xs: number[]) => xs.filter((l) => l >= logitThreshold).length / xs.length;
-  return { logitThreshold, slope, fpr: rate(neg), tpr: rate(pos) };
+  const fit = { logitThreshold, slope, fpr: rate(neg), tpr: rate(pos) };
+  if (!conditions) return fit;
+  return {
+    ...fit,
+    conditions: names.map((name) => {
+      const of = (label: number) => logits.filter((_, i) => labels[i] === label && conditions[i] === name);
+      return { name, faces: of(0).length + of(1).length, fpr: rate(of(0)), tpr: rate(of(1)) };
+    }),
+  };
 }

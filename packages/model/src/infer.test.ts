@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bestWindow, loadDetector } from './infer.ts';
+import { aggregateWindows, bestWindow, loadDetector, windowsInRegion } from './infer.ts';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/tiny-model');
 
@@ -20,6 +20,34 @@ describe('bestWindow', () => {
   it('falls back to every window when none is centred in the region, and reads a single-window head', () => {
     expect(bestWindow(logits, shape, 2, 8, { x0: 100, x1: 200, y0: 0, y1: 10 })).toBe(9);
     expect(bestWindow([0.3], [1], 2, 8, { x0: 0, x1: 1, y0: 0, y1: 1 })).toBe(0.3);
+  });
+});
+
+describe('aggregateWindows', () => {
+  const windows = [0, 1, 2, 9, 3, 4];
+
+  it('max, top-k mean and log-mean-exp', () => {
+    expect(aggregateWindows(windows, { rule: 'max' })).toBe(9);
+    expect(aggregateWindows(windows, { rule: 'topMean', k: 2 })).toBe(6.5);
+    // k past the count means all of them.
+    expect(aggregateWindows(windows, { rule: 'topMean', k: 50 })).toBeCloseTo(19 / 6, 12);
+    const lme = (t: number) => t * Math.log(windows.reduce((a, l) => a + Math.exp(l / t), 0) / windows.length);
+    expect(aggregateWindows(windows, { rule: 'logMeanExp', t: 2 })).toBeCloseTo(lme(2), 10);
+  });
+
+  it('log-mean-exp runs from the mean to the max and never overflows', () => {
+    expect(aggregateWindows(windows, { rule: 'logMeanExp', t: 0.01 })).toBeCloseTo(9 + 0.01 * Math.log(1 / 6), 6);
+    expect(aggregateWindows(windows, { rule: 'logMeanExp', t: 1e6 })).toBeCloseTo(19 / 6, 3);
+    expect(aggregateWindows([1000, 999], { rule: 'logMeanExp', t: 1 })).toBeCloseTo(
+      1000 + Math.log((1 + Math.exp(-1)) / 2),
+      10,
+    );
+  });
+
+  it('refuses an empty list; the windows in a region are the ones bestWindow reads', () => {
+    expect(() => aggregateWindows([], { rule: 'max' })).toThrow(/no windows/);
+    const logits = [0, 1, 2, 9, 3, 4, 5, 6, 7, 1, 1, 1];
+    expect(windowsInRegion(logits, [1, 3, 4], 2, 8, { x0: 5, x1: 20, y0: 12, y1: 30 })).toEqual([3, 4, 7, 1]);
   });
 });
 
@@ -71,6 +99,26 @@ describe('inference settings in the manifest', () => {
     } finally {
       plain.dispose();
       off.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('aggregate: the face score combines the scored windows by the manifest rule', async () => {
+    const dir = await variantOf({ aggregate: { rule: 'topMean', k: 3 } });
+    const [plain, mean] = await Promise.all([loadDetector(FIXTURE), loadDetector(dir)]);
+    try {
+      const big = { width: 160, height: 160, channels: 3, data: new Uint8Array(160 * 160 * 3) };
+      for (let i = 0; i < big.data.length; i++) big.data[i] = (i * 7919) % 251;
+      const [a, b] = [await plain.predict(big), await mean.predict(big)];
+      expect(a.windows.length).toBeGreaterThan(3);
+      expect(b.windows).toEqual(a.windows);
+      expect(a.logit).toBe(Math.max(...a.windows));
+      const top3 = [...a.windows].sort((x, y) => y - x).slice(0, 3);
+      expect(b.logit).toBeCloseTo((top3[0]! + top3[1]! + top3[2]!) / 3, 5);
+      expect(b.logit).toBeLessThan(a.logit);
+    } finally {
+      plain.dispose();
+      mean.dispose();
       await rm(dir, { recursive: true, force: true });
     }
   });

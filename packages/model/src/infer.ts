@@ -12,12 +12,15 @@ export type FacePrediction = {
   /** Expected W on the input's grid, in input pixels: predicted W × P(moved), upsampled from 1/4 resolution. */
   flow: FlowField;
   /**
-   * Probability that the face was warped: the most suspicious training-sized window of the global head, through the
-   * model's calibration when it has one (then 0.5 is its measured operating point).
+   * Probability that the face was warped: the global head's training-sized windows over the face, combined by the
+   * model's `inference.aggregate` rule (default: the most suspicious window), through the model's calibration when it
+   * has one (then 0.5 is its measured operating point).
    */
   probability: number;
-  /** The raw logit of that window, before calibration. */
+  /** The combined logit, before calibration. */
   logit: number;
+  /** Every scored window's logit (those centred in the region), for studies of how to combine them. */
+  windows: number[];
   /** Highest per-pixel "moved" probability (a second, independent reading of the same question). */
   movedMax: number;
 };
@@ -64,6 +67,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
       ? undefined
       : `its warp field is switched off${manifest.inference?.reason ? ` (${manifest.inference.reason})` : ''}`;
   const movedGate = manifest.inference?.movedGate ?? 0;
+  const aggregate = manifest.inference?.aggregate ?? { rule: 'max' };
   return {
     manifest,
     predictsFlow,
@@ -117,10 +121,17 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
           cropped.data[d] = up.data[s]! * k;
           cropped.data[d + 1] = up.data[s + 1]! * k;
         }
-      const best = bestWindow(logits, logitsShape, cells, stride, opts.region);
+      const windows = windowsInRegion(logits, logitsShape, cells, stride, opts.region);
+      const score = aggregateWindows(windows, aggregate);
       let movedMax = 0;
       for (const m of moved) movedMax = Math.max(movedMax, m);
-      return { flow: cropped, probability: calibratedProbability(best, manifest.calibration), logit: best, movedMax };
+      return {
+        flow: cropped,
+        probability: calibratedProbability(score, manifest.calibration),
+        logit: score,
+        windows,
+        movedMax,
+      };
     },
     dispose() {
       for (const t of params.values()) t.dispose();
@@ -129,9 +140,32 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
 }
 
 /**
- * The highest window logit, over the windows whose centre lies in `region` (all of them without one, or when none
- * does). Window (r, c) of the head's map covers cells r…r+cells−1 and c…c+cells−1 of the deepest level.
+ * The logits of the windows whose centre lies in `region` (all of them without one, or when none does). Window (r, c)
+ * of the head's map covers cells r…r+cells−1 and c…c+cells−1 of the deepest level.
  */
+export function windowsInRegion(
+  logits: ArrayLike<number>,
+  shape: number[],
+  cells: number,
+  stride: number,
+  region?: Region,
+): number[] {
+  const [rows, cols] = shape.length === 3 ? [shape[1]!, shape[2]!] : [1, 1];
+  const all: number[] = [];
+  const inside: number[] = [];
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const l = logits[r * cols + c]!;
+      all.push(l);
+      if (!region) continue;
+      const cy = (r + cells / 2) * stride;
+      const cx = (c + cells / 2) * stride;
+      if (cx >= region.x0 && cx < region.x1 && cy >= region.y0 && cy < region.y1) inside.push(l);
+    }
+  return inside.length > 0 ? inside : all;
+}
+
+/** The highest window logit in `region` (see `windowsInRegion`). */
 export function bestWindow(
   logits: ArrayLike<number>,
   shape: number[],
@@ -139,17 +173,35 @@ export function bestWindow(
   stride: number,
   region?: Region,
 ): number {
-  const [rows, cols] = shape.length === 3 ? [shape[1]!, shape[2]!] : [1, 1];
-  let best = -Infinity;
-  let bestInside = -Infinity;
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < cols; c++) {
-      const l = logits[r * cols + c]!;
-      best = Math.max(best, l);
-      if (!region) continue;
-      const cy = (r + cells / 2) * stride;
-      const cx = (c + cells / 2) * stride;
-      if (cx >= region.x0 && cx < region.x1 && cy >= region.y0 && cy < region.y1) bestInside = Math.max(bestInside, l);
+  return aggregateWindows(windowsInRegion(logits, shape, cells, stride, region), { rule: 'max' });
+}
+
+/**
+ * One face score from its windows' logits. `max`: the most suspicious window (an edit is local, so one window can
+ * carry it); `topMean`: the mean of the k highest, which damps the one noisy window an untouched face often has;
+ * `logMeanExp`: a soft maximum, T·log(mean(exp(l/T))), from the mean (T → ∞) to the max (T → 0).
+ */
+export type WindowAggregate = { rule: 'max' } | { rule: 'topMean'; k: number } | { rule: 'logMeanExp'; t: number };
+
+export function aggregateWindows(windows: readonly number[], how: WindowAggregate): number {
+  if (windows.length === 0) throw new Error('no windows to aggregate');
+  switch (how.rule) {
+    case 'max':
+      return Math.max(...windows);
+    case 'topMean': {
+      const top = [...windows].sort((a, b) => b - a).slice(0, Math.max(1, Math.round(how.k)));
+      return top.reduce((a, b) => a + b, 0) / top.length;
     }
-  return bestInside > -Infinity ? bestInside : best;
+    case 'logMeanExp': {
+      // Shifted by the max so exp never overflows.
+      const m = Math.max(...windows);
+      const mean = windows.reduce((a, l) => a + Math.exp((l - m) / how.t), 0) / windows.length;
+      return m + how.t * Math.log(mean);
+    }
+  }
+}
+
+/** How a rule reads in logs and reports. */
+export function describeAggregate(how: WindowAggregate): string {
+  return how.rule === 'max' ? 'max' : how.rule === 'topMean' ? `top-${how.k} mean` : `log-mean-exp T=${how.t}`;
 }

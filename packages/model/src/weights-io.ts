@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Calibration } from './calibration.ts';
+import type { WindowAggregate } from './infer.ts';
 import type { Weight } from './network.ts';
 import type { Recipe } from './recipe.ts';
 
@@ -21,6 +22,8 @@ export type ModelManifest = {
     useFlow?: boolean;
     /** W counts only where the "moved" probability reaches this (default 0: W × P(moved) everywhere). */
     movedGate?: number;
+    /** How window logits make the face's score (default `{ rule: 'max' }`). */
+    aggregate?: WindowAggregate;
     reason?: string;
   };
   weights: { name: string; shape: number[]; trainable: boolean; offset: number; length: number }[];

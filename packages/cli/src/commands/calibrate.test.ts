@@ -23,16 +23,37 @@ describe.skipIf(!existsSync(AFW))('unwarp calibrate', () => {
     const r = await runCli('calibrate', ['--model', model, '--data', AFW, '--count', '60', '--fpr', '0.1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const c = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-    expect(c.faces).toBe(60);
+    expect(c.faces).toBe(120);
     expect(c.pools).toEqual(['val/afw']);
     expect(c.fpr).toBeLessThanOrEqual(0.1);
+    expect(c.conditions.map((k: { name: string; faces: number }) => [k.name, k.faces])).toEqual([
+      ['re-saved', 60],
+      ['clean', 60],
+    ]);
+    for (const k of c.conditions) expect(k.fpr).toBeLessThanOrEqual(0.1);
     expect(c.slope).toBeGreaterThan(0);
     const manifest = JSON.parse(await readFile(path.join(model, 'model.json'), 'utf8'));
     expect(manifest.calibration).toEqual(c);
     // Same faces scored again by eval: the untouched ones flagged at 0.5 are exactly those at or above the threshold.
-    const e = await runCli('eval', ['--model', model, '--data', AFW, '--count', '60', '--seed', '11', '--json']);
-    expect(e.code, e.stderr).toBe(0);
-    expect(JSON.parse(e.stdout.trim().split('\n').at(-1)!).fprUntouched).toBeCloseTo(c.fpr, 4);
+    for (const [k, flags] of [
+      [0, []],
+      [1, ['--clean']],
+    ] as const) {
+      const e = await runCli('eval', [
+        '--model',
+        model,
+        '--data',
+        AFW,
+        '--count',
+        '60',
+        '--seed',
+        '11',
+        ...flags,
+        '--json',
+      ]);
+      expect(e.code, e.stderr).toBe(0);
+      expect(JSON.parse(e.stdout.trim().split('\n').at(-1)!).fprUntouched).toBeCloseTo(c.conditions[k].fpr, 4);
+    }
   });
 
   it('refuses a model folder without a model, saying which file is missing', async () => {

@@ -9,8 +9,9 @@ const HELP = `Usage: unwarp calibrate [--model <dir>] [--data <dir>...] [--count
 
 Fits how the model's face score becomes the probability the product shows, and writes it into <model>/model.json.
 Whole faces from held-out photos (default: val/afw; \`unwarp eval\` reports on val/helen), edited by the simulator
-with every warp family, half left untouched, are scored; the threshold is set where at most F (default 0.05) of the
-untouched faces reach it, and that point becomes probability 0.5, the threshold of every verdict. Run it after
+with every warp family, half left untouched, are scored twice over (N faces each): re-saved after the edit (JPEG,
+rescaling) and exported losslessly. The threshold is set where at most F (default 0.05) of the untouched faces reach
+it under either condition, and that point becomes probability 0.5, the threshold of every verdict. Run it after
 exporting a model and before \`unwarp eval\`.`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -30,7 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   const v = args.values;
   const count = num(v.count, 'count', 300, (n) => Number.isInteger(n) && n >= 40);
   const modelDir = v.model ?? process.env.UNWARP_MODEL_DIR ?? DEFAULT_MODEL_DIR;
-  const progress = createProgress(count, 'calibrate ');
+  const progress = createProgress(2 * count, 'calibrate ');
   const c = await calibrateModel({
     modelDir,
     photoDirs: v.data ?? [path.join(dataDir(), 'val/afw')],
@@ -49,6 +50,10 @@ export async function run(argv: string[]): Promise<number> {
       `calibrated ${modelDir} on ${c.faces} faces (${c.edited} edited) of ${c.pools.join(', ')}`,
       `probability 0.5 at logit ${c.logitThreshold.toFixed(3)}, slope ${c.slope.toFixed(3)}`,
       `there: false positives ${(100 * c.fpr).toFixed(1)}% of untouched faces (target ${(100 * c.targetFpr).toFixed(1)}%), edited faces caught ${(100 * c.tpr).toFixed(1)}%`,
+      ...(c.conditions ?? []).map(
+        (k) =>
+          `  ${k.name}: ${k.faces} faces, false positives ${(100 * k.fpr).toFixed(1)}%, edited faces caught ${(100 * k.tpr).toFixed(1)}%`,
+      ),
     ].join('\n') + '\n',
   );
   return 0;
