@@ -35,7 +35,7 @@ export class ModelFormatError extends Error {
 
 export async function saveWeights(
   dir: string,
-  info: { name: string; version: string; recipe: Recipe; training?: Record<string, unknown> },
+  info: Pick<ModelManifest, 'name' | 'version' | 'recipe' | 'inference'> & { training?: Record<string, unknown> },
   weights: readonly Weight[],
 ): Promise<void> {
   await mkdir(dir, { recursive: true });
