@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ARTIFACTS, photos } from './setup/paths.ts';
 import { warpedPair } from './setup/warped.ts';
@@ -181,6 +182,26 @@ describe('web app in Chromium', () => {
     // No sideways scrolling.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     await shot(page, 'result-phone');
+    await page.close();
+  });
+
+  it('finishes an upload by polling when its event stream ends before the job does (a proxy cut it)', async () => {
+    const page = await newPage();
+    // Every status stream closes at once, without an event: only polling can bring the row to done.
+    await page.route('**/api/v1/analyses/*/events', (route) =>
+      route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: '' }),
+    );
+    await page.goto(stack.baseUrl);
+    await giveKey(page);
+    // Mirrored, so its bytes are new and the job really queues (known bytes come back from the cache, done at once).
+    const buffer = await sharp(photos()[1]!).flop().jpeg({ quality: 90 }).toBuffer();
+    await page
+      .getByTestId('dropzone')
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'mirrored.jpg', mimeType: 'image/jpeg', buffer });
+    const row = page.getByTestId('file-row');
+    await row.getByRole('link', { name: /View result/ }).waitFor({ timeout: 100_000 });
+    expect(await row.getAttribute('data-status')).toBe('done');
     await page.close();
   });
 
