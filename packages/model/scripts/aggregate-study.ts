@@ -24,7 +24,7 @@ for (const pool of ['afw', 'helen'])
   for (const postprocess of [true, false]) {
     const { samples } = await simulatedSamples(
       { photoDirs: [path.join(shared, pool)], count, seed: 1, postprocess },
-      model.manifest.recipe.data.cropShortSide,
+      model.manifest,
     );
     const faces: Face[] = [];
     for await (const s of samples) {

@@ -35,7 +35,7 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
     ] as const) {
       const { samples, source } = await simulatedSamples(
         { photoDirs: opts.photoDirs, count: opts.count, seed: opts.seed, postprocess },
-        model.manifest.recipe.data.cropShortSide,
+        model.manifest,
       );
       sources.push(source);
       for await (const s of samples) {

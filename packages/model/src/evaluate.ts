@@ -9,6 +9,7 @@ import {
   flowMagnitude,
   type Image,
   psnr,
+  resizeFlow,
   rocAuc,
   unwarp,
 } from '@unwarp/flow';
@@ -23,8 +24,9 @@ import {
   toRaw,
 } from '@unwarp/liquify';
 import sharp from 'sharp';
-import { loadDetector } from './infer.ts';
+import { loadDetector, networkScale } from './infer.ts';
 import { listPregenerated } from './train/pregenerated.ts';
+import type { ModelManifest } from './weights-io.ts';
 
 export type EvalOptions = {
   modelDir: string;
@@ -84,7 +86,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
   const model = await loadDetector(opts.modelDir);
   const { total, samples, source } = opts.pairDirs?.length
     ? await storedSamples(opts.pairDirs, opts.count)
-    : await simulatedSamples(opts, model.manifest.recipe.data.cropShortSide);
+    : await simulatedSamples(opts, model.manifest);
   const threshold = opts.threshold ?? 0.5;
   const scores: number[] = [];
   const moved: number[] = [];
@@ -155,10 +157,14 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
   };
 }
 
-/** The simulator's pairs: whole face crops of the pools' photos at the model's scale, every family, half untouched. */
+/**
+ * The simulator's pairs: whole face crops of the pools' photos, every family, half untouched. The edit is made at the
+ * photo's own resolution, as a user's editor would, and the crop then goes to the network's size as the pipeline
+ * sends it (`networkScale`, lanczos3): a resize there is part of what the model has to see through.
+ */
 export async function simulatedSamples(
   opts: Pick<EvalOptions, 'photoDirs' | 'count' | 'seed' | 'families' | 'postprocess'>,
-  cropShortSide: number,
+  manifest: ModelManifest,
 ) {
   const refs: PhotoRef[] = await listLandmarkedPhotos(opts.photoDirs);
   if (refs.length === 0) throw new Error(`no photos with .pts landmarks in ${opts.photoDirs.join(', ')}`);
@@ -168,28 +174,46 @@ export async function simulatedSamples(
       const rng = createRng((opts.seed * 7_368_787 + i) >>> 0);
       const pair = await makePair(await loadFacePhoto(refs[i % refs.length]!), rng, {
         patch: 0,
-        cropShortSide,
+        cropShortSide: 0,
         families,
         positiveRate: 0.5,
         augment: opts.postprocess !== false,
         keepOriginal: true,
       });
-      const s = pair.meta.rescale;
+      const k = networkScale(manifest, pair.flow);
+      const width = Math.max(1, Math.round(pair.flow.width * k));
+      const height = Math.max(1, Math.round(pair.flow.height * k));
+      const same = width === pair.flow.width && height === pair.flow.height;
+      const sx = (pair.meta.rescale * width) / pair.flow.width;
+      const sy = (pair.meta.rescale * height) / pair.flow.height;
       yield {
-        modified: pair.modified,
-        original: pair.original!,
-        flow: pair.flow,
+        modified: same ? pair.modified : await resizeImage(pair.modified, width, height),
+        original: same ? pair.original! : await resizeImage(pair.original!, width, height),
+        flow: same ? pair.flow : resizeFlow(pair.flow, width, height),
         label: pair.label,
         faceBox: landmarkBox(
-          pair.meta.landmarks.map(([x, y]) => [x * s, y * s]),
-          pair.flow.width,
-          pair.flow.height,
+          pair.meta.landmarks.map(([x, y]) => [x * sx, y * sy]),
+          width,
+          height,
         ),
       };
     }
   }
   const post = opts.postprocess === false ? '; no post-processing' : '';
-  return { total: opts.count, samples: generate(), source: `simulator (${families.join(', ')}${post})` };
+  const scale =
+    manifest.inference?.scale === 'native'
+      ? "photo's own scale"
+      : `crops resized to ${manifest.recipe.data.cropShortSide} px`;
+  return {
+    total: opts.count,
+    samples: generate(),
+    source: `simulator (${families.join(', ')}${post}; edited at the photo's resolution, seen at ${scale})`,
+  };
+}
+
+function resizeImage(img: Image<Uint8Array>, width: number, height: number): Promise<Image<Uint8Array>> {
+  const raw = { width: img.width, height: img.height, channels: 3 } as const;
+  return toRaw(sharp(img.data, { raw }).resize(width, height, { kernel: 'lanczos3', fit: 'fill' }));
 }
 
 /** Stored pairs, in folder order, at most `count`: the model sees modified.jpg as it is. */

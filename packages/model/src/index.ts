@@ -5,7 +5,15 @@ export { calibratedProbability, fitCalibration } from './calibration.ts';
 export type { EvalOptions, EvalReport } from './evaluate.ts';
 export { evaluateModel } from './evaluate.ts';
 export type { FacePrediction, PredictOptions, Region, RgbImage, WarpDetector, WindowAggregate } from './infer.ts';
-export { aggregateWindows, bestWindow, describeAggregate, loadDetector, windowsInRegion } from './infer.ts';
+export {
+  aggregateWindows,
+  bestWindow,
+  describeAggregate,
+  loadDetector,
+  NATIVE_MAX_SHORT_SIDE,
+  networkScale,
+  windowsInRegion,
+} from './infer.ts';
 export { registerWasmGradKernels } from './kernels.ts';
 export { computeLoss } from './loss.ts';
 export type { Arch, Outputs, Weight } from './network.ts';

@@ -2,7 +2,15 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aggregateWindows, bestWindow, loadDetector, windowsInRegion } from './infer.ts';
+import {
+  aggregateWindows,
+  bestWindow,
+  loadDetector,
+  NATIVE_MAX_SHORT_SIDE,
+  networkScale,
+  windowsInRegion,
+} from './infer.ts';
+import type { ModelManifest } from './weights-io.ts';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/tiny-model');
 
@@ -48,6 +56,25 @@ describe('aggregateWindows', () => {
     expect(() => aggregateWindows([], { rule: 'max' })).toThrow(/no windows/);
     const logits = [0, 1, 2, 9, 3, 4, 5, 6, 7, 1, 1, 1];
     expect(windowsInRegion(logits, [1, 3, 4], 2, 8, { x0: 5, x1: 20, y0: 12, y1: 30 })).toEqual([3, 4, 7, 1]);
+  });
+});
+
+describe('networkScale', () => {
+  const manifest = (inference?: ModelManifest['inference']) =>
+    ({ recipe: { data: { cropShortSide: 400, patch: 96 } }, ...(inference ? { inference } : {}) }) as ModelManifest;
+
+  it('model scale: the short side goes to the training crop size, up or down', () => {
+    expect(networkScale(manifest(), { width: 800, height: 1000 })).toBe(0.5);
+    expect(networkScale(manifest({ scale: 'model' }), { width: 300, height: 200 })).toBe(2);
+  });
+
+  it("native scale: the photo's own pixels, resized only below the patch or above the cap", () => {
+    const native = manifest({ scale: 'native' });
+    expect(networkScale(native, { width: 700, height: 520 })).toBe(1);
+    expect(networkScale(native, { width: 48, height: 60 })).toBe(2);
+    expect(networkScale(native, { width: 3000, height: 2048 })).toBe(NATIVE_MAX_SHORT_SIDE / 2048);
+    expect(networkScale(manifest({ scale: 'native', maxShortSide: 500 }), { width: 1000, height: 1200 })).toBe(0.5);
+    expect(() => networkScale(native, { width: 0, height: 10 })).toThrow(/empty/);
   });
 });
 

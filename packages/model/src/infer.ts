@@ -49,6 +49,22 @@ export type WarpDetector = {
   dispose(): void;
 };
 
+/** Largest short side, in pixels, of a crop the network sees at `inference.scale: 'native'` (compute bound). */
+export const NATIVE_MAX_SHORT_SIDE = 1024;
+
+/**
+ * The factor a face crop of this size is resized by before the network sees it, by the manifest's `inference.scale`.
+ * Every caller (pipeline, eval, calibration) goes through here, so what is measured is what users get.
+ */
+export function networkScale(manifest: ModelManifest, crop: { width: number; height: number }): number {
+  const short = Math.min(crop.width, crop.height);
+  if (!(short > 0)) throw new Error(`crop ${crop.width}x${crop.height} is empty`);
+  const { cropShortSide, patch } = manifest.recipe.data;
+  if (manifest.inference?.scale !== 'native') return cropShortSide / short;
+  const max = manifest.inference.maxShortSide ?? NATIVE_MAX_SHORT_SIDE;
+  return short < patch ? patch / short : short > max ? max / short : 1;
+}
+
 /** Loads `model.json` + `weights.bin` once, on the process's backend. */
 export async function loadDetector(dir: string): Promise<WarpDetector> {
   const { tf, info } = await initBackend();

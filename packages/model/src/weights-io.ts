@@ -24,6 +24,13 @@ export type ModelManifest = {
     movedGate?: number;
     /** How window logits make the face's score (default `{ rule: 'max' }`). */
     aggregate?: WindowAggregate;
+    /**
+     * The size at which the network sees a face crop (see `networkScale`): `model` (default) resizes its short side
+     * to the training crop size; `native` keeps the photo's own pixels, where an edit's resampling trace survives,
+     * resizing only crops whose short side is below the training patch or above `maxShortSide` (default 1024).
+     */
+    scale?: 'model' | 'native';
+    maxShortSide?: number;
     reason?: string;
   };
   weights: { name: string; shape: number[]; trainable: boolean; offset: number; length: number }[];

@@ -203,6 +203,33 @@ describe.skipIf(!hasData())('an experimental model (manifest training.experiment
     }
   });
 
+  it("inference.scale native: the network sees the face crop at the photo's own pixels, and the report says so", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'unwarp-native-'));
+    try {
+      const manifest = JSON.parse(await readFile(path.join(FIXTURE_MODEL_DIR, 'model.json'), 'utf8'));
+      manifest.inference = { scale: 'native' };
+      await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
+      await copyFile(path.join(FIXTURE_MODEL_DIR, 'weights.bin'), path.join(dir, 'weights.bin'));
+      const native = await createAnalyzer({ modelDir: dir });
+      try {
+        const photo = await readFile(photoPath(PHOTOS.portrait));
+        const [a, b] = [await analyzer.analyze(photo, { aids: false }), await native.analyze(photo, { aids: false })];
+        const [fa, fb] = [a.report.faces[0]!, b.report.faces[0]!];
+        expect(fb.cropBox).toEqual(fa.cropBox);
+        const short = Math.min(fa.cropBox.width, fa.cropBox.height);
+        expect(short).toBeGreaterThan(manifest.recipe.data.patch);
+        expect(fa.networkScale).toBeCloseTo(manifest.recipe.data.cropShortSide / short, 2);
+        expect(fb.networkScale).toBe(1);
+        expect(fb.probability).not.toBe(fa.probability);
+        expect(b.flow.width).toBe(a.flow.width);
+      } finally {
+        native.dispose();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a field switched off in the manifest: W = 0, the report says why and that the model gives no field', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'unwarp-no-field-'));
     try {

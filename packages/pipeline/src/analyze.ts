@@ -6,7 +6,6 @@ import {
   type Box,
   createFaceDetector,
   cropBoxFor,
-  cropScale,
   type Face,
   type FaceDetector,
   ImageDecodeError,
@@ -14,7 +13,7 @@ import {
   type RgbImage,
 } from '@unwarp/faces';
 import { createFlow, cropFlow, cropImage, type FlowField, flowMagnitude, resizeFlow, unwarp } from '@unwarp/flow';
-import { loadDetector, type WarpDetector } from '@unwarp/model';
+import { loadDetector, networkScale, type WarpDetector } from '@unwarp/model';
 import sharp, { type Metadata } from 'sharp';
 import { type BlendCrop, blendCrops, clusterBoxes } from './_internal/blend.ts';
 import {
@@ -91,7 +90,7 @@ const DEFAULT_DETECTION_MAX_SIDE = 1600;
 /** The network never sees more than this many pixels along a side (whole-image scores of panoramas). */
 const MAX_NETWORK_SIDE = 1600;
 /** Formats sharp can read that are not photographs: refused rather than rasterised. */
-/** Faces whose crop must be enlarged more than this for the network get a warning. */
+/** Faces whose crop is this many times smaller than the training crop get a warning. */
 const MAX_ENLARGEMENT = 4;
 const NOT_PHOTOS = new Set(['svg', 'pdf']);
 
@@ -133,7 +132,7 @@ async function analyzeWith(
     );
   const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const shortSide = opts.cropShortSide ?? model.manifest.recipe.data.cropShortSide;
+  const trainingShortSide = opts.cropShortSide ?? model.manifest.recipe.data.cropShortSide;
   const start = performance.now();
   let t = start;
   const lap = (name: string) => {
@@ -178,25 +177,37 @@ async function analyzeWith(
   const targets: Target[] = opts.noCrop
     ? [{ crop: full, score: 1 }]
     : faces.map((face) => ({ face, crop: cropBoxFor(face.box, image.width, image.height), score: face.score }));
-  const predicted: (BlendCrop & { target: Target; probability: number; movedMax: number })[] = [];
-  const enlarged: number[] = [];
+  const predicted: (BlendCrop & { target: Target; probability: number; movedMax: number; networkScale: number })[] = [];
+  const small: number[] = [];
   for (const target of targets) {
     const { crop } = target;
     if (crop.width < 8 || crop.height < 8) continue;
-    // The network sees the crop at its training scale (short side = shortSide), whatever the photo's size: a
-    // 24-megapixel photo never becomes a 24-megapixel tensor. A whole image (--no-crop) is capped on its long side.
-    const size = networkSize(crop, shortSide);
-    if (size.scale > MAX_ENLARGEMENT && target.face) enlarged.push(predicted.length);
+    // The network sees the crop at the model's scale (`networkScale`: its training crop size, or the photo's own
+    // pixels within bounds), whatever the photo's size: a 24-megapixel photo never becomes a 24-megapixel tensor.
+    // A whole image (--no-crop) is capped on its long side.
+    const size = networkSize(
+      crop,
+      opts.cropShortSide ? opts.cropShortSide / shortSideOf(crop) : networkScale(model.manifest, crop),
+    );
+    // Far below the training crop size, a face has little detail for the model, at any scale it is shown.
+    if (shortSideOf(crop) * MAX_ENLARGEMENT < trainingShortSide && target.face) small.push(predicted.length);
     const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
       ...(target.face ? { region: landmarkRegion(target.face, crop, size) } : {}),
     });
     // Back to image pixels: resizeFlow resamples to the crop's size and scales the vectors by the same factor.
     const field = resizeFlow(pred.flow, crop.width, crop.height);
-    predicted.push({ target, crop, field, probability: pred.probability, movedMax: pred.movedMax });
+    predicted.push({
+      target,
+      crop,
+      field,
+      probability: pred.probability,
+      movedMax: pred.movedMax,
+      networkScale: size.width / crop.width,
+    });
   }
-  if (enlarged.length > 0)
+  if (small.length > 0)
     warnings.push(
-      `${enlarged.length === 1 ? `face ${enlarged[0]} is` : `faces ${enlarged.join(', ')} are`} small in the photo: enlarged more than ${MAX_ENLARGEMENT}x for the model, so ${enlarged.length === 1 ? 'its result is' : 'their results are'} less reliable`,
+      `${small.length === 1 ? `face ${small[0]} is` : `faces ${small.join(', ')} are`} small in the photo (crop under ${Math.ceil(trainingShortSide / MAX_ENLARGEMENT)} px, a quarter of the model's training size), so ${small.length === 1 ? 'its result is' : 'their results are'} less reliable`,
     );
   // Overlapping crops are blended, and each field fades to zero towards the crop edges that lie inside the photo,
   // so W has no seams and is exactly zero away from the faces.
@@ -210,6 +221,7 @@ async function analyzeWith(
       index: faceReports.length,
       box: roundBox(face.box),
       cropBox: p.crop,
+      networkScale: round(p.networkScale, 4),
       detectionScore: round(face.score, 4),
       probability: round(p.probability, 4),
       movedMax: round(p.movedMax, 4),
@@ -230,7 +242,13 @@ async function analyzeWith(
     };
   } else if (faceReports.length === 0) {
     // No face: W stays zero (nothing to un-warp), but the photo still gets a score, from the whole image.
-    const size = networkSize(full, Math.min(shortSide, Math.max(64, Math.min(image.width, image.height))));
+    const short = shortSideOf(full);
+    const native = !opts.cropShortSide && model.manifest.inference?.scale === 'native';
+    // Never enlarged past the photo itself (but to 64 px at least): a whole image is not a face crop.
+    const size = networkSize(
+      full,
+      native ? networkScale(model.manifest, full) : Math.min(trainingShortSide, Math.max(64, short)) / short,
+    );
     const pred = await model.predict(await cropResize(image, full, size.width, size.height));
     imageScore = { probability: round(pred.probability, 4), method: 'whole image (no face found)' };
     warnings.push(
@@ -365,16 +383,15 @@ export async function detectFaces(detector: FaceDetector, image: RgbImage, s: nu
   }));
 }
 
-/** The crop's size at the network's scale, with the long side capped at MAX_NETWORK_SIDE. */
-function networkSize(crop: Box, shortSide: number): { scale: number; width: number; height: number } {
-  const s = cropScale(crop, shortSide);
-  const long = Math.max(s.width, s.height);
-  if (long <= MAX_NETWORK_SIDE) return s;
-  const k = MAX_NETWORK_SIDE / long;
+const shortSideOf = (crop: Box) => Math.min(crop.width, crop.height);
+
+/** The crop's size resized by `scale`, with the long side capped at MAX_NETWORK_SIDE. */
+function networkSize(crop: Box, scale: number): { scale: number; width: number; height: number } {
+  const k = Math.min(scale, MAX_NETWORK_SIDE / Math.max(crop.width, crop.height));
   return {
-    scale: s.scale * k,
-    width: Math.max(MIN_SIDE, Math.round(s.width * k)),
-    height: Math.max(MIN_SIDE, Math.round(s.height * k)),
+    scale: k,
+    width: Math.max(MIN_SIDE, Math.round(crop.width * k)),
+    height: Math.max(MIN_SIDE, Math.round(crop.height * k)),
   };
 }
 

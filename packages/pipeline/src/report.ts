@@ -38,6 +38,12 @@ export const FaceReportSchema = z.object({
   index: z.number().int(),
   box: BoxSchema,
   cropBox: BoxSchema,
+  /** Absent in reports before it was recorded. */
+  networkScale: z
+    .number()
+    .positive()
+    .optional()
+    .describe("factor the face crop was resized by for the network: 1 = the photo's own pixels"),
   detectionScore: z.number(),
   probability: z.number().min(0).max(1),
   movedMax: z.number().min(0).max(1),

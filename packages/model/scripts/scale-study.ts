@@ -1,0 +1,78 @@
+// At what scale should the network look at a face? The simulator's evaluation edits a face crop already resized to
+// the model's scale (cropShortSide), but a user's editor works on the photo's own pixels, and the pipeline then
+// resizes the crop — a resampling of its own that can blur the edit's trace. This edits val/helen faces at the photo's
+// own resolution (every warp family, half untouched), saves them losslessly or as JPEG, and scores each face twice:
+// resized to the model's crop size as the pipeline does (lanczos3), and at its own scale. Prints AP / ROC AUC per cell.
+//   node --import tsx packages/model/scripts/scale-study.ts <modelDir> [count=150]
+import path from 'node:path';
+import { averagePrecision, type Image, rocAuc } from '@unwarp/flow';
+import { createRng, FAMILIES, listLandmarkedPhotos, loadFacePhoto, makePair, toRaw } from '@unwarp/liquify';
+import sharp from 'sharp';
+import { loadDetector, type Region } from '../src/infer.ts';
+
+const [modelDir, countArg] = process.argv.slice(2);
+if (!modelDir) throw new Error('usage: scale-study.ts <modelDir> [count]');
+const count = Number(countArg ?? 150);
+const model = await loadDetector(modelDir);
+const shortSide = model.manifest.recipe.data.cropShortSide;
+const refs = await listLandmarkedPhotos([path.resolve(import.meta.dirname, '../../../../shared/data/val/helen')]);
+const encodings = [null, 95, 90] as const;
+const scales = ['model', 'native'] as const;
+const scores = new Map<string, number[]>();
+const labels: number[] = [];
+const ratios: number[] = [];
+
+async function encode(img: Image<Uint8Array>, quality: number | null): Promise<Image<Uint8Array>> {
+  if (quality === null) return img;
+  const raw = { width: img.width, height: img.height, channels: 3 } as const;
+  return toRaw(sharp(await sharp(img.data, { raw }).jpeg({ quality, chromaSubsampling: '4:2:0' }).toBuffer()));
+}
+
+async function resize(img: Image<Uint8Array>, width: number, height: number): Promise<Image<Uint8Array>> {
+  const raw = { width: img.width, height: img.height, channels: 3 } as const;
+  return toRaw(sharp(img.data, { raw }).resize(width, height, { kernel: 'lanczos3', fit: 'fill' }));
+}
+
+function box(points: number[][], k: number): Region {
+  const xs = points.map((p) => p[0]! * k);
+  const ys = points.map((p) => p[1]! * k);
+  return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
+}
+
+for (let i = 0; i < count; i++) {
+  const rng = createRng((31 * 7_368_787 + i) >>> 0);
+  const pair = await makePair(await loadFacePhoto(refs[i % refs.length]!), rng, {
+    patch: 0,
+    cropShortSide: 0,
+    families: [...FAMILIES],
+    positiveRate: 0.5,
+    augment: false,
+    keepOriginal: false,
+  });
+  labels.push(pair.label);
+  const { width, height } = pair.modified;
+  const k = shortSide / Math.min(width, height);
+  ratios.push(k);
+  for (const q of encodings) {
+    const img = await encode(pair.modified, q);
+    for (const scale of scales) {
+      const input = scale === 'native' ? img : await resize(img, Math.round(width * k), Math.round(height * k));
+      const p = await model.predict(input, { region: box(pair.meta.landmarks, scale === 'native' ? 1 : k) });
+      const key = `${q === null ? 'lossless' : `JPEG q${q}`} / ${scale}`;
+      scores.set(key, [...(scores.get(key) ?? []), p.logit]);
+    }
+  }
+  if ((i + 1) % 25 === 0) process.stderr.write(`${i + 1}/${count}\n`);
+}
+ratios.sort((a, b) => a - b);
+process.stdout.write(
+  `${model.manifest.name}@${model.manifest.version}: ${count} val/helen faces edited at the photo's resolution, ` +
+    `${labels.filter((l) => l === 1).length} edited; model-scale resize factor median ${ratios[ratios.length >> 1]!.toFixed(2)} ` +
+    `(${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)})\n`,
+);
+for (const [key, s] of scores)
+  process.stdout.write(
+    `${key.padEnd(22)} AP ${averagePrecision(s, labels).toFixed(3)}  AUC ${rocAuc(s, labels).toFixed(3)}\n`,
+  );
+process.stdout.write(`chance AP ${(labels.filter((l) => l === 1).length / labels.length).toFixed(3)}\n`);
+model.dispose();
