@@ -24,7 +24,7 @@ import {
   toRaw,
 } from '@unwarp/liquify';
 import sharp from 'sharp';
-import { loadDetector, networkScale } from './infer.ts';
+import { loadDetector, networkScale, seesNatively } from './infer.ts';
 import { listPregenerated } from './train/pregenerated.ts';
 import type { ModelManifest } from './weights-io.ts';
 
@@ -200,10 +200,9 @@ export async function simulatedSamples(
     }
   }
   const post = opts.postprocess === false ? '; no post-processing' : '';
-  const scale =
-    manifest.inference?.scale === 'native'
-      ? "photo's own scale"
-      : `crops resized to ${manifest.recipe.data.cropShortSide} px`;
+  const scale = seesNatively(manifest)
+    ? "the photo's own scale"
+    : `crops resized to ${manifest.recipe.data.cropShortSide} px`;
   return {
     total: opts.count,
     samples: generate(),

@@ -12,6 +12,7 @@ export {
   loadDetector,
   NATIVE_MAX_SHORT_SIDE,
   networkScale,
+  seesNatively,
   windowsInRegion,
 } from './infer.ts';
 export { registerWasmGradKernels } from './kernels.ts';

@@ -75,6 +75,9 @@ describe('networkScale', () => {
     expect(networkScale(native, { width: 3000, height: 2048 })).toBe(NATIVE_MAX_SHORT_SIDE / 2048);
     expect(networkScale(manifest({ scale: 'native', maxShortSide: 500 }), { width: 1000, height: 1200 })).toBe(0.5);
     expect(() => networkScale(native, { width: 0, height: 10 })).toThrow(/empty/);
+    // Trained on the photos' own pixels: native without being told.
+    const trainedNative = { recipe: { data: { cropShortSide: 0, patch: 96 } } } as ModelManifest;
+    expect(networkScale(trainedNative, { width: 700, height: 520 })).toBe(1);
   });
 });
 

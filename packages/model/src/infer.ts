@@ -52,6 +52,11 @@ export type WarpDetector = {
 /** Largest short side, in pixels, of a crop the network sees at `inference.scale: 'native'` (compute bound). */
 export const NATIVE_MAX_SHORT_SIDE = 1024;
 
+/** True when the network sees crops at the photo's own pixels: asked for, or trained that way (cropShortSide 0). */
+export function seesNatively(manifest: ModelManifest): boolean {
+  return manifest.inference?.scale === 'native' || manifest.recipe.data.cropShortSide === 0;
+}
+
 /**
  * The factor a face crop of this size is resized by before the network sees it, by the manifest's `inference.scale`.
  * Every caller (pipeline, eval, calibration) goes through here, so what is measured is what users get.
@@ -60,8 +65,8 @@ export function networkScale(manifest: ModelManifest, crop: { width: number; hei
   const short = Math.min(crop.width, crop.height);
   if (!(short > 0)) throw new Error(`crop ${crop.width}x${crop.height} is empty`);
   const { cropShortSide, patch } = manifest.recipe.data;
-  if (manifest.inference?.scale !== 'native') return cropShortSide / short;
-  const max = manifest.inference.maxShortSide ?? NATIVE_MAX_SHORT_SIDE;
+  if (!seesNatively(manifest)) return cropShortSide / short;
+  const max = manifest.inference?.maxShortSide ?? NATIVE_MAX_SHORT_SIDE;
   return short < patch ? patch / short : short > max ? max / short : 1;
 }
 

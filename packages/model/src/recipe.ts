@@ -43,6 +43,7 @@ export type Recipe = {
   };
   data: {
     patch: number;
+    /** Face crops resized to this short side before the edit; 0 = the photo's own pixels (seen natively at inference). */
     cropShortSide: number;
     families: Family[];
     positiveRate: number;
@@ -235,6 +236,18 @@ recipes['resave-anneal'] = variant(
     r.data.augmentEnd = 1;
     r.data.curriculumHold = 0;
     r.data.curriculumSamples = 60000;
+  },
+  recipes['flow-clean'],
+);
+
+recipes['native-clean'] = variant(
+  'native-clean',
+  "flow-clean on the photos' own pixels (--init models/unwarp-base/resume): every other recipe edits a crop already resized to 400 px (lanczos3), so its untouched inputs all carry that resize and a user's edit, made at the photo's resolution, reaches it only through the pipeline's own resize, which blurs the trace (scale-study.ts: clean AP 0.85 seen natively, 0.60 resized). Here pairs are cut from the photo as it is and the model is seen at native scale (inference.scale native follows from cropShortSide 0); strength 1, clean edits",
+  (r) => {
+    r.data.cropShortSide = 0;
+    r.data.strengthStart = 1;
+    r.data.curriculumSamples = 0;
+    r.schedule = { ...r.schedule, lr: 5e-4, finalLr: 1e-4, warmupSamples: 200 };
   },
   recipes['flow-clean'],
 );

@@ -28,6 +28,7 @@ export type ModelManifest = {
      * The size at which the network sees a face crop (see `networkScale`): `model` (default) resizes its short side
      * to the training crop size; `native` keeps the photo's own pixels, where an edit's resampling trace survives,
      * resizing only crops whose short side is below the training patch or above `maxShortSide` (default 1024).
+     * A recipe with `cropShortSide: 0` (trained on the photos' own pixels) is always `native`.
      */
     scale?: 'model' | 'native';
     maxShortSide?: number;

@@ -13,7 +13,7 @@ import {
   type RgbImage,
 } from '@unwarp/faces';
 import { createFlow, cropFlow, cropImage, type FlowField, flowMagnitude, resizeFlow, unwarp } from '@unwarp/flow';
-import { loadDetector, networkScale, type WarpDetector } from '@unwarp/model';
+import { loadDetector, networkScale, seesNatively, type WarpDetector } from '@unwarp/model';
 import sharp, { type Metadata } from 'sharp';
 import { type BlendCrop, blendCrops, clusterBoxes } from './_internal/blend.ts';
 import {
@@ -90,8 +90,8 @@ const DEFAULT_DETECTION_MAX_SIDE = 1600;
 /** The network never sees more than this many pixels along a side (whole-image scores of panoramas). */
 const MAX_NETWORK_SIDE = 1600;
 /** Formats sharp can read that are not photographs: refused rather than rasterised. */
-/** Faces whose crop is this many times smaller than the training crop get a warning. */
-const MAX_ENLARGEMENT = 4;
+/** Faces whose crop's short side is under this many pixels get a warning: little detail for the model at any scale. */
+const SMALL_CROP_SIDE = 100;
 const NOT_PHOTOS = new Set(['svg', 'pdf']);
 
 /** Loads the face detector and the warp model once; analyse many photos with it. */
@@ -132,7 +132,8 @@ async function analyzeWith(
     );
   const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const trainingShortSide = opts.cropShortSide ?? model.manifest.recipe.data.cropShortSide;
+  // The whole-image fallback is never enlarged past this (nor past the photo itself).
+  const trainingShortSide = opts.cropShortSide || model.manifest.recipe.data.cropShortSide || 400;
   const start = performance.now();
   let t = start;
   const lap = (name: string) => {
@@ -189,8 +190,7 @@ async function analyzeWith(
       crop,
       opts.cropShortSide ? opts.cropShortSide / shortSideOf(crop) : networkScale(model.manifest, crop),
     );
-    // Far below the training crop size, a face has little detail for the model, at any scale it is shown.
-    if (shortSideOf(crop) * MAX_ENLARGEMENT < trainingShortSide && target.face) small.push(predicted.length);
+    if (shortSideOf(crop) < SMALL_CROP_SIDE && target.face) small.push(predicted.length);
     const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
       ...(target.face ? { region: landmarkRegion(target.face, crop, size) } : {}),
     });
@@ -207,7 +207,7 @@ async function analyzeWith(
   }
   if (small.length > 0)
     warnings.push(
-      `${small.length === 1 ? `face ${small[0]} is` : `faces ${small.join(', ')} are`} small in the photo (crop under ${Math.ceil(trainingShortSide / MAX_ENLARGEMENT)} px, a quarter of the model's training size), so ${small.length === 1 ? 'its result is' : 'their results are'} less reliable`,
+      `${small.length === 1 ? `face ${small[0]} is` : `faces ${small.join(', ')} are`} small in the photo (crop under ${SMALL_CROP_SIDE} px), so ${small.length === 1 ? 'its result is' : 'their results are'} less reliable`,
     );
   // Overlapping crops are blended, and each field fades to zero towards the crop edges that lie inside the photo,
   // so W has no seams and is exactly zero away from the faces.
@@ -243,7 +243,7 @@ async function analyzeWith(
   } else if (faceReports.length === 0) {
     // No face: W stays zero (nothing to un-warp), but the photo still gets a score, from the whole image.
     const short = shortSideOf(full);
-    const native = !opts.cropShortSide && model.manifest.inference?.scale === 'native';
+    const native = !opts.cropShortSide && seesNatively(model.manifest);
     // Never enlarged past the photo itself (but to 64 px at least): a whole image is not a face crop.
     const size = networkSize(
       full,
