@@ -14,7 +14,8 @@ const [modelDir, countArg] = process.argv.slice(2);
 if (!modelDir) throw new Error('usage: scale-study.ts <modelDir> [count]');
 const count = Number(countArg ?? 150);
 const model = await loadDetector(modelDir);
-const shortSide = model.manifest.recipe.data.cropShortSide;
+// A model trained on the photos' own pixels (cropShortSide 0) is compared with the usual 400 px crops.
+const shortSide = model.manifest.recipe.data.cropShortSide || 400;
 const refs = await listLandmarkedPhotos([path.resolve(import.meta.dirname, '../../../../shared/data/val/helen')]);
 const encodings = [null, 95, 90] as const;
 const scales = ['model', 'native'] as const;

@@ -180,23 +180,21 @@ export async function simulatedSamples(
         augment: opts.postprocess !== false,
         keepOriginal: true,
       });
-      const k = networkScale(manifest, pair.flow);
-      const width = Math.max(1, Math.round(pair.flow.width * k));
-      const height = Math.max(1, Math.round(pair.flow.height * k));
-      const same = width === pair.flow.width && height === pair.flow.height;
-      const sx = (pair.meta.rescale * width) / pair.flow.width;
-      const sy = (pair.meta.rescale * height) / pair.flow.height;
-      yield {
-        modified: same ? pair.modified : await resizeImage(pair.modified, width, height),
-        original: same ? pair.original! : await resizeImage(pair.original!, width, height),
-        flow: same ? pair.flow : resizeFlow(pair.flow, width, height),
-        label: pair.label,
-        faceBox: landmarkBox(
-          pair.meta.landmarks.map(([x, y]) => [x * sx, y * sy]),
-          width,
-          height,
-        ),
-      };
+      const k = pair.meta.rescale;
+      yield atNetworkScale(
+        {
+          modified: pair.modified,
+          original: pair.original!,
+          flow: pair.flow,
+          label: pair.label,
+          faceBox: landmarkBox(
+            pair.meta.landmarks.map(([x, y]) => [x * k, y * k]),
+            pair.flow.width,
+            pair.flow.height,
+          ),
+        },
+        manifest,
+      );
     }
   }
   const post = opts.postprocess === false ? '; no post-processing' : '';
@@ -207,6 +205,29 @@ export async function simulatedSamples(
     total: opts.count,
     samples: generate(),
     source: `simulator (${families.join(', ')}${post}; edited at the photo's resolution, seen at ${scale})`,
+  };
+}
+
+/** A sample as the pipeline would hand it to the network: resized by `networkScale`, truth and face box with it. */
+async function atNetworkScale(s: EvalSample, manifest: ModelManifest): Promise<EvalSample> {
+  const k = networkScale(manifest, s.flow);
+  const width = Math.max(1, Math.round(s.flow.width * k));
+  const height = Math.max(1, Math.round(s.flow.height * k));
+  if (width === s.flow.width && height === s.flow.height) return s;
+  const sx = width / s.flow.width;
+  const sy = height / s.flow.height;
+  const { x0, y0, x1, y1 } = s.faceBox;
+  return {
+    modified: await resizeImage(s.modified, width, height),
+    original: await resizeImage(s.original, width, height),
+    flow: resizeFlow(s.flow, width, height),
+    label: s.label,
+    faceBox: {
+      x0: Math.floor(x0 * sx),
+      y0: Math.floor(y0 * sy),
+      x1: Math.min(width, Math.ceil(x1 * sx)),
+      y1: Math.min(height, Math.ceil(y1 * sy)),
+    },
   };
 }
 

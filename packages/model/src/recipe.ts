@@ -229,7 +229,7 @@ recipes['flow-clean'] = variant(
 
 recipes['resave-anneal'] = variant(
   'resave-anneal',
-  "flow-clean's loss and trunk (--init models/unwarp-base/resume) moved slowly into re-saved photos: strength-1 edits, post-processing from level 0 (JPEG q90-100 on 90% of pairs, no rescale) annealed to the full mix over 60k samples, because the trunk reads a trace that JPEG q90 already halves (strength-sweep.ts) and faster anneals lost it",
+  "flow-clean's loss and trunk (--init models/checkpoints/flow-clean-s1) moved slowly into re-saved photos: strength-1 edits, post-processing from level 0 (JPEG q90-100 on 90% of pairs, no rescale) annealed to the full mix over 60k samples, because the trunk reads a trace that JPEG q90 already halves (strength-sweep.ts) and faster anneals lost it",
   (r) => {
     r.data.strengthStart = 1;
     r.data.augmentStart = 0;
@@ -242,7 +242,7 @@ recipes['resave-anneal'] = variant(
 
 recipes['native-clean'] = variant(
   'native-clean',
-  "flow-clean on the photos' own pixels (--init models/unwarp-base/resume): every other recipe edits a crop already resized to 400 px (lanczos3), so its untouched inputs all carry that resize and a user's edit, made at the photo's resolution, reaches it only through the pipeline's own resize, which blurs the trace (scale-study.ts: clean AP 0.85 seen natively, 0.60 resized). Here pairs are cut from the photo as it is and the model is seen at native scale (inference.scale native follows from cropShortSide 0); strength 1, clean edits",
+  "flow-clean on the photos' own pixels (--init models/checkpoints/flow-clean-s1): every other recipe edits a crop already resized to 400 px (lanczos3), so its untouched inputs all carry that resize and a user's edit, made at the photo's resolution, reaches it only through the pipeline's own resize, which blurs the trace (scale-study.ts: clean AP 0.85 seen natively, 0.60 resized). Here pairs are cut from the photo as it is and the model is seen at native scale (inference.scale native follows from cropShortSide 0); strength 1, clean edits",
   (r) => {
     r.data.cropShortSide = 0;
     r.data.strengthStart = 1;

@@ -8,8 +8,9 @@ import { createProgress } from '../progress.ts';
 const HELP = `Usage: unwarp eval [--data <dir>... | --pairs <dir>...] [--model <dir>] [--count N] [--seed S] [--clean] [--json]
 
 Measures a model on whole face crops from held-out photos (default: val/helen, which no training run uses; val/afw
-is where \`unwarp calibrate\` fits the probability scale), edited by the simulator with every warp family, half left
-untouched. Prints accuracy at the threshold, AP, ROC AUC, FPR on untouched faces, EPE over pixels with |W| > 1 px and
+is where \`unwarp calibrate\` fits the probability scale), edited by the simulator with every warp family at the
+photo's own resolution, as a user's editor would, half left untouched; each crop then reaches the model at the size
+the pipeline gives it (the model's training crop size, or its own pixels for a model seen natively). Prints accuracy at the threshold, AP, ROC AUC, FPR on untouched faces, EPE over pixels with |W| > 1 px and
 over the face box, and the PSNR gain of the unwarped face over the modified one, each next to the zero-flow baseline.
 
 --clean leaves out the simulator's post-processing after the edit (JPEG re-save, rescale, colour changes): the best
