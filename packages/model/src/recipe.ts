@@ -252,6 +252,17 @@ recipes['native-clean'] = variant(
   recipes['flow-clean'],
 );
 
+recipes['native-resave'] = variant(
+  'native-resave',
+  "native-clean (--init models/unwarp-base/resume) moved into light re-saving: post-processing from level 0 (JPEG q90-100 on 90% of pairs, colour jitter, no rescale) to level 0.5 (JPEG q80-100, a 0.75-1.25x rescale on 30%) over 40k samples, strength 1. Does the trace survive a high-quality JPEG better when the net learns it at the photo's own pixels, where resave-anneal at 400 px crept (held-out AP 0.56 -> 0.61 in 44k)?",
+  (r) => {
+    r.data.augmentStart = 0;
+    r.data.augmentEnd = 0.5;
+    r.data.curriculumSamples = 40000;
+  },
+  recipes['native-clean'],
+);
+
 recipes['face-128'] = variant(
   'face-128',
   'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',
