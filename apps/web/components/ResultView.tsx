@@ -11,6 +11,7 @@ import { RegionTable } from '@/components/RegionTable.tsx';
 import { download } from '@/lib/client-api.ts';
 import {
   calibrationNote,
+  downloadsFor,
   bytes as fmtBytes,
   HEATMAP_RANGE_PX,
   LEVEL_LABELS,
@@ -107,7 +108,7 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
     ['original', 'Uploaded photo'],
   ];
   // The aid maps exist only when the aids ran; the API lists what it can serve.
-  const available = files.filter(([f]) => !a.artifacts || f in a.artifacts);
+  const available = downloadsFor(files, { hasField, ...(a.artifacts ? { artifacts: a.artifacts } : {}) });
   const stem = name.replace(/\.[A-Za-z0-9]{1,5}$/, '');
 
   return (
@@ -276,6 +277,12 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
                 </button>
               ))}
             </div>
+            {hasField ? null : (
+              <p className="small muted" style={{ marginTop: '0.5rem' }}>
+                No heatmap, warp field or recovered photo: this model gives no warp field (the API still serves them,
+                all zero).
+              </p>
+            )}
           </section>
           <details className="card small">
             <summary>Technical details</summary>

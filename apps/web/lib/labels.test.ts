@@ -1,7 +1,15 @@
 import { ERROR_CODES, STAGES } from '@unwarp/jobs';
 import { ARTIFACTS, CAVEAT, HEATMAP_RANGE, REGIONS, verdictFor } from '@unwarp/pipeline';
 import { describe, expect, it } from 'vitest';
-import { calibrationNote, HEATMAP_RANGE_PX, pct, REGION_LABELS, verdictLevel } from './labels.ts';
+import {
+  calibrationNote,
+  downloadsFor,
+  HEATMAP_RANGE_PX,
+  pct,
+  REGION_LABELS,
+  verdictLevel,
+  WARP_FILES,
+} from './labels.ts';
 import { openapi } from './openapi.ts';
 import { ARTIFACT_FILES, COMPARISON_URL_NAMES } from './server/present.ts';
 
@@ -92,5 +100,29 @@ describe('calibrationNote', () => {
 
   it('is absent for an uncalibrated model', () => {
     expect(calibrationNote(undefined)).toBeNull();
+  });
+});
+
+describe('downloadsFor', () => {
+  const files = [
+    ['report.json', 'Report (JSON)'],
+    ['heatmap.png', 'Heatmap'],
+    ['flow.flo', 'Warp field (.flo)'],
+    ['ela.png', 'Error level map'],
+  ] as const;
+
+  it('leaves out the warp pictures of a model that gives no field, and what the API cannot serve', () => {
+    expect(downloadsFor(files, { hasField: true }).map(([f]) => f)).toEqual(files.map(([f]) => f));
+    expect(downloadsFor(files, { hasField: false }).map(([f]) => f)).toEqual(['report.json', 'ela.png']);
+    const artifacts = { 'report.json': {}, 'heatmap.png': {}, 'flow.flo': {} };
+    expect(downloadsFor(files, { hasField: true, artifacts }).map(([f]) => f)).toEqual([
+      'report.json',
+      'heatmap.png',
+      'flow.flo',
+    ]);
+  });
+
+  it('names only files the pipeline writes', () => {
+    for (const f of WARP_FILES) expect(ARTIFACTS as readonly string[]).toContain(f);
   });
 });

@@ -82,3 +82,23 @@ export function calibrationNote(calibration: Report['model']['calibration']): st
     `it scored 50% or more on ${share(falsePositiveRate)} of untouched faces and ${share(detectionRate)} of faces given a Liquify-style warp.`
   );
 }
+
+/** Downloads that picture W: all-zero for a model that gives no field, so the page leaves them out (the API keeps them). */
+export const WARP_FILES: ReadonlySet<string> = new Set([
+  'heatmap.png',
+  'flow.png',
+  'recovered.png',
+  'compare.png',
+  'flow.flo',
+]);
+
+/**
+ * The result page's download buttons: what the API says it can serve (`artifacts`, when it lists them), less the
+ * warp pictures when the model gives no field.
+ */
+export function downloadsFor<T extends readonly [string, ...string[]]>(
+  files: readonly T[],
+  opts: { hasField: boolean; artifacts?: Record<string, unknown> },
+): T[] {
+  return files.filter(([f]) => (opts.hasField || !WARP_FILES.has(f)) && (!opts.artifacts || f in opts.artifacts));
+}
