@@ -1,6 +1,6 @@
 /** `unwarp eval --pairs` on stored pairs written by `unwarp synth`, with the fixture model, in child processes. */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeFlo, flowMagnitude } from '@unwarp/flow';
@@ -79,5 +79,26 @@ describe.skipIf(!existsSync(HELEN))('unwarp eval --pairs (stored pairs)', () => 
     // Same seeds, so the same photos and edits: only the re-save differs, which the modified faces show.
     expect(c.positives).toBe(p.positives);
     expect(c.psnr.modified).not.toBe(p.psnr.modified);
+  });
+
+  it("edits at the photo's resolution and sends the crop as the pipeline does: resized, or as it is for a native model", async () => {
+    const native = path.join(tmp, 'native-model');
+    await cp(MODEL, native, { recursive: true });
+    const manifest = JSON.parse(await readFile(path.join(native, 'model.json'), 'utf8'));
+    await writeFile(path.join(native, 'model.json'), JSON.stringify({ ...manifest, inference: { scale: 'native' } }));
+    const args = ['--data', HELEN, '--count', '4', '--clean', '--json'];
+    const [resized, own] = await Promise.all([
+      runCli('eval', [...args, '--model', MODEL]),
+      runCli('eval', [...args, '--model', native]),
+    ]);
+    expect(resized.code, resized.stderr).toBe(0);
+    expect(own.code, own.stderr).toBe(0);
+    const r = JSON.parse(resized.stdout.trim().split('\n').at(-1)!);
+    const o = JSON.parse(own.stdout.trim().split('\n').at(-1)!);
+    expect(r.source).toMatch(/edited at the photo's resolution, seen at crops resized to 400 px/);
+    expect(o.source).toMatch(/seen at the photo's own scale/);
+    // Same photos and edits; the resize changes the pixels the PSNR is measured on.
+    expect(o.positives).toBe(r.positives);
+    expect(o.psnr.modified).not.toBe(r.psnr.modified);
   });
 });
