@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Box } from '@unwarp/faces';
 import { flowMagnitude } from '@unwarp/flow';
+import type { ModelManifest } from '@unwarp/model';
 import { getTf, initBackend } from '@unwarp/tf';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,90 +174,104 @@ const manifest: Record<string, Expectation> = JSON.parse(
   await readFile(path.join(BAD_IMAGES_DIR, 'manifest.json'), 'utf8'),
 );
 
+/** The fixture model with its manifest edited, in a temporary folder that is removed afterwards. */
+async function withFixtureVariant(
+  edit: (manifest: ModelManifest) => void,
+  use: (dir: string, manifest: ModelManifest) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'unwarp-variant-'));
+  try {
+    const manifest = JSON.parse(await readFile(path.join(FIXTURE_MODEL_DIR, 'model.json'), 'utf8')) as ModelManifest;
+    edit(manifest);
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
+    await copyFile(path.join(FIXTURE_MODEL_DIR, 'weights.bin'), path.join(dir, 'weights.bin'));
+    await use(dir, manifest);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe.skipIf(!hasData())('an experimental model (manifest training.experimental)', () => {
   it('warns in every report and gives no warped/not-warped verdict, whatever the score; a detection-only one gives W = 0', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'unwarp-experimental-'));
-    try {
-      const manifest = JSON.parse(await readFile(path.join(FIXTURE_MODEL_DIR, 'model.json'), 'utf8'));
-      manifest.training = { ...manifest.training, experimental: 'fails its validation targets' };
-      // And trained for detection only: no flow terms, so no field.
-      manifest.recipe.loss.epe = 0;
-      await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
-      await copyFile(path.join(FIXTURE_MODEL_DIR, 'weights.bin'), path.join(dir, 'weights.bin'));
-      const experimental = await createAnalyzer({ modelDir: dir });
-      try {
-        expect(experimental.experimental).toBe('fails its validation targets');
-        // Threshold 0 puts every score over the line: an unvalidated model must still not say "warped".
-        const a = await experimental.analyze(await readFile(photoPath(PHOTOS.portrait)), { threshold: 0, aids: false });
-        expect(a.report.verdict).toBe(UNVALIDATED_VERDICT);
-        expect(a.report.faces[0]!.verdict).toBe(UNVALIDATED_VERDICT);
-        expect(a.report.warnings.join(' ')).toMatch(/experimental: fails its validation targets/);
-        expect(a.report.probability).toBeGreaterThan(0);
-        expect(a.report.warnings.join(' ')).toMatch(/not trained to predict the warp field/);
-        expect(a.report.model.predictsFlow).toBe(false);
-        expect(a.flow.data.every((v) => v === 0)).toBe(true);
-      } finally {
-        experimental.dispose();
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await withFixtureVariant(
+      (manifest) => {
+        manifest.training = { ...manifest.training, experimental: 'fails its validation targets' };
+        // And trained for detection only: no flow terms, so no field.
+        manifest.recipe.loss.epe = 0;
+      },
+      async (dir) => {
+        const experimental = await createAnalyzer({ modelDir: dir });
+        try {
+          expect(experimental.experimental).toBe('fails its validation targets');
+          // Threshold 0 puts every score over the line: an unvalidated model must still not say "warped".
+          const a = await experimental.analyze(await readFile(photoPath(PHOTOS.portrait)), {
+            threshold: 0,
+            aids: false,
+          });
+          expect(a.report.verdict).toBe(UNVALIDATED_VERDICT);
+          expect(a.report.faces[0]!.verdict).toBe(UNVALIDATED_VERDICT);
+          expect(a.report.warnings.join(' ')).toMatch(/experimental: fails its validation targets/);
+          expect(a.report.probability).toBeGreaterThan(0);
+          expect(a.report.warnings.join(' ')).toMatch(/not trained to predict the warp field/);
+          expect(a.report.model.predictsFlow).toBe(false);
+          expect(a.flow.data.every((v) => v === 0)).toBe(true);
+        } finally {
+          experimental.dispose();
+        }
+      },
+    );
   });
 
   it("inference.scale native: the network sees the face crop at the photo's own pixels, and the report says so", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'unwarp-native-'));
-    try {
-      const manifest = JSON.parse(await readFile(path.join(FIXTURE_MODEL_DIR, 'model.json'), 'utf8'));
-      manifest.inference = { scale: 'native' };
-      await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
-      await copyFile(path.join(FIXTURE_MODEL_DIR, 'weights.bin'), path.join(dir, 'weights.bin'));
-      const native = await createAnalyzer({ modelDir: dir });
-      try {
-        const photo = await readFile(photoPath(PHOTOS.portrait));
-        const [a, b] = [await analyzer.analyze(photo, { aids: false }), await native.analyze(photo, { aids: false })];
-        const [fa, fb] = [a.report.faces[0]!, b.report.faces[0]!];
-        expect(fb.cropBox).toEqual(fa.cropBox);
-        const short = Math.min(fa.cropBox.width, fa.cropBox.height);
-        expect(short).toBeGreaterThan(manifest.recipe.data.patch);
-        expect(fa.networkScale).toBeCloseTo(manifest.recipe.data.cropShortSide / short, 2);
-        expect(fb.networkScale).toBe(1);
-        expect(fb.probability).not.toBe(fa.probability);
-        expect(b.flow.width).toBe(a.flow.width);
-      } finally {
-        native.dispose();
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await withFixtureVariant(
+      (manifest) => {
+        manifest.inference = { scale: 'native' };
+      },
+      async (dir, manifest) => {
+        const native = await createAnalyzer({ modelDir: dir });
+        try {
+          const photo = await readFile(photoPath(PHOTOS.portrait));
+          const [a, b] = [await analyzer.analyze(photo, { aids: false }), await native.analyze(photo, { aids: false })];
+          const [fa, fb] = [a.report.faces[0]!, b.report.faces[0]!];
+          expect(fb.cropBox).toEqual(fa.cropBox);
+          const short = Math.min(fa.cropBox.width, fa.cropBox.height);
+          expect(short).toBeGreaterThan(manifest.recipe.data.patch);
+          expect(fa.networkScale).toBeCloseTo(manifest.recipe.data.cropShortSide / short, 2);
+          expect(fb.networkScale).toBe(1);
+          expect(fb.probability).not.toBe(fa.probability);
+          expect(b.flow.width).toBe(a.flow.width);
+        } finally {
+          native.dispose();
+        }
+      },
+    );
   });
 
   it('a field switched off in the manifest: W = 0, the report says why and that the model gives no field', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'unwarp-no-field-'));
-    try {
-      const manifest = JSON.parse(await readFile(path.join(FIXTURE_MODEL_DIR, 'model.json'), 'utf8'));
-      manifest.inference = { useFlow: false, reason: 'measured worse than none' };
-      await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
-      await copyFile(path.join(FIXTURE_MODEL_DIR, 'weights.bin'), path.join(dir, 'weights.bin'));
-      const [off, plain] = await Promise.all([
-        createAnalyzer({ modelDir: dir }),
-        createAnalyzer({ modelDir: FIXTURE_MODEL_DIR }),
-      ]);
-      try {
-        const bytes = await readFile(photoPath(PHOTOS.portrait));
-        const [a, b] = [await off.analyze(bytes, { aids: false }), await plain.analyze(bytes, { aids: false })];
-        expect(a.report.model.predictsFlow).toBe(false);
-        expect(b.report.model.predictsFlow).toBe(true);
-        expect(a.report.warnings.join(' ')).toMatch(/warp field is switched off \(measured worse than none\)/);
-        expect(a.flow.data.every((v) => v === 0)).toBe(true);
-        expect(b.flow.data.some((v) => v !== 0)).toBe(true);
-        expect(a.report.probability).toBe(b.report.probability);
-      } finally {
-        off.dispose();
-        plain.dispose();
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await withFixtureVariant(
+      (manifest) => {
+        manifest.inference = { useFlow: false, reason: 'measured worse than none' };
+      },
+      async (dir) => {
+        const [off, plain] = await Promise.all([
+          createAnalyzer({ modelDir: dir }),
+          createAnalyzer({ modelDir: FIXTURE_MODEL_DIR }),
+        ]);
+        try {
+          const bytes = await readFile(photoPath(PHOTOS.portrait));
+          const [a, b] = [await off.analyze(bytes, { aids: false }), await plain.analyze(bytes, { aids: false })];
+          expect(a.report.model.predictsFlow).toBe(false);
+          expect(b.report.model.predictsFlow).toBe(true);
+          expect(a.report.warnings.join(' ')).toMatch(/warp field is switched off \(measured worse than none\)/);
+          expect(a.flow.data.every((v) => v === 0)).toBe(true);
+          expect(b.flow.data.some((v) => v !== 0)).toBe(true);
+          expect(a.report.probability).toBe(b.report.probability);
+        } finally {
+          off.dispose();
+          plain.dispose();
+        }
+      },
+    );
   });
 });
 
