@@ -7,7 +7,6 @@ export { evaluateModel } from './evaluate.ts';
 export type { FacePrediction, PredictOptions, Region, RgbImage, WarpDetector, WindowAggregate } from './infer.ts';
 export {
   aggregateWindows,
-  bestWindow,
   describeAggregate,
   loadDetector,
   NATIVE_MAX_SHORT_SIDE,

@@ -2,19 +2,14 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  aggregateWindows,
-  bestWindow,
-  loadDetector,
-  NATIVE_MAX_SHORT_SIDE,
-  networkScale,
-  windowsInRegion,
-} from './infer.ts';
+import { aggregateWindows, loadDetector, NATIVE_MAX_SHORT_SIDE, networkScale, windowsInRegion } from './infer.ts';
 import type { ModelManifest } from './weights-io.ts';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/tiny-model');
 
-describe('bestWindow', () => {
+describe('windowsInRegion', () => {
+  // The highest window in a region, as the default `max` rule reads it.
+  const bestWindow = (...args: Parameters<typeof windowsInRegion>) => Math.max(...windowsInRegion(...args));
   // A 3x4 map of window logits; windows span 2 cells of 8 px, so window (r, c) is centred at ((c + 1) * 8, (r + 1) * 8).
   const logits = [0, 1, 2, 9, 3, 4, 5, 6, 7, 1, 1, 1];
   const shape = [1, 3, 4];
@@ -52,7 +47,7 @@ describe('aggregateWindows', () => {
     );
   });
 
-  it('refuses an empty list; the windows in a region are the ones bestWindow reads', () => {
+  it('refuses an empty list; the windows in a region are those centred in it', () => {
     expect(() => aggregateWindows([], { rule: 'max' })).toThrow(/no windows/);
     const logits = [0, 1, 2, 9, 3, 4, 5, 6, 7, 1, 1, 1];
     expect(windowsInRegion(logits, [1, 3, 4], 2, 8, { x0: 5, x1: 20, y0: 12, y1: 30 })).toEqual([3, 4, 7, 1]);

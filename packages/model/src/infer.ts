@@ -186,17 +186,6 @@ export function windowsInRegion(
   return inside.length > 0 ? inside : all;
 }
 
-/** The highest window logit in `region` (see `windowsInRegion`). */
-export function bestWindow(
-  logits: ArrayLike<number>,
-  shape: number[],
-  cells: number,
-  stride: number,
-  region?: Region,
-): number {
-  return aggregateWindows(windowsInRegion(logits, shape, cells, stride, region), { rule: 'max' });
-}
-
 /**
  * One face score from its windows' logits. `max`: the most suspicious window (an edit is local, so one window can
  * carry it); `topMean`: the mean of the k highest, which damps the one noisy window an untouched face often has;

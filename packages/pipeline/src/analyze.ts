@@ -89,9 +89,9 @@ const DEFAULT_MAX_FACES = 16;
 const DEFAULT_DETECTION_MAX_SIDE = 1600;
 /** The network never sees more than this many pixels along a side (whole-image scores of panoramas). */
 const MAX_NETWORK_SIDE = 1600;
-/** Formats sharp can read that are not photographs: refused rather than rasterised. */
 /** Faces whose crop's short side is under this many pixels get a warning: little detail for the model at any scale. */
 const SMALL_CROP_SIDE = 100;
+/** Formats sharp can read that are not photographs: refused rather than rasterised. */
 const NOT_PHOTOS = new Set(['svg', 'pdf']);
 
 /** Loads the face detector and the warp model once; analyse many photos with it. */
@@ -386,10 +386,9 @@ export async function detectFaces(detector: FaceDetector, image: RgbImage, s: nu
 const shortSideOf = (crop: Box) => Math.min(crop.width, crop.height);
 
 /** The crop's size resized by `scale`, with the long side capped at MAX_NETWORK_SIDE. */
-function networkSize(crop: Box, scale: number): { scale: number; width: number; height: number } {
+function networkSize(crop: Box, scale: number): { width: number; height: number } {
   const k = Math.min(scale, MAX_NETWORK_SIDE / Math.max(crop.width, crop.height));
   return {
-    scale: k,
     width: Math.max(MIN_SIDE, Math.round(crop.width * k)),
     height: Math.max(MIN_SIDE, Math.round(crop.height * k)),
   };
