@@ -8,6 +8,7 @@ import path from 'node:path';
 import { averagePrecision, type Image, rocAuc } from '@unwarp/flow';
 import { createRng, FAMILIES, listLandmarkedPhotos, loadFacePhoto, makePair, toRaw } from '@unwarp/liquify';
 import sharp from 'sharp';
+import { resizeImage } from '../src/evaluate.ts';
 import { loadDetector, type Region } from '../src/infer.ts';
 
 const [modelDir, countArg] = process.argv.slice(2);
@@ -27,11 +28,6 @@ async function encode(img: Image<Uint8Array>, quality: number | null): Promise<I
   if (quality === null) return img;
   const raw = { width: img.width, height: img.height, channels: 3 } as const;
   return toRaw(sharp(await sharp(img.data, { raw }).jpeg({ quality, chromaSubsampling: '4:2:0' }).toBuffer()));
-}
-
-async function resize(img: Image<Uint8Array>, width: number, height: number): Promise<Image<Uint8Array>> {
-  const raw = { width: img.width, height: img.height, channels: 3 } as const;
-  return toRaw(sharp(img.data, { raw }).resize(width, height, { kernel: 'lanczos3', fit: 'fill' }));
 }
 
 function box(points: number[][], k: number): Region {
@@ -57,7 +53,7 @@ for (let i = 0; i < count; i++) {
   for (const q of encodings) {
     const img = await encode(pair.modified, q);
     for (const scale of scales) {
-      const input = scale === 'native' ? img : await resize(img, Math.round(width * k), Math.round(height * k));
+      const input = scale === 'native' ? img : await resizeImage(img, Math.round(width * k), Math.round(height * k));
       const p = await model.predict(input, { region: box(pair.meta.landmarks, scale === 'native' ? 1 : k) });
       const key = `${q === null ? 'lossless' : `JPEG q${q}`} / ${scale}`;
       scores.set(key, [...(scores.get(key) ?? []), p.logit]);

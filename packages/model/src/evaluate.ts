@@ -231,7 +231,8 @@ async function atNetworkScale(s: EvalSample, manifest: ModelManifest): Promise<E
   };
 }
 
-function resizeImage(img: Image<Uint8Array>, width: number, height: number): Promise<Image<Uint8Array>> {
+/** Resized as the pipeline resizes a face crop (lanczos3). */
+export function resizeImage(img: Image<Uint8Array>, width: number, height: number): Promise<Image<Uint8Array>> {
   const raw = { width: img.width, height: img.height, channels: 3 } as const;
   return toRaw(sharp(img.data, { raw }).resize(width, height, { kernel: 'lanczos3', fit: 'fill' }));
 }
