@@ -7,9 +7,12 @@ import type { ModelManifest } from './weights-io.ts';
 
 export type CalibrateOptions = {
   modelDir: string;
-  /** Held-out photo pools with .pts landmarks, other than the ones `unwarp eval` reports on. */
+  /**
+   * Photo pools with .pts landmarks, other than the ones `unwarp eval` reports on. Each is scored on its own: scores
+   * of untouched faces shift with the photos' source and size, and the threshold must hold for every pool.
+   */
   photoDirs: string[];
-  /** Faces per condition: re-saved after the edit (the simulator's post-processing) and exported losslessly. */
+  /** Faces per pool and condition: re-saved after the edit (the simulator's post-processing) and exported losslessly. */
   count: number;
   seed: number;
   targetFpr: number;
@@ -17,42 +20,45 @@ export type CalibrateOptions = {
 };
 
 /**
- * Scores simulator-edited and untouched whole faces from `photoDirs`, once with the simulator's post-processing after
- * the edit (JPEG re-saves, rescaling) and once without, and writes the fitted calibration into the model's
- * `model.json` (atomically). The threshold holds the false-positive target under both conditions: a detector that
- * reads resampling traces scores clean untouched faces higher than re-saved ones. Returns it.
+ * Scores simulator-edited and untouched whole faces from each of `photoDirs`, once with the simulator's
+ * post-processing after the edit (JPEG re-saves, rescaling) and once without, and writes the fitted calibration into
+ * the model's `model.json` (atomically). The threshold holds the false-positive target for every pool under both
+ * conditions: a detector that reads resampling traces scores clean untouched faces higher than re-saved ones, and
+ * big, sharp portraits higher than small faces in crowds. Returns it.
  */
 export async function calibrateModel(opts: CalibrateOptions): Promise<Calibration> {
   const model = await loadDetector(opts.modelDir);
   const logits: number[] = [];
   const labels: number[] = [];
   const conditions: string[] = [];
-  const sources: string[] = [];
+  const sources = new Set<string>();
+  const total = 2 * opts.count * opts.photoDirs.length;
   try {
-    for (const [name, postprocess] of [
-      ['re-saved', true],
-      ['clean', false],
-    ] as const) {
-      const { samples, source } = await simulatedSamples(
-        { photoDirs: opts.photoDirs, count: opts.count, seed: opts.seed, postprocess },
-        model.manifest,
-      );
-      sources.push(source);
-      for await (const s of samples) {
-        logits.push((await model.predict(s.modified, { region: s.faceBox })).logit);
-        labels.push(s.label);
-        conditions.push(name);
-        opts.onProgress?.(logits.length, 2 * opts.count);
+    for (const dir of opts.photoDirs)
+      for (const [name, postprocess] of [
+        ['re-saved', true],
+        ['clean', false],
+      ] as const) {
+        const { samples, source } = await simulatedSamples(
+          { photoDirs: [dir], count: opts.count, seed: opts.seed, postprocess },
+          model.manifest,
+        );
+        sources.add(source);
+        for await (const s of samples) {
+          logits.push((await model.predict(s.modified, { region: s.faceBox })).logit);
+          labels.push(s.label);
+          conditions.push(`${poolName(dir)} ${name}`);
+          opts.onProgress?.(logits.length, total);
+        }
       }
-    }
     const fit = fitCalibration(logits, labels, opts.targetFpr, conditions);
     const calibration: Calibration = {
       ...fit,
       targetFpr: opts.targetFpr,
       faces: labels.length,
       edited: labels.filter((l) => l === 1).length,
-      pools: opts.photoDirs.map((d) => `${path.basename(path.dirname(path.resolve(d)))}/${path.basename(d)}`),
-      source: sources.join(' + '),
+      pools: opts.photoDirs.map(poolName),
+      source: [...sources].join(' + '),
       seed: opts.seed,
       createdAt: new Date().toISOString(),
     };
@@ -65,4 +71,10 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
   } finally {
     model.dispose();
   }
+}
+
+/** `val/afw` for …/shared/data/val/afw: how pools are named in reports. */
+function poolName(dir: string): string {
+  const abs = path.resolve(dir);
+  return `${path.basename(path.dirname(abs))}/${path.basename(abs)}`;
 }

@@ -21,9 +21,14 @@ export type FacePrediction = {
   logit: number;
   /** Every scored window's logit (those centred in the region), for studies of how to combine them. */
   windows: number[];
+  /** The head's whole map of window logits over the input (row-major), for studies that compare regions. */
+  grid: WindowGrid;
   /** Highest per-pixel "moved" probability (a second, independent reading of the same question). */
   movedMax: number;
 };
+
+/** Window (r, c) covers cells r…r+cells−1 and c…c+cells−1 of the deepest level (`stride` input pixels per cell). */
+export type WindowGrid = { logits: Float32Array; rows: number; cols: number; cells: number; stride: number };
 
 /** A rectangle on the input's grid, in pixels: [x0, x1) × [y0, y1). */
 export type Region = { x0: number; y0: number; x1: number; y1: number };
@@ -151,6 +156,13 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         probability: calibratedProbability(score, manifest.calibration),
         logit: score,
         windows,
+        grid: {
+          logits,
+          rows: logitsShape.length === 3 ? logitsShape[1]! : 1,
+          cols: logitsShape.length === 3 ? logitsShape[2]! : 1,
+          cells,
+          stride,
+        },
         movedMax,
       };
     },

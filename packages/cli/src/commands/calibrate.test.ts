@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../_internal/run-cli.ts';
 
 const AFW = path.resolve(ROOT, '../shared/data/val/afw');
+const TRAIN_HELEN = path.resolve(ROOT, '../shared/data/train/helen');
 const FIXTURE = path.join(ROOT, 'packages/model/fixtures/tiny-model');
 
 describe.skipIf(!existsSync(AFW))('unwarp calibrate', () => {
@@ -27,8 +28,8 @@ describe.skipIf(!existsSync(AFW))('unwarp calibrate', () => {
     expect(c.pools).toEqual(['val/afw']);
     expect(c.fpr).toBeLessThanOrEqual(0.1);
     expect(c.conditions.map((k: { name: string; faces: number }) => [k.name, k.faces])).toEqual([
-      ['re-saved', 60],
-      ['clean', 60],
+      ['val/afw re-saved', 60],
+      ['val/afw clean', 60],
     ]);
     for (const k of c.conditions) expect(k.fpr).toBeLessThanOrEqual(0.1);
     expect(c.slope).toBeGreaterThan(0);
@@ -54,6 +55,26 @@ describe.skipIf(!existsSync(AFW))('unwarp calibrate', () => {
       expect(e.code, e.stderr).toBe(0);
       expect(JSON.parse(e.stdout.trim().split('\n').at(-1)!).fprUntouched).toBeCloseTo(c.conditions[k].fpr, 4);
     }
+  });
+
+  it('with two pools, scores each on its own and holds the target in every pool and condition', async () => {
+    const r = await runCli('calibrate', [
+      ...['--model', model, '--data', AFW, '--data', TRAIN_HELEN],
+      ...['--count', '40', '--fpr', '0.1', '--json'],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(c.faces).toBe(160);
+    expect(c.pools).toEqual(['val/afw', 'train/helen']);
+    expect(c.conditions.map((k: { name: string }) => k.name)).toEqual([
+      'val/afw re-saved',
+      'val/afw clean',
+      'train/helen re-saved',
+      'train/helen clean',
+    ]);
+    for (const k of c.conditions) expect(k.fpr).toBeLessThanOrEqual(0.1);
+    // The threshold is the strictest pool's: at least one pool × condition sits at its own 10% point or just under.
+    expect(Math.max(...c.conditions.map((k: { fpr: number }) => k.fpr))).toBeGreaterThan(0);
   });
 
   it('refuses a model folder without a model, saying which file is missing', async () => {

@@ -8,11 +8,12 @@ import { createProgress } from '../progress.ts';
 const HELP = `Usage: unwarp calibrate [--model <dir>] [--data <dir>...] [--count N] [--seed S] [--fpr F] [--json]
 
 Fits how the model's face score becomes the probability the product shows, and writes it into <model>/model.json.
-Whole faces from held-out photos (default: val/afw; \`unwarp eval\` reports on val/helen), edited by the simulator
-with every warp family, half left untouched, are scored twice over (N faces each): re-saved after the edit (JPEG,
-rescaling) and exported losslessly. The threshold is set where at most F (default 0.05) of the untouched faces reach
-it under either condition, and that point becomes probability 0.5, the threshold of every verdict. Run it after
-exporting a model and before \`unwarp eval\`.`;
+Whole faces from each photo pool (default: val/afw and train/helen; \`unwarp eval\` reports on val/helen), edited by
+the simulator with every warp family, half left untouched, are scored twice over (N faces per pool each): re-saved
+after the edit (JPEG, rescaling) and exported losslessly. The threshold is set where at most F (default 0.05) of the
+untouched faces reach it in every pool under either condition (untouched scores shift with the photos' source and
+size), and that point becomes probability 0.5, the threshold of every verdict. Run it after exporting a model and
+before \`unwarp eval\`.`;
 
 export async function run(argv: string[]): Promise<number> {
   const args = parse(
@@ -31,10 +32,11 @@ export async function run(argv: string[]): Promise<number> {
   const v = args.values;
   const count = num(v.count, 'count', 300, (n) => Number.isInteger(n) && n >= 40);
   const modelDir = v.model ?? process.env.UNWARP_MODEL_DIR ?? DEFAULT_MODEL_DIR;
-  const progress = createProgress(2 * count, 'calibrate ');
+  const photoDirs = v.data ?? [path.join(dataDir(), 'val/afw'), path.join(dataDir(), 'train/helen')];
+  const progress = createProgress(2 * count * photoDirs.length, 'calibrate ');
   const c = await calibrateModel({
     modelDir,
-    photoDirs: v.data ?? [path.join(dataDir(), 'val/afw')],
+    photoDirs,
     count,
     seed: num(v.seed, 'seed', 11, Number.isInteger),
     targetFpr: num(v.fpr, 'fpr', 0.05, (n) => n > 0 && n < 0.5),
