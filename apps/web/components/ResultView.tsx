@@ -32,7 +32,7 @@ type Analysis = {
   artifacts?: Record<string, string>;
   error?: { code: string; message: string };
 };
-type View = 'photo' | 'heatmap' | 'flow';
+type View = 'photo' | 'heatmap' | 'flow' | 'evidence';
 const BROWSER_FORMATS = new Set(['jpeg', 'jpg', 'png', 'webp', 'gif', 'avif']);
 
 export function ResultView({ id, needsKey }: { id: string; needsKey: boolean }) {
@@ -91,10 +91,22 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
       url: `${base}/flow.png`,
       alt: 'Predicted warp field in flow colours, with its colour-wheel legend',
     },
+    // Analyses stored before evidence.png existed do not have it; the API lists what it can serve.
+    ...(!a.artifacts || 'evidence.png' in a.artifacts
+      ? [
+          {
+            key: 'evidence' as const,
+            label: 'Where it looked',
+            url: `${base}/evidence.png`,
+            alt: "Each face window's score tinted over the photo, the most suspicious window outlined",
+          },
+        ]
+      : []),
   ];
   // A model without a warp field (W = 0) has nothing to show in the warp views or the before/after.
   const hasField = report.model.predictsFlow !== false;
-  const shown = hasField ? views : views.filter((v) => v.key === 'photo');
+  const shown = hasField ? views : views.filter((v) => v.key === 'photo' || v.key === 'evidence');
+  const tabs = shown.length > 1;
   const current = shown.find((v) => v.key === view) ?? shown[0]!;
   const files: [string, string][] = [
     ['report.json', 'Report (JSON)'],
@@ -102,6 +114,7 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
     ['flow.png', 'Flow colours'],
     ['recovered.png', 'Recovered photo'],
     ['compare.png', 'Side by side'],
+    ['evidence.png', 'Where it looked'],
     ['flow.flo', 'Warp field (.flo)'],
     ['ela.png', 'Error level map'],
     ['noise.png', 'Noise map'],
@@ -137,7 +150,7 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
         <div className="stack area-main">
           <section className="card" aria-labelledby="viewer-h">
             <h2 id="viewer-h">What the model sees</h2>
-            {hasField ? (
+            {tabs ? (
               <div className="viewer-tabs" role="tablist" aria-label="Image view">
                 {shown.map((v) => (
                   <button
@@ -168,12 +181,20 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
                 ))}
               </div>
             ) : null}
-            <div id="viewer-panel" {...(hasField ? { role: 'tabpanel', 'aria-labelledby': `tab-${current.key}` } : {})}>
+            <div id="viewer-panel" {...(tabs ? { role: 'tabpanel', 'aria-labelledby': `tab-${current.key}` } : {})}>
               <figure className="figure">
                 <AuthImage key={current.url} url={current.url} alt={current.alt} data-testid={`view-${current.key}`} />
-                {current.key !== 'flow' && report.faces.length > 0 ? <FaceBoxes report={report} /> : null}
+                {(current.key === 'photo' || current.key === 'heatmap') && report.faces.length > 0 ? (
+                  <FaceBoxes report={report} />
+                ) : null}
               </figure>
-              {!hasField ? (
+              {current.key === 'evidence' ? (
+                <p className="legend">
+                  Where each face's score comes from: every window of the face the model scored, tinted by its score
+                  (blue to cyan below the 0.5 threshold, yellow to red from 0.5 to 1); the red box is the most
+                  suspicious window. It points at where to look, and is only as good as the score.
+                </p>
+              ) : !hasField ? (
                 <p className="legend" data-testid="no-field">
                   Boxes mark the faces that were analysed. This model gives a score only, no warp field, so there is no
                   heatmap, direction map or before/after view.

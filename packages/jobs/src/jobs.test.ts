@@ -65,7 +65,7 @@ describe('pipeline contract', () => {
 
   it('requires every core artifact and takes the aid maps when present', () => {
     expect(ArtifactKeysSchema.safeParse(keys(ARTIFACTS)).success).toBe(true);
-    // Results stored before the aids existed, or computed with the aids off, have no maps.
+    // Results stored before the aids or evidence.png existed, or computed with the aids off, have neither.
     expect(ArtifactKeysSchema.safeParse(keys(CORE_ARTIFACTS)).success).toBe(true);
     expect(ArtifactKeysSchema.safeParse(keys(CORE_ARTIFACTS.filter((n) => n !== 'flow.flo'))).success).toBe(false);
     expect(AnalysisOptionsSchema.parse({}).threshold).toBe(DEFAULT_THRESHOLD);

@@ -5,6 +5,7 @@ import {
   CORE_ARTIFACTS,
   ComparisonReportSchema,
   DEFAULT_THRESHOLD,
+  MODEL_ARTIFACTS,
   ReportSchema,
 } from '@unwarp/pipeline/report';
 import { z } from 'zod';
@@ -95,12 +96,15 @@ export const STAGE_PERCENT: Record<JobStage, number> = {
 export const JobProgressSchema = z.object({ stage: StageSchema, percent: z.number().min(0).max(100) });
 export type JobProgress = z.infer<typeof JobProgressSchema>;
 
-/** Storage key per artifact: the core files always, the aid maps (`ela.png`, `noise.png`) when the aids ran. */
+/**
+ * Storage key per artifact: the core files always, `evidence.png` (absent in results stored before it existed), the
+ * aid maps (`ela.png`, `noise.png`) when the aids ran.
+ */
 export const ArtifactKeysSchema = z.object({
   ...Object.fromEntries(CORE_ARTIFACTS.map((n) => [n, z.string()])),
-  ...Object.fromEntries(AID_ARTIFACTS.map((n) => [n, z.string().optional()])),
+  ...Object.fromEntries([...MODEL_ARTIFACTS, ...AID_ARTIFACTS].map((n) => [n, z.string().optional()])),
 } as Record<(typeof CORE_ARTIFACTS)[number], z.ZodString> &
-  Record<(typeof AID_ARTIFACTS)[number], z.ZodOptional<z.ZodString>>);
+  Record<(typeof MODEL_ARTIFACTS)[number] | (typeof AID_ARTIFACTS)[number], z.ZodOptional<z.ZodString>>);
 
 /** An `analyze` job's return value, also stored as `results/<analysisId>/result.json`: small, no image bytes. */
 export const AnalysisResultSchema = z.object({

@@ -15,53 +15,15 @@ import {
   parameterCount,
   registerWasmGradKernels,
 } from '../src/index.ts';
+import { adamStep, createAdam } from '../src/train/adam.ts';
+import { RpcWorker } from '../src/train/workers.ts';
+import type { ReferenceReply, ReferenceRequest } from './reference-replica.ts';
+import { referenceUNet } from './reference-unet.ts';
 
 const { tf, info } = await initBackend();
 registerWasmGradKernels(tf);
 const repo = path.resolve(import.meta.dirname, '../../..');
 const torchScript = path.resolve(repo, '../shared/bench/reference_unet_torch.py');
-
-/** The reference U-Net of the PyTorch yardstick, layer for layer: 3x3 conv + ReLU, 16-32-64-128, bilinear up. */
-function referenceUNet() {
-  const shapes: [string, number, number][] = [
-    ['e1a', 3, 16],
-    ['e1b', 16, 16],
-    ['e2a', 16, 32],
-    ['e2b', 32, 32],
-    ['e3a', 32, 64],
-    ['e3b', 64, 64],
-    ['e4a', 64, 128],
-    ['e4b', 128, 128],
-    ['d3', 192, 64],
-    ['d2', 96, 32],
-    ['d1', 48, 16],
-    ['o', 16, 2],
-  ];
-  const params = new Map<string, tfjs.Variable>();
-  for (const [n, i, o] of shapes) {
-    params.set(`${n}/w`, tf.variable(tf.randomNormal([3, 3, i, o], 0, Math.sqrt(2 / (9 * i)))));
-    params.set(`${n}/b`, tf.variable(tf.zeros([o])));
-  }
-  const c = (n: string, x: tfjs.Tensor4D, s = 1, act = true) => {
-    const y = tf.add(
-      tf.conv2d(x, params.get(`${n}/w`) as tfjs.Tensor4D, s, 'same'),
-      params.get(`${n}/b`)!,
-    ) as tfjs.Tensor4D;
-    return act ? tf.relu(y) : y;
-  };
-  const up = (t: tfjs.Tensor4D) => tf.image.resizeBilinear(t, [t.shape[1] * 2, t.shape[2] * 2], false, true);
-  const run = (x: tfjs.Tensor4D) => {
-    const e1 = c('e1b', c('e1a', x));
-    const e2 = c('e2b', c('e2a', e1, 2));
-    const e3 = c('e3b', c('e3a', e2, 2));
-    const e4 = c('e4b', c('e4a', e3, 2));
-    const d3 = c('d3', tf.concat([up(e4), e3], 3));
-    const d2 = c('d2', tf.concat([up(d3), e2], 3));
-    const d1 = c('d1', tf.concat([up(d2), e1], 3));
-    return c('o', d1, 1, false);
-  };
-  return { params, run };
-}
 
 async function time(fn: () => Promise<void> | void, reps: number): Promise<number> {
   await fn();
@@ -72,7 +34,7 @@ async function time(fn: () => Promise<void> | void, reps: number): Promise<numbe
 }
 
 const lines: string[] = [`backend ${info.backend}, ${info.threads} thread(s); ${new Date().toISOString()}`];
-const ref = referenceUNet();
+const ref = referenceUNet(tf);
 const refTrain = await (async () => {
   const B = 8;
   const x = tf.randomNormal([B, 128, 128, 3]) as tfjs.Tensor4D;
@@ -80,7 +42,7 @@ const refTrain = await (async () => {
   const opt = tf.train.adam(1e-3);
   return time(() => {
     tf.tidy(() => {
-      opt.minimize(() => tf.mean(tf.abs(tf.sub(ref.run(x), y))) as tfjs.Scalar, false, [...ref.params.values()]);
+      opt.minimize(() => ref.loss(x, y), false, [...ref.params.values()]);
     });
   }, 3);
 })();
@@ -92,8 +54,39 @@ const refInfer400 = await time(
   () => void tf.tidy(() => ref.run(tf.zeros([1, 400, 400, 3]) as tfjs.Tensor4D).dataSync()),
   3,
 );
+// The trainer's way: two gradient replicas on their own threads (4 samples each), Adam on this thread, weights out and
+// gradients back every step.
+const refTrainReplicas = await (async () => {
+  const replicas = [0, 1].map(
+    () =>
+      new RpcWorker<ReferenceRequest, ReferenceReply>(new URL('./reference-replica.ts', import.meta.url), {
+        type: 'init',
+      }),
+  );
+  try {
+    await Promise.all(replicas.map((r) => r.ready()));
+    const weights = [...ref.params.values()].map((v) => new Float32Array(v.dataSync()));
+    const adam = createAdam(weights.map((w) => w.length));
+    return await time(async () => {
+      const replies = await Promise.all(replicas.map((r) => r.call({ type: 'grads', weights, n: 4 })));
+      const grads = weights.map((w, k) => {
+        const g = new Float32Array(w.length);
+        for (const reply of replies) {
+          if (reply.type === 'error') throw new Error(reply.message);
+          const rg = reply.grads[k]!;
+          for (let i = 0; i < g.length; i++) g[i] = g[i]! + rg[i]! / replies.length;
+        }
+        return g;
+      });
+      adamStep(adam, weights, grads, 1e-3);
+    }, 3);
+  } finally {
+    await Promise.all(replicas.map((r) => r.close()));
+  }
+})();
 lines.push(
   `reference U-Net (tfjs, one thread): train batch 8 @128 ${refTrain.toFixed(0)} ms = ${((8 * 1000) / refTrain).toFixed(2)} samples/s; infer 1x128 ${refInfer128.toFixed(1)} ms, 1x400 ${refInfer400.toFixed(0)} ms`,
+  `reference U-Net (tfjs, trainer's way: 2 replica threads x 4 + Adam): train batch 8 @128 ${refTrainReplicas.toFixed(0)} ms = ${((8 * 1000) / refTrainReplicas).toFixed(2)} samples/s`,
 );
 
 for (const name of ['base', 'paired-in']) {
@@ -142,7 +135,7 @@ if (existsSync(torchScript)) {
     const tInf400 = ms(out400, /infer 1x400 ([\d.]+) ms/);
     torchLine = [
       `PyTorch: ${out128} | ${out400}`,
-      `ratios (same reference U-Net, this run): training samples/s tfjs/torch = ${(tStep / refTrain).toFixed(2)} (one tfjs thread; the trainer runs two replicas), ` +
+      `ratios (same reference U-Net, this run): training samples/s tfjs/torch = ${(tStep / refTrainReplicas).toFixed(2)} the trainer's way (${(tStep / refTrain).toFixed(2)} on one tfjs thread), ` +
         `inference time tfjs/torch = ${(refInfer128 / tInf128).toFixed(2)} @128, ${(refInfer400 / tInf400).toFixed(2)} @400`,
     ].join('\n');
   } catch (err) {

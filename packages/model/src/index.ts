@@ -4,7 +4,15 @@ export type { Calibration } from './calibration.ts';
 export { calibratedProbability, fitCalibration } from './calibration.ts';
 export type { EvalOptions, EvalReport } from './evaluate.ts';
 export { evaluateModel } from './evaluate.ts';
-export type { FacePrediction, PredictOptions, Region, RgbImage, WarpDetector, WindowAggregate } from './infer.ts';
+export type {
+  FacePrediction,
+  PredictOptions,
+  Region,
+  RgbImage,
+  WarpDetector,
+  WindowAggregate,
+  WindowGrid,
+} from './infer.ts';
 export {
   aggregateWindows,
   describeAggregate,

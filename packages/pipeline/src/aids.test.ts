@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FIXTURE_MODEL_DIR, hasData, PHOTOS, photoPath } from './_internal/testing.ts';
 import { type Analyzer, createAnalyzer } from './analyze.ts';
 import { renderArtifacts, writeArtifacts } from './artifacts.ts';
-import { CORE_ARTIFACTS, ReportSchema } from './report.ts';
+import { CORE_ARTIFACTS, MODEL_ARTIFACTS, ReportSchema } from './report.ts';
 
 vi.mock('@unwarp/aids', () => ({
   runAids: vi.fn(async () => {
@@ -39,10 +39,10 @@ describe.skipIf(!hasData())('when the forensic aids fail', () => {
     expect(a.report.timings.aids).toBeGreaterThanOrEqual(0);
     expect(a.report.faces).toHaveLength(1);
     const files = await renderArtifacts(a);
-    expect(Object.keys(files).sort()).toEqual([...CORE_ARTIFACTS].sort());
+    expect(Object.keys(files).sort()).toEqual([...CORE_ARTIFACTS, ...MODEL_ARTIFACTS].sort());
     const out = path.join(dir, 'portrait');
     await writeArtifacts(out, files);
-    expect((await readdir(out)).sort()).toEqual([...CORE_ARTIFACTS].sort());
+    expect((await readdir(out)).sort()).toEqual([...CORE_ARTIFACTS, ...MODEL_ARTIFACTS].sort());
     expect(ReportSchema.parse(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8'))).aids).toBeUndefined();
   });
 });

@@ -67,6 +67,23 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     const f = r.faces[0]!;
     expect(inside(f.cropBox, f.box.x + f.box.width / 2, f.box.y + f.box.height / 2)).toBe(true);
     expectUntouchedOutsideCrops(a);
+    // Where the score comes from: window probabilities over the face only, the top window inside the crop and at
+    // least as suspicious as the face's combined score.
+    const { evidence } = a;
+    expect([evidence.width, evidence.height]).toEqual([r.image.width, r.image.height]);
+    let painted = 0;
+    for (let y = 0; y < evidence.height; y++)
+      for (let x = 0; x < evidence.width; x++) {
+        const p = evidence.data[y * evidence.width + x]!;
+        if (Number.isNaN(p)) continue;
+        painted++;
+        if (!inside(f.cropBox, x, y) || p < 0 || p > 1) throw new Error(`evidence ${p} at (${x}, ${y})`);
+      }
+    expect(painted).toBeGreaterThan(0.3 * f.box.width * f.box.height);
+    const hot = f.hotspot!;
+    expect(inside(f.cropBox, hot.box.x, hot.box.y)).toBe(true);
+    expect(hot.box.x + hot.box.width).toBeLessThanOrEqual(f.cropBox.x + f.cropBox.width);
+    expect(hot.probability).toBeGreaterThanOrEqual(f.probability - 1e-4);
   });
 
   it('aids: false skips the forensic aids', async () => {
@@ -134,6 +151,8 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     expect(r.warnings.join(' ')).toMatch(/no face was found/);
     expect(flowMagnitude(a.flow).every((m) => m === 0)).toBe(true);
     expect(Buffer.compare(Buffer.from(a.recovered.data), Buffer.from(a.image.data))).toBe(0);
+    // The whole-image score is not a face's: nothing is painted as evidence.
+    expect(a.evidence.data.every((p) => Number.isNaN(p))).toBe(true);
   });
 
   it('--no-crop scores the whole image as one face and predicts W everywhere', async () => {

@@ -13,9 +13,10 @@ import {
   type RgbImage,
 } from '@unwarp/faces';
 import { createFlow, cropFlow, cropImage, type FlowField, flowMagnitude, resizeFlow, unwarp } from '@unwarp/flow';
-import { loadDetector, networkScale, seesNatively, type WarpDetector } from '@unwarp/model';
+import { calibratedProbability, loadDetector, networkScale, seesNatively, type WarpDetector } from '@unwarp/model';
 import sharp, { type Metadata } from 'sharp';
 import { type BlendCrop, blendCrops, clusterBoxes } from './_internal/blend.ts';
+import { createEvidenceMap, type EvidenceMap, type Hotspot, paintEvidence } from './evidence.ts';
 import {
   CAVEAT,
   DEFAULT_THRESHOLD,
@@ -56,6 +57,8 @@ export type Analysis = {
   recovered: RgbImage;
   /** The face crops (image pixels) the flow was predicted in; empty when no face was found. */
   crops: Box[];
+  /** Each face window's probability painted over the image (NaN away from the faces): where the scores come from. */
+  evidence: EvidenceMap;
   /** The aids' maps (at most 2048 px a side), present exactly when `report.aids` is. */
   aidImages?: { ela: RgbImage; noise: RgbImage };
 };
@@ -178,7 +181,15 @@ async function analyzeWith(
   const targets: Target[] = opts.noCrop
     ? [{ crop: full, score: 1 }]
     : faces.map((face) => ({ face, crop: cropBoxFor(face.box, image.width, image.height), score: face.score }));
-  const predicted: (BlendCrop & { target: Target; probability: number; movedMax: number; networkScale: number })[] = [];
+  const evidence = createEvidenceMap(image.width, image.height);
+  const toProbability = (logit: number) => calibratedProbability(logit, model.manifest.calibration);
+  const predicted: (BlendCrop & {
+    target: Target;
+    probability: number;
+    movedMax: number;
+    networkScale: number;
+    hotspot: Hotspot;
+  })[] = [];
   const small: number[] = [];
   for (const target of targets) {
     const { crop } = target;
@@ -191,9 +202,10 @@ async function analyzeWith(
       opts.cropShortSide ? opts.cropShortSide / shortSideOf(crop) : networkScale(model.manifest, crop),
     );
     if (shortSideOf(crop) < SMALL_CROP_SIDE && target.face) small.push(predicted.length);
-    const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
-      ...(target.face ? { region: landmarkRegion(target.face, crop, size) } : {}),
-    });
+    const region = target.face
+      ? landmarkRegion(target.face, crop, size)
+      : { x0: 0, y0: 0, x1: size.width, y1: size.height };
+    const pred = await model.predict(await cropResize(image, crop, size.width, size.height), { region });
     // Back to image pixels: resizeFlow resamples to the crop's size and scales the vectors by the same factor.
     const field = resizeFlow(pred.flow, crop.width, crop.height);
     predicted.push({
@@ -203,6 +215,7 @@ async function analyzeWith(
       probability: pred.probability,
       movedMax: pred.movedMax,
       networkScale: size.width / crop.width,
+      hotspot: paintEvidence(evidence, pred.grid, crop, size, region, toProbability),
     });
   }
   if (small.length > 0)
@@ -225,6 +238,7 @@ async function analyzeWith(
       detectionScore: round(face.score, 4),
       probability: round(p.probability, 4),
       movedMax: round(p.movedMax, 4),
+      hotspot: { box: p.hotspot.box, probability: round(p.hotspot.probability, 4) },
       verdict: verdictFor(p.probability, threshold, { experimental: Boolean(experimental) }),
       displacement: statsOf(owned[i]!),
       regions: regionStats(flow, face),
@@ -306,7 +320,15 @@ async function analyzeWith(
     ...(aids ? { aids } : {}),
     createdAt: new Date().toISOString(),
   };
-  return { report: ReportSchema.parse(report), image, flow, recovered, crops, ...(aidImages ? { aidImages } : {}) };
+  return {
+    report: ReportSchema.parse(report),
+    image,
+    flow,
+    recovered,
+    crops,
+    evidence,
+    ...(aidImages ? { aidImages } : {}),
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RgbImage } from '@unwarp/faces';
+import type { Box, RgbImage } from '@unwarp/faces';
 import {
   colorWheelLegend,
   encodeFlo,
@@ -12,7 +12,8 @@ import {
 import sharp from 'sharp';
 import type { Analysis } from './analyze.ts';
 import type { Comparison } from './compare.ts';
-import { AID_ARTIFACTS, ARTIFACTS, type Artifacts, CORE_ARTIFACTS } from './report.ts';
+import type { EvidenceMap } from './evidence.ts';
+import { AID_ARTIFACTS, ARTIFACTS, type Artifacts, CORE_ARTIFACTS, MODEL_ARTIFACTS } from './report.ts';
 
 /** |W| (px) below which the heatmap shows the photo unchanged, and at which its colour saturates. */
 export const HEATMAP_RANGE = { min: 0.5, max: 7 } as const;
@@ -46,14 +47,20 @@ const raw = (img: Raster) =>
  * was not computed: a picture that looks like an ELA but is not one would mislead.
  */
 export async function renderArtifacts(a: Analysis): Promise<Artifacts> {
-  const [pictures, elaPng, noisePng] = await Promise.all([
+  const [pictures, evidencePng, elaPng, noisePng] = await Promise.all([
     renderWarpPictures(a),
+    evidencePicture(
+      a.image,
+      a.evidence,
+      a.report.faces.flatMap((f) => (f.hotspot ? [f.hotspot.box] : [])),
+    ),
     a.aidImages ? raw(a.aidImages.ela).png().toBuffer() : undefined,
     a.aidImages ? raw(a.aidImages.noise).png().toBuffer() : undefined,
   ]);
   return {
     'report.json': jsonBytes(a.report),
     ...pictures,
+    'evidence.png': evidencePng,
     ...(elaPng ? { 'ela.png': elaPng } : {}),
     ...(noisePng ? { 'noise.png': noisePng } : {}),
   };
@@ -86,6 +93,66 @@ async function renderWarpPictures(a: {
     'flow.png': flowPng,
     'compare.png': comparePng,
   };
+}
+
+/**
+ * Where the model's face scores come from: the photo greyed, each face window's probability tinted over it (cyan below
+ * the 0.5 threshold, stronger towards it; yellow to red from 0.5 to 1), each face's top window outlined, and a legend
+ * row underneath.
+ */
+async function evidencePicture(image: RgbImage, map: EvidenceMap, hotspots: Box[]): Promise<Buffer> {
+  const out = new Uint8Array(image.width * image.height * 3);
+  for (let i = 0; i < map.data.length; i++) {
+    const [r, g, b] = [image.data[3 * i]!, image.data[3 * i + 1]!, image.data[3 * i + 2]!];
+    const grey = 0.55 * (0.299 * r + 0.587 * g + 0.114 * b) + 40;
+    const p = map.data[i]!;
+    let tint: [number, number, number] = [grey, grey, grey];
+    let alpha = 0;
+    if (p < 0.5) {
+      // Below the threshold the shade still ranks the windows, which is where an edit shows first.
+      const t = p / 0.5;
+      tint = [0, Math.round(90 + 110 * t), 255];
+      alpha = 0.1 + 0.45 * t;
+    } else if (p >= 0.5) {
+      const t = (p - 0.5) / 0.5;
+      tint = [255, Math.round(220 * (1 - t)), 0];
+      alpha = 0.45 + 0.35 * t;
+    }
+    out[3 * i] = grey * (1 - alpha) + tint[0] * alpha;
+    out[3 * i + 1] = grey * (1 - alpha) + tint[1] * alpha;
+    out[3 * i + 2] = grey * (1 - alpha) + tint[2] * alpha;
+  }
+  const line = Math.max(2, Math.round(Math.min(image.width, image.height) / 300));
+  const rects = hotspots
+    .map(
+      (h) =>
+        `<rect x="${h.x}" y="${h.y}" width="${h.width}" height="${h.height}" fill="none" stroke="#ff2d2d" stroke-width="${line}"/>`,
+    )
+    .join('');
+  const caption = 'window score: blue → cyan 0 → 0.5 · yellow → red 0.5 → 1 · box: top window';
+  // Sized to fit the photo's width (DejaVu Sans averages ~0.6 em per character).
+  const font = Math.max(8, Math.min(22, Math.floor(image.width / (0.62 * caption.length))));
+  const legendHeight = Math.round(font * 1.9);
+  const legend = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${image.width}" height="${legendHeight}"><rect width="100%" height="100%" fill="#ffffff"/><text x="${font / 2}" y="${Math.round(font * 1.3)}" font-family="DejaVu Sans, Arial, sans-serif" font-size="${font}" fill="#222">${caption}</text></svg>`,
+  );
+  return sharp({
+    create: { width: image.width, height: image.height + legendHeight, channels: 3, background: '#ffffff' },
+    limitInputPixels: false,
+  })
+    .composite([
+      { input: await raw({ width: image.width, height: image.height, data: out }).png().toBuffer(), left: 0, top: 0 },
+      {
+        input: Buffer.from(
+          `<svg xmlns="http://www.w3.org/2000/svg" width="${image.width}" height="${image.height}">${rects}</svg>`,
+        ),
+        left: 0,
+        top: 0,
+      },
+      { input: legend, left: 0, top: image.height },
+    ])
+    .png()
+    .toBuffer();
 }
 
 /**
@@ -167,7 +234,7 @@ async function compare(input: RgbImage, heat: Raster, recovered: RgbImage): Prom
 }
 
 /**
- * Writes the artifacts into `dir` atomically (the aid maps only when present): a temporary sibling folder is filled, then renamed, so a crash never
+ * Writes the artifacts into `dir` atomically (the optional ones only when present): a temporary sibling folder is filled, then renamed, so a crash never
  * leaves half a result that looks complete.
  *
  * An existing `dir` that is not empty is refused with OutputExistsError unless `force`; even with `force`, a `dir`
@@ -179,7 +246,7 @@ export async function writeArtifacts(dir: string, artifacts: Artifacts, opts: { 
   await mkdir(tmp, { recursive: true });
   try {
     for (const name of CORE_ARTIFACTS) await writeFile(path.join(tmp, name), artifacts[name]);
-    for (const name of AID_ARTIFACTS) {
+    for (const name of [...MODEL_ARTIFACTS, ...AID_ARTIFACTS]) {
       const bytes = artifacts[name];
       if (bytes) await writeFile(path.join(tmp, name), bytes);
     }

@@ -24,6 +24,7 @@ export type {
   ComparisonReport,
   CoreArtifactName,
   FaceReport,
+  ModelArtifactName,
   Report,
 } from './report.ts';
 export {
@@ -35,6 +36,7 @@ export {
   ComparisonReportSchema,
   DEFAULT_THRESHOLD,
   FaceReportSchema,
+  MODEL_ARTIFACTS,
   REGIONS,
   REPORT_VERSION,
   ReportSchema,

@@ -16,15 +16,19 @@ export const CORE_ARTIFACTS = [
   'flow.png',
   'compare.png',
 ] as const;
+/** Written for every analysis by the model (not for a comparison with the original, where W is measured). */
+export const MODEL_ARTIFACTS = ['evidence.png'] as const;
 /** The forensic aids' maps: written only when the aids ran (`report.aids` present). */
 export const AID_ARTIFACTS = ['ela.png', 'noise.png'] as const;
 /** Every file an analysis can produce. Folders, storage and the API iterate this list. */
-export const ARTIFACTS = [...CORE_ARTIFACTS, ...AID_ARTIFACTS] as const;
+export const ARTIFACTS = [...CORE_ARTIFACTS, ...MODEL_ARTIFACTS, ...AID_ARTIFACTS] as const;
 export type CoreArtifactName = (typeof CORE_ARTIFACTS)[number];
+export type ModelArtifactName = (typeof MODEL_ARTIFACTS)[number];
 export type AidArtifactName = (typeof AID_ARTIFACTS)[number];
 export type ArtifactName = (typeof ARTIFACTS)[number];
-/** The rendered files of one analysis: the core ones always, the aid maps when the aids ran. */
-export type Artifacts = Record<CoreArtifactName, Uint8Array> & Partial<Record<AidArtifactName, Uint8Array>>;
+/** The rendered files: the core ones always, evidence.png for a model's analysis, the aid maps when the aids ran. */
+export type Artifacts = Record<CoreArtifactName, Uint8Array> &
+  Partial<Record<ModelArtifactName | AidArtifactName, Uint8Array>>;
 
 const BoxSchema = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
 const DisplacementSchema = z.object({
@@ -47,6 +51,11 @@ export const FaceReportSchema = z.object({
   detectionScore: z.number(),
   probability: z.number().min(0).max(1),
   movedMax: z.number().min(0).max(1),
+  /** Absent in reports before it was recorded. */
+  hotspot: z
+    .object({ box: BoxSchema, probability: z.number().min(0).max(1) })
+    .optional()
+    .describe("the face's most suspicious window (image pixels) and its probability: where the score comes from"),
   verdict: z.string(),
   displacement: DisplacementSchema,
   regions: z.record(z.enum(REGIONS), z.object({ mean: z.number(), max: z.number() })),

@@ -3,13 +3,15 @@ import type { ArtifactName, CoreArtifactName } from '@unwarp/pipeline/report';
 
 /**
  * Files of a finished analysis the API serves, by URL name: every pipeline artifact (the compiler checks none is
- * missing); `ela.png` and `noise.png` exist only when the aids ran. `original` is the uploaded photo.
+ * missing); `ela.png` and `noise.png` exist only when the aids ran, `evidence.png` for analyses made since it
+ * existed. `original` is the uploaded photo.
  */
 export const ARTIFACT_FILES = {
   'heatmap.png': { type: 'image/png' },
   'flow.png': { type: 'image/png' },
   'recovered.png': { type: 'image/png' },
   'compare.png': { type: 'image/png' },
+  'evidence.png': { type: 'image/png' },
   'ela.png': { type: 'image/png' },
   'noise.png': { type: 'image/png' },
   'flow.flo': { type: 'application/octet-stream' },

@@ -8,7 +8,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeFlo } from '@unwarp/flow';
-import { ARTIFACTS, CORE_ARTIFACTS, ReportSchema, verdictFor } from '@unwarp/pipeline';
+import { ARTIFACTS, CORE_ARTIFACTS, MODEL_ARTIFACTS, ReportSchema, verdictFor } from '@unwarp/pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, ROOT, runCli } from '../_internal/run-cli.ts';
 import { outputNames, shortVerdict } from './analyze.ts';
@@ -63,7 +63,9 @@ describe.skipIf(!hasData)('unwarp analyze (child process, fixture model)', () =>
       const dir = dirOf(n);
       const report = ReportSchema.parse(JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')));
       // The aid maps exist exactly when the aids ran; when they could not, a warning says so and the rest is there.
-      expect((await readdir(dir)).sort(), n).toEqual([...(report.aids ? ARTIFACTS : CORE_ARTIFACTS)].sort());
+      expect((await readdir(dir)).sort(), n).toEqual(
+        [...(report.aids ? ARTIFACTS : [...CORE_ARTIFACTS, ...MODEL_ARTIFACTS])].sort(),
+      );
       if (!report.aids) expect(report.warnings.join('\n'), n).toMatch(/forensic aids .* could not run/);
       const e = manifest[n]!;
       if (e.warning) expect(report.warnings.join('\n').toLowerCase()).toContain(e.warning.toLowerCase());
@@ -157,7 +159,7 @@ describe.skipIf(!hasData)('unwarp analyze (child process, fixture model)', () =>
     expect(forced.stdout).toMatch(/1 analysed, 1 failed/);
     // --no-aids: no aids section, and the maps of the earlier run are gone with the rest of it.
     expect(ReportSchema.parse(JSON.parse(await readFile(report, 'utf8'))).aids).toBeUndefined();
-    expect((await readdir(path.join(out, 'portrait'))).sort()).toEqual([...CORE_ARTIFACTS].sort());
+    expect((await readdir(path.join(out, 'portrait'))).sort()).toEqual([...CORE_ARTIFACTS, ...MODEL_ARTIFACTS].sort());
   });
 });
 
