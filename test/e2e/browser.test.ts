@@ -106,6 +106,12 @@ describe('web app in Chromium', () => {
     // flow.png carries its colour-wheel legend on the right, so it is wider than the photo.
     expect(await naturalWidth(page, '[data-testid=view-flow]')).toBeGreaterThan(photoWidth);
     await shot(page, 'result-flow-desktop');
+    // Where the score comes from: the window map over the photo, as wide as the photo (its legend row is below).
+    await page.getByRole('tab', { name: 'Warp direction' }).press('ArrowRight');
+    await page.getByTestId('view-evidence').waitFor();
+    expect(await naturalWidth(page, '[data-testid=view-evidence]')).toBe(photoWidth);
+    await expect.poll(() => page.locator('#viewer-panel .legend').textContent()).toMatch(/most suspicious window/);
+    await shot(page, 'result-evidence-desktop');
 
     // Before/after: recovered image rendered, slider moved by keyboard and by pointer.
     await page.getByTestId('recovered-img').waitFor();
