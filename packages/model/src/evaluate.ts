@@ -20,7 +20,6 @@ import {
   listLandmarkedPhotos,
   loadFacePhoto,
   makePair,
-  type PhotoRef,
   toRaw,
 } from '@unwarp/liquify';
 import sharp from 'sharp';
@@ -166,7 +165,7 @@ export async function simulatedSamples(
   opts: Pick<EvalOptions, 'photoDirs' | 'count' | 'seed' | 'families' | 'postprocess'>,
   manifest: ModelManifest,
 ) {
-  const refs: PhotoRef[] = await listLandmarkedPhotos(opts.photoDirs);
+  const refs = interleave(await Promise.all(opts.photoDirs.map((d) => listLandmarkedPhotos([d]))));
   if (refs.length === 0) throw new Error(`no photos with .pts landmarks in ${opts.photoDirs.join(', ')}`);
   const families = opts.families ?? [...FAMILIES];
   async function* generate(): AsyncGenerator<EvalSample> {
@@ -206,6 +205,17 @@ export async function simulatedSamples(
     samples: generate(),
     source: `simulator (${families.join(', ')}${post}; edited at the photo's resolution, seen at ${scale})`,
   };
+}
+
+/**
+ * The pools' photos taken in turn (a, b, a, b, …, then the rest of the longer one), so N samples from several pools
+ * draw on each of them rather than on the first pool alone.
+ */
+export function interleave<T>(pools: readonly (readonly T[])[]): T[] {
+  const out: T[] = [];
+  for (let i = 0; out.length < pools.reduce((n, p) => n + p.length, 0); i++)
+    for (const pool of pools) if (i < pool.length) out.push(pool[i]!);
+  return out;
 }
 
 /** A sample as the pipeline would hand it to the network: resized by `networkScale`, truth and face box with it. */

@@ -7,8 +7,8 @@ import { createProgress } from '../progress.ts';
 
 const HELP = `Usage: unwarp eval [--data <dir>... | --pairs <dir>...] [--model <dir>] [--count N] [--seed S] [--clean] [--json]
 
-Measures a model on whole face crops from held-out photos (default: val/helen, which no training run uses; val/afw
-is where \`unwarp calibrate\` fits the probability scale), edited by the simulator with every warp family at the
+Measures a model on whole face crops from held-out photos (default: val/helen, which no training run uses and
+\`unwarp calibrate\` does not fit on; several --data pools are drawn on in turn), edited by the simulator with every warp family at the
 photo's own resolution, as a user's editor would, half left untouched; each crop then reaches the model at the size
 the pipeline gives it (the model's training crop size, or its own pixels for a model seen natively). Prints accuracy at the threshold, AP, ROC AUC, FPR on untouched faces, EPE over pixels with |W| > 1 px and
 over the face box, and the PSNR gain of the unwarped face over the modified one, each next to the zero-flow baseline.
