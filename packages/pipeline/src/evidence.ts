@@ -34,21 +34,25 @@ export function paintEvidence(
   const sx = size.width / crop.width;
   const sy = size.height / crop.height;
   const half = cells / 2;
+  // Where each pixel row and column falls between window centres: the two windows either side and the blend.
+  const between = (n: number, count: number) => {
+    const g = clamp(n / stride - half, 0, count - 1);
+    const i0 = Math.floor(g);
+    return { i0, i1: Math.min(count - 1, i0 + 1), f: g - i0 };
+  };
+  const columns = Array.from({ length: crop.width }, (_, x) => {
+    const nx = (x + 0.5) * sx;
+    return nx >= region.x0 && nx < region.x1 ? between(nx, cols) : undefined;
+  });
   for (let y = 0; y < crop.height; y++) {
     const ny = (y + 0.5) * sy;
     if (ny < region.y0 || ny >= region.y1) continue;
-    const gy = clamp(ny / stride - half, 0, rows - 1);
-    const r0 = Math.floor(gy);
-    const r1 = Math.min(rows - 1, r0 + 1);
-    const fy = gy - r0;
+    const { i0: r0, i1: r1, f: fy } = between(ny, rows);
     const row = (crop.y + y) * map.width + crop.x;
     for (let x = 0; x < crop.width; x++) {
-      const nx = (x + 0.5) * sx;
-      if (nx < region.x0 || nx >= region.x1) continue;
-      const gx = clamp(nx / stride - half, 0, cols - 1);
-      const c0 = Math.floor(gx);
-      const c1 = Math.min(cols - 1, c0 + 1);
-      const fx = gx - c0;
+      const col = columns[x];
+      if (!col) continue;
+      const { i0: c0, i1: c1, f: fx } = col;
       const top = logits[r0 * cols + c0]! * (1 - fx) + logits[r0 * cols + c1]! * fx;
       const bottom = logits[r1 * cols + c0]! * (1 - fx) + logits[r1 * cols + c1]! * fx;
       const p = toProbability(top * (1 - fy) + bottom * fy);
