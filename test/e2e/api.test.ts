@@ -98,7 +98,15 @@ describe('REST API v1', () => {
     expect(r.caveat).toMatch(/does not say who did it or why/);
     expect(r.image.sha256).toBe(createHash('sha256').update(upload.bytes).digest('hex'));
     const png = [0x89, 0x50, 0x4e, 0x47];
-    for (const name of ['heatmap.png', 'flow.png', 'recovered.png', 'compare.png', 'ela.png', 'noise.png']) {
+    for (const name of [
+      'heatmap.png',
+      'flow.png',
+      'recovered.png',
+      'compare.png',
+      'evidence.png',
+      'ela.png',
+      'noise.png',
+    ]) {
       expect(done.artifacts).toHaveProperty(name);
       const res = await fetch(url(done.artifacts![name]!), { headers: auth() });
       expect(res.status, name).toBe(200);
