@@ -1,4 +1,4 @@
-// Why does a threshold fitted on val/afw flag 11–12% of untouched val/helen faces? Scores whole faces of val/afw,
+// Why did a threshold fitted on val/afw flag 11–12% of untouched val/helen faces (native-clean@40000)? Scores whole faces of val/afw,
 // val/helen and train/helen (re-saved and clean), keeps each face's crop size and the logits of windows around the face
 // (a ring outside the landmark box, same photo, never edited), then compares face scores: as they are, minus the ring's
 // score (the photo's own baseline), and minus a size trend fitted on untouched afw faces. Thresholds are fitted on
