@@ -214,8 +214,7 @@ export async function simulatedSamples(
 export function interleave<T>(pools: readonly (readonly T[])[]): T[] {
   const out: T[] = [];
   const total = pools.reduce((n, p) => n + p.length, 0);
-  for (let i = 0; out.length < total; i++)
-    for (const pool of pools) if (i < pool.length) out.push(pool[i]!);
+  for (let i = 0; out.length < total; i++) for (const pool of pools) if (i < pool.length) out.push(pool[i]!);
   return out;
 }
 
