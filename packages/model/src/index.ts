@@ -20,6 +20,7 @@ export {
   NATIVE_MAX_SHORT_SIDE,
   networkScale,
   seesNatively,
+  windowIndicesInRegion,
   windowsInRegion,
 } from './infer.ts';
 export { registerWasmGradKernels } from './kernels.ts';

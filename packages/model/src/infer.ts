@@ -147,7 +147,14 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
           cropped.data[d] = up.data[s]! * k;
           cropped.data[d + 1] = up.data[s + 1]! * k;
         }
-      const windows = windowsInRegion(logits, logitsShape, cells, stride, opts.region);
+      const grid: WindowGrid = {
+        logits,
+        rows: logitsShape.length === 3 ? logitsShape[1]! : 1,
+        cols: logitsShape.length === 3 ? logitsShape[2]! : 1,
+        cells,
+        stride,
+      };
+      const windows = windowIndicesInRegion(grid, opts.region).map((i) => logits[i]!);
       const score = aggregateWindows(windows, aggregate);
       let movedMax = 0;
       for (const m of moved) movedMax = Math.max(movedMax, m);
@@ -156,13 +163,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         probability: calibratedProbability(score, manifest.calibration),
         logit: score,
         windows,
-        grid: {
-          logits,
-          rows: logitsShape.length === 3 ? logitsShape[1]! : 1,
-          cols: logitsShape.length === 3 ? logitsShape[2]! : 1,
-          cells,
-          stride,
-        },
+        grid,
         movedMax,
       };
     },
@@ -184,16 +185,21 @@ export function windowsInRegion(
   region?: Region,
 ): number[] {
   const [rows, cols] = shape.length === 3 ? [shape[1]!, shape[2]!] : [1, 1];
+  return windowIndicesInRegion({ rows, cols, cells, stride }, region).map((i) => logits[i]!);
+}
+
+/** Row-major indices into `grid.logits` of the windows `windowsInRegion` takes: the one rule for a face's windows. */
+export function windowIndicesInRegion(grid: Omit<WindowGrid, 'logits'>, region?: Region): number[] {
+  const { rows, cols, cells, stride } = grid;
   const all: number[] = [];
   const inside: number[] = [];
   for (let r = 0; r < rows; r++)
     for (let c = 0; c < cols; c++) {
-      const l = logits[r * cols + c]!;
-      all.push(l);
+      all.push(r * cols + c);
       if (!region) continue;
       const cy = (r + cells / 2) * stride;
       const cx = (c + cells / 2) * stride;
-      if (cx >= region.x0 && cx < region.x1 && cy >= region.y0 && cy < region.y1) inside.push(l);
+      if (cx >= region.x0 && cx < region.x1 && cy >= region.y0 && cy < region.y1) inside.push(r * cols + c);
     }
   return inside.length > 0 ? inside : all;
 }

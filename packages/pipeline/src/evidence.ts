@@ -1,5 +1,5 @@
 import type { Box } from '@unwarp/faces';
-import type { Region, WindowGrid } from '@unwarp/model';
+import { type Region, type WindowGrid, windowIndicesInRegion } from '@unwarp/model';
 
 /**
  * Where a face's score comes from. The model scores every training-sized window of the face; the windows it finds
@@ -61,16 +61,8 @@ export function paintEvidence(
       if (!(old >= p)) map.data[row + x] = p;
     }
   }
-  let best = -1;
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < cols; c++) {
-      const cx = (c + half) * stride;
-      const cy = (r + half) * stride;
-      const inside = cx >= region.x0 && cx < region.x1 && cy >= region.y0 && cy < region.y1;
-      if (inside && (best < 0 || logits[r * cols + c]! > logits[best]!)) best = r * cols + c;
-    }
-  // No window centred in the region (a face smaller than one cell): the model then scored all windows.
-  if (best < 0) best = logits.indexOf(Math.max(...logits));
+  // The face's windows by the same rule as its score (all of them when none is centred in the region).
+  const best = windowIndicesInRegion(grid, region).reduce((b, i) => (logits[i]! > logits[b]! ? i : b));
   const r = Math.floor(best / cols);
   const c = best % cols;
   const side = cells * stride;
