@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { applyWarp, psnr } from '@unwarp/flow';
+import { applyWarp, cropImage, type Image, psnr } from '@unwarp/flow';
 import { describe, expect, it } from 'vitest';
 import { bloat, pushStroke, twirl } from './brushes.ts';
 import { FAMILIES, sampleEdits, warpFromEdits } from './edits.ts';
-import { type FacePhoto, makePair } from './pairs.ts';
+import { type FacePhoto, jpegRoundTrip, makePair } from './pairs.ts';
 import { listLandmarkedPhotos, loadFacePhoto } from './photo-pool.ts';
 import { createRng } from './random.ts';
 import { compose, movePoint, rasterize } from './warp.ts';
@@ -106,5 +106,53 @@ describe.skipIf(!haveData)(`training pairs from real photos (${data})`, () => {
     expect(pair.label).toBe(0);
     expect(pair.modified.width).toBe(96);
     expect(pair.flow.data.every((v) => v === 0)).toBe(true);
+  });
+
+  it("puts a re-save on the photo's JPEG grid only where the pixels are still the photo's own", async () => {
+    const refs = await listLandmarkedPhotos([data]);
+    const photo = await loadFacePhoto(refs[1]!);
+    const options = { patch: 96, positiveRate: 1, augment: true, augmentLevel: 0, keepOriginal: false } as const;
+    const native = await makePair(photo, createRng(4), { ...options, cropShortSide: 0, jpegGrid: 'photo' });
+    const resized = await makePair(photo, createRng(4), { ...options, cropShortSide: 400, jpegGrid: 'photo' });
+    const historic = await makePair(photo, createRng(4), { ...options, cropShortSide: 0 });
+    expect(native.meta.rescale).toBe(1);
+    expect(native.meta.jpegGrid).toBe('photo');
+    expect(resized.meta.jpegGrid).toBe('patch');
+    expect(historic.meta.jpegGrid).toBe('patch');
+  });
+});
+
+describe('jpegRoundTrip', () => {
+  // A textured photo whose JPEG blocks matter: a smooth gradient plus a deterministic pattern.
+  const photo = (width: number, height: number): Image<Uint8Array> => {
+    const data = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        for (let c = 0; c < 3; c++)
+          data[(y * width + x) * 3 + c] = (x * 2 + y + c * 40 + ((x * 7919 + y * 104729 + c * 31) % 23) * 3) % 256;
+    return { width, height, channels: 3, data };
+  };
+  const crop = (img: Image<Uint8Array>, x: number, y: number, w: number, h: number) =>
+    cropImage(img, { x, y, width: w, height: h });
+  const diffInside = (a: Image<Uint8Array>, b: Image<Uint8Array>, x0: number, y0: number, x1: number, y1: number) => {
+    let d = 0;
+    for (let y = y0; y < y1; y++)
+      for (let x = x0; x < x1; x++)
+        for (let c = 0; c < 3; c++)
+          d += Math.abs(a.data[(y * a.width + x) * 3 + c]! - b.data[(y * b.width + x) * 3 + c]!);
+    return d;
+  };
+
+  it("on the photo's grid, a crop's re-save equals the crop of the whole photo's re-save (blocks away from its edges)", async () => {
+    const whole = photo(96, 80);
+    const [x, y, w, h] = [21, 37, 48, 32];
+    const resavedWhole = crop(await jpegRoundTrip(whole, 92), x, y, w, h);
+    const aligned = await jpegRoundTrip(crop(whole, x, y, w, h), 92, { x, y });
+    const unaligned = await jpegRoundTrip(crop(whole, x, y, w, h), 92);
+    expect(aligned.width).toBe(w);
+    expect(aligned.height).toBe(h);
+    // The 8 px blocks made only of real pixels: photo x 24..64, y 40..64, i.e. crop x 3..43, y 3..27.
+    expect(diffInside(aligned, resavedWhole, 3, 3, 43, 27)).toBe(0);
+    expect(diffInside(unaligned, resavedWhole, 3, 3, 43, 27)).toBeGreaterThan(0);
   });
 });

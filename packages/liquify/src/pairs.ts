@@ -34,6 +34,12 @@ export type PairOptions = {
   augmentLevel?: number;
   /** Also return the processed original (reconstruction losses, `unwarp synth`). */
   keepOriginal: boolean;
+  /**
+   * Where the re-save's JPEG blocks fall. `photo` (when the crop keeps the photo's pixels and is not rescaled) lines
+   * them up with the photo's own grid, as an editor re-saving the whole photo does: outside the edit the new blocks
+   * then sit on the old ones. `patch` (default, the historic simulator) starts them at the patch's corner.
+   */
+  jpegGrid?: 'photo' | 'patch';
 };
 
 export const DEFAULT_PAIR_OPTIONS: PairOptions = {
@@ -59,6 +65,8 @@ export type Pair = {
     rescale: number;
     interpolation: Interpolation;
     jpegQuality: number | null;
+    /** Whether a re-save's blocks lined up with the photo's own grid (`photo`) or started at the patch (`patch`). */
+    jpegGrid: 'photo' | 'patch';
     augment: Record<string, number | string | boolean>;
     landmarks: Point[];
   };
@@ -138,6 +146,9 @@ export async function makePair(photo: FacePhoto, rng: Rng, opts: PairOptions = D
   const outW = opts.patch > 0 ? opts.patch : Math.max(1, Math.round(rw * rescale));
   const outH = opts.patch > 0 ? opts.patch : Math.max(1, Math.round(rh * rescale));
   const post = samplePostprocess(rng, opts.augment, level, outW * outH * 3);
+  // The patch's corner in the photo, when its pixels are still the photo's own (no resize anywhere).
+  if (opts.jpegGrid === 'photo' && scale === 1 && outW === rw && outH === rh)
+    post.gridOrigin = { x: crop.x + rx, y: crop.y + ry };
   const modified = positive ? await postprocess(modifiedRegion, post, outW, outH) : undefined;
   const original = originalRegion ? await postprocess(originalRegion, post, outW, outH) : undefined;
   const flow = positive ? resizeFlow(regionFlow, outW, outH) : createFlow(outW, outH);
@@ -155,6 +166,7 @@ export async function makePair(photo: FacePhoto, rng: Rng, opts: PairOptions = D
       rescale,
       interpolation,
       jpegQuality: post.jpegQuality,
+      jpegGrid: post.gridOrigin ? 'photo' : 'patch',
       augment: post.describe,
       landmarks: lm,
     },
@@ -171,6 +183,8 @@ type Postprocess = {
   noise: Float32Array | null;
   kernel: 'cubic' | 'lanczos3' | 'mitchell' | 'linear';
   jpegQuality: number | null;
+  /** Photo coordinates of the image's top-left pixel, to put the JPEG grid where the photo's own lies. */
+  gridOrigin?: { x: number; y: number };
   describe: Record<string, number | string | boolean>;
 };
 
@@ -251,13 +265,27 @@ async function postprocess(
     const d = out.data;
     for (let i = 0; i < d.length; i++) d[i] = clamp255(d[i]! + p.noise[i]!);
   }
-  if (p.jpegQuality !== null) {
-    const jpeg = await sharp(out.data, { raw: { width: outW, height: outH, channels: 3 } })
-      .jpeg({ quality: p.jpegQuality, chromaSubsampling: p.jpegQuality >= 90 ? '4:4:4' : '4:2:0' })
-      .toBuffer();
-    out = await toRaw(sharp(jpeg));
-  }
+  if (p.jpegQuality !== null) out = await jpegRoundTrip(out, p.jpegQuality, p.gridOrigin);
   return out;
+}
+
+/**
+ * Encode and decode as JPEG. With `gridOrigin` (the image's top-left pixel in a photo), the image is first padded so
+ * its 16 px MCU grid (8 px blocks, 2x2 chroma) falls where the photo's own grid does, then the padding is cut away.
+ */
+export async function jpegRoundTrip(
+  img: Image<Uint8Array>,
+  quality: number,
+  gridOrigin?: { x: number; y: number },
+): Promise<Image<Uint8Array>> {
+  const left = gridOrigin ? gridOrigin.x % 16 : 0;
+  const top = gridOrigin ? gridOrigin.y % 16 : 0;
+  let s = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
+  if (left > 0 || top > 0) s = s.extend({ left, top, extendWith: 'copy' });
+  const jpeg = await s.jpeg({ quality, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0' }).toBuffer();
+  let decoded = sharp(jpeg);
+  if (left > 0 || top > 0) decoded = decoded.extract({ left, top, width: img.width, height: img.height });
+  return toRaw(decoded);
 }
 
 export async function toRaw(s: Sharp): Promise<Image<Uint8Array>> {

@@ -17,6 +17,7 @@ import {
   createRng,
   FAMILIES,
   type Family,
+  jpegRoundTrip,
   listLandmarkedPhotos,
   loadFacePhoto,
   makePair,
@@ -44,6 +45,11 @@ export type EvalOptions = {
    * best case of an edit exported losslessly. Default true: the full mix.
    */
   postprocess?: boolean;
+  /**
+   * Simulated samples only: instead of the post-processing mix, save the edited photo once as JPEG at this quality,
+   * as an editor does (the whole photo, so its 8 px blocks stay on the photo's own grid).
+   */
+  jpegQuality?: number;
   threshold?: number;
   onProgress?: (done: number, total: number) => void;
 };
@@ -162,7 +168,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
  * sends it (`networkScale`, lanczos3): a resize there is part of what the model has to see through.
  */
 export async function simulatedSamples(
-  opts: Pick<EvalOptions, 'photoDirs' | 'count' | 'seed' | 'families' | 'postprocess'>,
+  opts: Pick<EvalOptions, 'photoDirs' | 'count' | 'seed' | 'families' | 'postprocess' | 'jpegQuality'>,
   manifest: ModelManifest,
 ) {
   const refs = interleave(await Promise.all(opts.photoDirs.map((d) => listLandmarkedPhotos([d]))));
@@ -176,9 +182,14 @@ export async function simulatedSamples(
         cropShortSide: 0,
         families,
         positiveRate: 0.5,
-        augment: opts.postprocess !== false,
+        augment: opts.postprocess !== false && opts.jpegQuality === undefined,
         keepOriginal: true,
       });
+      if (opts.jpegQuality !== undefined) {
+        const origin = pair.meta.cropBox;
+        pair.modified = await jpegRoundTrip(pair.modified, opts.jpegQuality, origin);
+        pair.original = await jpegRoundTrip(pair.original!, opts.jpegQuality, origin);
+      }
       const k = pair.meta.rescale;
       yield atNetworkScale(
         {
@@ -196,7 +207,12 @@ export async function simulatedSamples(
       );
     }
   }
-  const post = opts.postprocess === false ? '; no post-processing' : '';
+  const post =
+    opts.jpegQuality !== undefined
+      ? `; saved once as JPEG q${opts.jpegQuality} on the photo's grid`
+      : opts.postprocess === false
+        ? '; no post-processing'
+        : '';
   const scale = seesNatively(manifest)
     ? "the photo's own scale"
     : `crops resized to ${manifest.recipe.data.cropShortSide} px`;

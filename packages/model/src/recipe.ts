@@ -64,6 +64,10 @@ export type Recipe = {
     curriculumSamples: number;
     /** Samples spent at the start values before the curriculum begins (default 0). */
     curriculumHold?: number;
+    /** Share of training pairs left without any post-processing, whatever the anneal's level (default 0). */
+    cleanShare?: number;
+    /** Where re-saves put their JPEG blocks (`PairOptions.jpegGrid`; default `patch`). */
+    jpegGrid?: 'photo' | 'patch';
   };
   schedule: {
     batch: number;
@@ -263,6 +267,19 @@ recipes['native-resave'] = variant(
   recipes['native-clean'],
 );
 
+recipes['native-aligned'] = variant(
+  'native-aligned',
+  "native-clean (--init models/unwarp-base/resume, 120k) taught a re-save as an editor makes it: the whole photo saved again, so the new JPEG blocks sit on the photo's own (jpegGrid photo), which the simulator had never shown (it re-saved each patch from its own corner). Post-processing held at level 0 (JPEG q90-100 on 90% of pairs, colour jitter, no rescale) with 30% of pairs kept clean so the clean trace stays, at a low learning rate. Outside an edit an aligned re-save lands on blocks already quantised; inside it the warp has moved them off the grid. Does that difference carry the trace through q90, where the 120k weights fall to chance (grid-study.ts)?",
+  (r) => {
+    r.data.augmentStart = 0;
+    r.data.augmentEnd = 0;
+    r.data.cleanShare = 0.3;
+    r.data.jpegGrid = 'photo';
+    r.schedule = { ...r.schedule, lr: 2e-4, finalLr: 1e-4, warmupSamples: 200 };
+  },
+  recipes['native-clean'],
+);
+
 recipes['face-128'] = variant(
   'face-128',
   'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',
@@ -296,6 +313,8 @@ export function validateRecipe(r: Recipe): void {
   if (!(r.schedule.lr > 0 && r.schedule.finalLr > 0)) fail('learning rates must be positive');
   if ((r.data.curriculumHold ?? 0) < 0 || r.data.curriculumSamples < 0) fail('curriculum lengths must be ≥ 0');
   if (r.data.augmentStart < -1 || r.data.augmentStart > 1) fail('augmentStart must be in -1…1');
+  const clean = r.data.cleanShare ?? 0;
+  if (!(clean >= 0 && clean <= 1)) fail('cleanShare must be in 0…1');
   const end = r.data.augmentEnd ?? 1;
   if (end < -1 || end > 1) fail('augmentEnd must be in -1…1');
   const weights = [r.loss.epe, r.loss.mask, r.loss.global, r.loss.multiscale, r.loss.reconstruction ?? 0];

@@ -5,7 +5,7 @@ import { num, parse, UsageError } from '../args.ts';
 import { dataDir } from '../paths.ts';
 import { createProgress } from '../progress.ts';
 
-const HELP = `Usage: unwarp eval [--data <dir>... | --pairs <dir>...] [--model <dir>] [--count N] [--seed S] [--clean] [--json]
+const HELP = `Usage: unwarp eval [--data <dir>... | --pairs <dir>...] [--model <dir>] [--count N] [--seed S] [--clean | --jpeg Q] [--json]
 
 Measures a model on whole face crops from held-out photos (default: val/helen, which no training run uses and
 \`unwarp calibrate\` does not fit on; several --data pools are drawn on in turn), edited by the simulator with every warp family at the
@@ -15,6 +15,9 @@ over the face box, and the PSNR gain of the unwarped face over the modified one,
 
 --clean leaves out the simulator's post-processing after the edit (JPEG re-save, rescale, colour changes): the best
 case, an edit exported losslessly. Compare it with the default to see what re-saving costs the model.
+
+--jpeg Q instead saves each edited photo once as JPEG at quality Q and nothing else, as an editor exporting the
+whole photo does (its 8 px blocks stay on the photo's own grid): the common case between --clean and the full mix.
 
 --pairs <dir> evaluates on stored pairs instead: folders of <sample>/{original.jpg, modified.jpg, warp.flo,
 meta.json} as \`unwarp synth\` writes them, or edits made by other software with W measured against the original
@@ -31,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       threshold: { type: 'string' },
       clean: { type: 'boolean' },
+      jpeg: { type: 'string' },
       json: { type: 'boolean' },
     },
     HELP,
@@ -40,7 +44,10 @@ export async function run(argv: string[]): Promise<number> {
   if (v.data && v.pairs)
     throw new UsageError('give --data (photos for the simulator) or --pairs (stored pairs), not both', HELP);
   if (v.clean && v.pairs) throw new UsageError('--clean applies to simulated edits, not to stored pairs', HELP);
+  if (v.jpeg && (v.clean || v.pairs)) throw new UsageError('--jpeg applies to simulated edits, without --clean', HELP);
   const count = num(v.count, 'count', 300, (n) => Number.isInteger(n) && n > 0);
+  const jpegQuality =
+    v.jpeg === undefined ? undefined : num(v.jpeg, 'jpeg', 90, (n) => Number.isInteger(n) && n >= 1 && n <= 100);
   const progress = createProgress(count, 'eval ');
   const report = await evaluateModel({
     modelDir: v.model ?? process.env.UNWARP_MODEL_DIR ?? DEFAULT_MODEL_DIR,
@@ -48,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(v.pairs ? { pairDirs: v.pairs } : {}),
     count,
     ...(v.clean ? { postprocess: false } : {}),
+    ...(jpegQuality !== undefined ? { jpegQuality } : {}),
     seed: num(v.seed, 'seed', 1, Number.isInteger),
     threshold: num(v.threshold, 'threshold', 0.5, (n) => n > 0 && n < 1),
     onProgress: (d) => progress.update(d),

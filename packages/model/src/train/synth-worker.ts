@@ -89,6 +89,8 @@ port.on('message', async (msg: SynthRequest) => {
         label = useTwin ? 0 : patch.label;
       } else {
         const ref = refs![Math.floor(rng.next() * refs!.length)]!;
+        // Drawn only when the recipe asks, so older recipes keep their exact batches.
+        const keepClean = msg.pool !== 'val' && (data.cleanShare ?? 0) > 0 && rng.chance(data.cleanShare!);
         const pair = await makePair(await photo(ref), rng, {
           patch: size,
           cropShortSide: data.cropShortSide,
@@ -97,8 +99,9 @@ port.on('message', async (msg: SynthRequest) => {
           // Below 0 the pair gets no post-processing at all (no colour jitter, no JPEG): the cleanest trace.
           augmentLevel: Math.max(0, msg.augmentLevel),
           positiveRate: paired ? 1 : data.positiveRate,
-          augment: msg.augmentLevel >= 0,
+          augment: msg.augmentLevel >= 0 && !keepClean,
           keepOriginal: paired || withOriginals,
+          jpegGrid: data.jpegGrid,
         });
         modified = pair.modified.data;
         original = pair.original?.data;
