@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseStartEnv, parseWebEnv, parseWorkerEnv, repoRoot } from './env.ts';
@@ -15,6 +16,15 @@ describe('worker env', () => {
   it('runs one job at a time on a GPU unless told otherwise', () => {
     expect(parseWorkerEnv({ UNWARP_BACKEND: 'gpu' }).concurrency).toBe(1);
     expect(parseWorkerEnv({ UNWARP_BACKEND: 'gpu', UNWARP_WORKER_CONCURRENCY: '2' }).concurrency).toBe(2);
+  });
+
+  it('shares the cores out between the sandboxes as wasm threads', () => {
+    const cores = availableParallelism();
+    expect(parseWorkerEnv({ UNWARP_WORKER_CONCURRENCY: '1' }).wasmThreads).toBe(cores);
+    expect(parseWorkerEnv({ UNWARP_WORKER_CONCURRENCY: String(cores) }).wasmThreads).toBe(1);
+    expect(parseWorkerEnv({ UNWARP_WORKER_CONCURRENCY: String(4 * cores) }).wasmThreads).toBe(1);
+    expect(parseWorkerEnv({ UNWARP_WASM_THREADS: '3' }).wasmThreads).toBe(3);
+    expect(() => parseWorkerEnv({ UNWARP_WASM_THREADS: '0' })).toThrow(/UNWARP_WASM_THREADS/);
   });
 
   it('names every bad variable and its value', () => {

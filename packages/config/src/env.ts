@@ -68,6 +68,8 @@ const CommonEnvSchema = z.object({
 export const WorkerEnvSchema = CommonEnvSchema.extend({
   UNWARP_MODEL_DIR: dir.optional(),
   UNWARP_BACKEND: z.string().optional(),
+  /** XNNPACK threads of each sandbox's wasm backend; default the cores shared out between the sandboxes. */
+  UNWARP_WASM_THREADS: intFrom(1, 64).optional(),
   /** Jobs at once per worker process; each runs in its own sandbox process holding its own model. */
   UNWARP_WORKER_CONCURRENCY: intFrom(1, 256).optional(),
   /** Port of /healthz and /metrics; 0 picks a free one (tests). */
@@ -106,7 +108,7 @@ export const StartEnvSchema = CommonEnvSchema.extend({
   UNWARP_WEB: z.enum(['auto', 'off']).default('auto'),
 });
 
-export type WorkerEnv = z.infer<typeof WorkerEnvSchema> & { dataDir: string; concurrency: number };
+export type WorkerEnv = z.infer<typeof WorkerEnvSchema> & { dataDir: string; concurrency: number; wasmThreads: number };
 export type WebEnv = z.infer<typeof WebEnvSchema> & { dataDir: string };
 export type StartEnv = z.infer<typeof StartEnvSchema> & { dataDir: string };
 
@@ -147,10 +149,13 @@ export function parseWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv 
   const e = parse(WorkerEnvSchema, env, 'worker');
   const gpu = (e.UNWARP_BACKEND ?? '').trim().toLowerCase() === 'gpu';
   // On CPU one job per core; on a GPU one at a time, the device is the bottleneck and memory is scarce.
+  const concurrency = e.UNWARP_WORKER_CONCURRENCY ?? (gpu ? 1 : availableParallelism());
   return {
     ...e,
     dataDir: e.UNWARP_DATA_DIR ?? defaultDataDir(),
-    concurrency: e.UNWARP_WORKER_CONCURRENCY ?? (gpu ? 1 : availableParallelism()),
+    concurrency,
+    // Sandboxes running side by side share the cores rather than each spinning a thread per core.
+    wasmThreads: e.UNWARP_WASM_THREADS ?? Math.max(1, Math.floor(availableParallelism() / concurrency)),
   };
 }
 

@@ -1,6 +1,6 @@
 // Training and inference speed of our networks on the live backend, beside the PyTorch yardstick of
 // ../shared/bench/reference_unet_torch.py (same reference U-Net) when Debian's python3-torch is installed.
-// Run: npm run bench -w @unwarp/model
+// Run: npm run bench -w @unwarp/model (UNWARP_WASM_THREADS=1 for the one-thread figures)
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -85,7 +85,7 @@ const refTrainReplicas = await (async () => {
   }
 })();
 lines.push(
-  `reference U-Net (tfjs, one thread): train batch 8 @128 ${refTrain.toFixed(0)} ms = ${((8 * 1000) / refTrain).toFixed(2)} samples/s; infer 1x128 ${refInfer128.toFixed(1)} ms, 1x400 ${refInfer400.toFixed(0)} ms`,
+  `reference U-Net (tfjs, one backend, ${info.threads} thread(s)): train batch 8 @128 ${refTrain.toFixed(0)} ms = ${((8 * 1000) / refTrain).toFixed(2)} samples/s; infer 1x128 ${refInfer128.toFixed(1)} ms, 1x400 ${refInfer400.toFixed(0)} ms`,
   `reference U-Net (tfjs, trainer's way: 2 replica threads x 4 + Adam): train batch 8 @128 ${refTrainReplicas.toFixed(0)} ms = ${((8 * 1000) / refTrainReplicas).toFixed(2)} samples/s`,
 );
 
@@ -135,7 +135,7 @@ if (existsSync(torchScript)) {
     const tInf400 = ms(out400, /infer 1x400 ([\d.]+) ms/);
     torchLine = [
       `PyTorch: ${out128} | ${out400}`,
-      `ratios (same reference U-Net, this run): training samples/s tfjs/torch = ${(tStep / refTrainReplicas).toFixed(2)} the trainer's way (${(tStep / refTrain).toFixed(2)} on one tfjs thread), ` +
+      `ratios (same reference U-Net, this run): training samples/s tfjs/torch = ${(tStep / refTrainReplicas).toFixed(2)} the trainer's way (${(tStep / refTrain).toFixed(2)} on one backend, ${info.threads} thread(s)), ` +
         `inference time tfjs/torch = ${(refInfer128 / tInf128).toFixed(2)} @128, ${(refInfer400 / tInf400).toFixed(2)} @400`,
     ].join('\n');
   } catch (err) {

@@ -17,7 +17,7 @@ let net: ReturnType<typeof referenceUNet>;
 port.on('message', async (msg: ReferenceRequest) => {
   try {
     if (msg.type === 'init') {
-      ({ tf } = await initBackend());
+      ({ tf } = await initBackend({ threads: 1 }));
       registerWasmGradKernels(tf);
       net = referenceUNet(tf);
       port.postMessage({ type: 'ready' });

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
+import { withWasmThreads } from './wasm-threads.ts';
 
 /** The TensorFlow.js namespace every Unwarp package uses (one instance per process). */
 export type Tf = typeof tfjs;
@@ -13,6 +15,7 @@ export type BackendInfo = {
   /** Which choice of ours won, and why the earlier ones were skipped. */
   choice: BackendName;
   package: string;
+  /** Threads the wasm backend's XNNPACK pool got (`UNWARP_WASM_THREADS`, default every core); 0 for native ones. */
   threads: number;
   skipped: { choice: BackendName; reason: string }[];
 };
@@ -49,20 +52,41 @@ async function tryNative(pkg: string): Promise<Tf> {
   return mod;
 }
 
-async function startWasm(tf: Tf, wasmPath?: string): Promise<void> {
+/**
+ * Threads for the wasm backend: `UNWARP_WASM_THREADS`, else every core. Processes that run several backends side by
+ * side (the trainer's gradient replicas) ask for 1 each.
+ */
+export function wasmThreads(asked?: number): number {
+  const value = asked ?? process.env.UNWARP_WASM_THREADS;
+  if (value === undefined || value === '') return os.availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new Error(`UNWARP_WASM_THREADS=${value} is not a whole number 1…64`);
+  return n;
+}
+
+/** Starts the wasm backend and returns the threads XNNPACK really got. */
+async function startWasm(tf: Tf, threads: number): Promise<number> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // Node's fetch cannot read file:// URLs; pointing at the package directory makes the backend read its binary from disk.
-  const dir = wasmPath ?? `${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}${path.sep}`;
-  wasm.setWasmPaths(dir);
-  await tf.setBackend('wasm');
-  await tf.ready();
+  wasm.setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}${path.sep}`);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
+  wasm.setThreadsCount(threads);
+  const start = async () => {
+    await tf.setBackend('wasm');
+    await tf.ready();
+  };
+  await (threads > 1 ? withWasmThreads(threads, start) : start());
+  return wasm.getThreadsCount();
 }
 
 /**
  * Picks and starts the backend once per process: native GPU, native CPU, then wasm (the order of the design card),
  * unless UNWARP_BACKEND names one. Later calls return the same instance.
  */
-export async function initBackend(opts: { wanted?: string } = {}): Promise<{ tf: Tf; info: BackendInfo }> {
+export async function initBackend(
+  opts: { wanted?: string; threads?: number } = {},
+): Promise<{ tf: Tf; info: BackendInfo }> {
   if (live) return live;
   if (starting) return starting;
   starting = (async () => {
@@ -73,6 +97,8 @@ export async function initBackend(opts: { wanted?: string } = {}): Promise<{ tf:
     for (const choice of wanted) {
       try {
         let tf: Tf = tfjs;
+        // The native backends size their own pools; 0 says so.
+        let threads = 0;
         let pkg = '@tensorflow/tfjs';
         if (choice === 'tensorflow-gpu') {
           pkg = '@tensorflow/tfjs-node-gpu';
@@ -82,17 +108,12 @@ export async function initBackend(opts: { wanted?: string } = {}): Promise<{ tf:
           tf = await tryNative(pkg);
         } else if (choice === 'wasm') {
           pkg = '@tensorflow/tfjs-backend-wasm';
-          await startWasm(tf);
+          threads = await startWasm(tf, wasmThreads(opts.threads));
         } else {
           await tf.setBackend('cpu');
           await tf.ready();
         }
         const backend = tf.getBackend();
-        const threads =
-          backend === 'wasm'
-            ? ((tf.backend() as unknown as { wasm?: { _getThreadsCount?: () => number } }).wasm?._getThreadsCount?.() ??
-              1)
-            : 0;
         live = { tf, info: { backend, choice, package: pkg, threads, skipped } };
         return live;
       } catch (err) {

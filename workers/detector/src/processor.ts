@@ -14,6 +14,8 @@ import { runCompareJob } from './compare-job.ts';
  * renewing locks.
  */
 const env = loadOrExit(parseWorkerEnv);
+// Read by @unwarp/tf when the model loads: this sandbox's share of the cores.
+process.env.UNWARP_WASM_THREADS = String(env.wasmThreads);
 const log = pino({ level: env.LOG_LEVEL }).child({ service: 'detector', role: 'sandbox' });
 const store = createFsStore(env.dataDir);
 

@@ -32,7 +32,8 @@ function inputs(b: Batch) {
 port.on('message', async (msg: ReplicaRequest) => {
   try {
     if (msg.type === 'init') {
-      ({ tf } = await initBackend());
+      // One thread each: the replicas already share the cores between them.
+      ({ tf } = await initBackend({ threads: 1 }));
       registerWasmGradKernels(tf);
       recipe = msg.recipe;
       port.postMessage({ type: 'ready', backend: tf.getBackend() });
