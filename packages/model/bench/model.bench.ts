@@ -46,14 +46,18 @@ const refTrain = await (async () => {
     });
   }, 3);
 })();
-const refInfer128 = await time(
-  () => void tf.tidy(() => ref.run(tf.zeros([1, 128, 128, 3]) as tfjs.Tensor4D).dataSync()),
-  5,
-);
-const refInfer400 = await time(
-  () => void tf.tidy(() => ref.run(tf.zeros([1, 400, 400, 3]) as tfjs.Tensor4D).dataSync()),
-  3,
-);
+const inferTime = (run: (x: tfjs.Tensor4D) => tfjs.Tensor, size: number, reps: number) =>
+  time(() => void tf.tidy(() => run(tf.zeros([1, size, size, 3]) as tfjs.Tensor4D).dataSync()), reps);
+const fusedDiff = tf.tidy(() => {
+  const x = tf.randomNormal([1, 64, 64, 3]) as tfjs.Tensor4D;
+  return tf.max(tf.abs(tf.sub(ref.run(x), ref.infer(x)))).dataSync()[0]!;
+});
+if (!(fusedDiff < 1e-4)) throw new Error(`fused inference differs from the unfused graph by ${fusedDiff}`);
+// Unfused: the training graph's ops (conv, bias add, ReLU); fused: one op per layer, as inference is deployed.
+const refInfer128Unfused = await inferTime(ref.run, 128, 5);
+const refInfer400Unfused = await inferTime(ref.run, 400, 3);
+const refInfer128 = await inferTime(ref.infer, 128, 5);
+const refInfer400 = await inferTime(ref.infer, 400, 3);
 // The trainer's way: two gradient replicas on their own threads (4 samples each), Adam on this thread, weights out and
 // gradients back every step.
 const refTrainReplicas = await (async () => {
@@ -85,7 +89,7 @@ const refTrainReplicas = await (async () => {
   }
 })();
 lines.push(
-  `reference U-Net (tfjs, one backend, ${info.threads} thread(s)): train batch 8 @128 ${refTrain.toFixed(0)} ms = ${((8 * 1000) / refTrain).toFixed(2)} samples/s; infer 1x128 ${refInfer128.toFixed(1)} ms, 1x400 ${refInfer400.toFixed(0)} ms`,
+  `reference U-Net (tfjs, one backend, ${info.threads} thread(s)): train batch 8 @128 ${refTrain.toFixed(0)} ms = ${((8 * 1000) / refTrain).toFixed(2)} samples/s; infer (fused conv+bias+ReLU) 1x128 ${refInfer128.toFixed(1)} ms, 1x400 ${refInfer400.toFixed(0)} ms; unfused 1x128 ${refInfer128Unfused.toFixed(1)} ms, 1x400 ${refInfer400Unfused.toFixed(0)} ms`,
   `reference U-Net (tfjs, trainer's way: 2 replica threads x 4 + Adam): train batch 8 @128 ${refTrainReplicas.toFixed(0)} ms = ${((8 * 1000) / refTrainReplicas).toFixed(2)} samples/s`,
 );
 
@@ -136,7 +140,7 @@ if (existsSync(torchScript)) {
     torchLine = [
       `PyTorch: ${out128} | ${out400}`,
       `ratios (same reference U-Net, this run): training samples/s tfjs/torch = ${(tStep / refTrainReplicas).toFixed(2)} the trainer's way (${(tStep / refTrain).toFixed(2)} on one backend, ${info.threads} thread(s)), ` +
-        `inference time tfjs/torch = ${(refInfer128 / tInf128).toFixed(2)} @128, ${(refInfer400 / tInf400).toFixed(2)} @400`,
+        `inference time tfjs/torch = ${(refInfer128 / tInf128).toFixed(2)} @128, ${(refInfer400 / tInf400).toFixed(2)} @400 (unfused ${(refInfer400Unfused / tInf400).toFixed(2)} @400)`,
     ].join('\n');
   } catch (err) {
     torchLine = `PyTorch yardstick failed: ${(err as Error).message.split('\n')[0]}`;

@@ -40,7 +40,27 @@ export function referenceUNet(tf: Tf) {
     const d1 = c('d1', tf.concat([up(d2), e1], 3));
     return c('o', d1, 1, false);
   };
+  /** Inference as it is deployed on tfjs: conv, bias and ReLU in one fused op (wasm: one pass over each output). */
+  const f = (n: string, x: tfjs.Tensor4D, s = 1, act = true) =>
+    tf.fused.conv2d({
+      x,
+      filter: params.get(`${n}/w`) as tfjs.Tensor4D,
+      strides: s,
+      pad: 'same',
+      bias: params.get(`${n}/b`)!,
+      activation: act ? 'relu' : 'linear',
+    });
+  const infer = (x: tfjs.Tensor4D) => {
+    const e1 = f('e1b', f('e1a', x));
+    const e2 = f('e2b', f('e2a', e1, 2));
+    const e3 = f('e3b', f('e3a', e2, 2));
+    const e4 = f('e4b', f('e4a', e3, 2));
+    const d3 = f('d3', tf.concat([up(e4), e3], 3));
+    const d2 = f('d2', tf.concat([up(d3), e2], 3));
+    const d1 = f('d1', tf.concat([up(d2), e1], 3));
+    return f('o', d1, 1, false);
+  };
   /** The yardstick's loss: mean absolute error against a target flow. */
   const loss = (x: tfjs.Tensor4D, y: tfjs.Tensor) => tf.mean(tf.abs(tf.sub(run(x), y))) as tfjs.Scalar;
-  return { params, run, loss };
+  return { params, run, infer, loss };
 }
