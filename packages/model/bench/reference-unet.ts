@@ -30,16 +30,6 @@ export function referenceUNet(tf: Tf) {
     return act ? tf.relu(y) : y;
   };
   const up = (t: tfjs.Tensor4D) => tf.image.resizeBilinear(t, [t.shape[1] * 2, t.shape[2] * 2], false, true);
-  const run = (x: tfjs.Tensor4D) => {
-    const e1 = c('e1b', c('e1a', x));
-    const e2 = c('e2b', c('e2a', e1, 2));
-    const e3 = c('e3b', c('e3a', e2, 2));
-    const e4 = c('e4b', c('e4a', e3, 2));
-    const d3 = c('d3', tf.concat([up(e4), e3], 3));
-    const d2 = c('d2', tf.concat([up(d3), e2], 3));
-    const d1 = c('d1', tf.concat([up(d2), e1], 3));
-    return c('o', d1, 1, false);
-  };
   /** Inference as it is deployed on tfjs: conv, bias and ReLU in one fused op (wasm: one pass over each output). */
   const f = (n: string, x: tfjs.Tensor4D, s = 1, act = true) =>
     tf.fused.conv2d({
@@ -50,16 +40,19 @@ export function referenceUNet(tf: Tf) {
       bias: params.get(`${n}/b`)!,
       activation: act ? 'relu' : 'linear',
     });
-  const infer = (x: tfjs.Tensor4D) => {
-    const e1 = f('e1b', f('e1a', x));
-    const e2 = f('e2b', f('e2a', e1, 2));
-    const e3 = f('e3b', f('e3a', e2, 2));
-    const e4 = f('e4b', f('e4a', e3, 2));
-    const d3 = f('d3', tf.concat([up(e4), e3], 3));
-    const d2 = f('d2', tf.concat([up(d3), e2], 3));
-    const d1 = f('d1', tf.concat([up(d2), e1], 3));
-    return f('o', d1, 1, false);
+  type Layer = (n: string, x: tfjs.Tensor4D, s?: number, act?: boolean) => tfjs.Tensor4D;
+  const graph = (layer: Layer) => (x: tfjs.Tensor4D) => {
+    const e1 = layer('e1b', layer('e1a', x));
+    const e2 = layer('e2b', layer('e2a', e1, 2));
+    const e3 = layer('e3b', layer('e3a', e2, 2));
+    const e4 = layer('e4b', layer('e4a', e3, 2));
+    const d3 = layer('d3', tf.concat([up(e4), e3], 3));
+    const d2 = layer('d2', tf.concat([up(d3), e2], 3));
+    const d1 = layer('d1', tf.concat([up(d2), e1], 3));
+    return layer('o', d1, 1, false);
   };
+  const run = graph(c);
+  const infer = graph(f);
   /** The yardstick's loss: mean absolute error against a target flow. */
   const loss = (x: tfjs.Tensor4D, y: tfjs.Tensor) => tf.mean(tf.abs(tf.sub(run(x), y))) as tfjs.Scalar;
   return { params, run, infer, loss };

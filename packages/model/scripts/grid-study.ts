@@ -4,39 +4,24 @@
 // val/helen faces at the photo's own resolution (every family, half untouched), re-saves each crop both ways at a
 // few qualities, and prints AP / ROC AUC of the face score per cell.
 //   node --import tsx packages/model/scripts/grid-study.ts <modelDir> [count=100]
-import path from 'node:path';
 import { averagePrecision, type Image, rocAuc } from '@unwarp/flow';
-import { createRng, FAMILIES, jpegRoundTrip, listLandmarkedPhotos, loadFacePhoto, makePair } from '@unwarp/liquify';
-import { loadDetector, type Region } from '../src/infer.ts';
+import { jpegRoundTrip } from '@unwarp/liquify';
+import { loadDetector } from '../src/infer.ts';
+import { landmarkRegion, losslessHeldOutFaces } from './held-out-faces.ts';
 
 const [modelDir, countArg] = process.argv.slice(2);
 if (!modelDir) throw new Error('usage: grid-study.ts <modelDir> [count]');
 const count = Number(countArg ?? 100);
 const model = await loadDetector(modelDir);
-const refs = await listLandmarkedPhotos([path.resolve(import.meta.dirname, '../../../../shared/data/val/helen')]);
 const qualities = [95, 90, 80] as const;
 const scores = new Map<string, number[]>();
 const labels: number[] = [];
 
-const box = (points: number[][]): Region => {
-  const xs = points.map((p) => p[0]!);
-  const ys = points.map((p) => p[1]!);
-  return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
-};
-
 const t0 = Date.now();
-for (let i = 0; i < count; i++) {
-  const rng = createRng((41 * 7_368_787 + i) >>> 0);
-  const pair = await makePair(await loadFacePhoto(refs[i % refs.length]!), rng, {
-    patch: 0,
-    cropShortSide: 0,
-    families: [...FAMILIES],
-    positiveRate: 0.5,
-    augment: false,
-    keepOriginal: false,
-  });
+let i = 0;
+for await (const pair of losslessHeldOutFaces(count, 41)) {
   labels.push(pair.label);
-  const region = box(pair.meta.landmarks);
+  const region = landmarkRegion(pair.meta.landmarks);
   const origin = { x: pair.meta.cropBox.x, y: pair.meta.cropBox.y };
   const add = async (key: string, img: Image<Uint8Array>) => {
     const p = await model.predict(img, { region });
@@ -47,7 +32,7 @@ for (let i = 0; i < count; i++) {
     await add(`q${q} photo grid`, await jpegRoundTrip(pair.modified, q, origin));
     await add(`q${q} crop grid`, await jpegRoundTrip(pair.modified, q));
   }
-  if ((i + 1) % 20 === 0) console.error(`${i + 1}/${count} faces, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  if (++i % 20 === 0) console.error(`${i}/${count} faces, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 const positives = labels.filter((l) => l === 1).length;
 console.log(`${count} val/helen faces, ${positives} edited (chance AP ${(positives / count).toFixed(3)})`);

@@ -4,12 +4,12 @@
 // own resolution (every warp family, half untouched), saves them losslessly or as JPEG, and scores each face twice:
 // resized to the model's crop size as the pipeline does (lanczos3), and at its own scale. Prints AP / ROC AUC per cell.
 //   node --import tsx packages/model/scripts/scale-study.ts <modelDir> [count=150]
-import path from 'node:path';
 import { averagePrecision, type Image, rocAuc } from '@unwarp/flow';
-import { createRng, FAMILIES, listLandmarkedPhotos, loadFacePhoto, makePair, toRaw } from '@unwarp/liquify';
+import { toRaw } from '@unwarp/liquify';
 import sharp from 'sharp';
 import { resizeImage } from '../src/evaluate.ts';
-import { loadDetector, type Region } from '../src/infer.ts';
+import { loadDetector } from '../src/infer.ts';
+import { landmarkRegion, losslessHeldOutFaces } from './held-out-faces.ts';
 
 const [modelDir, countArg] = process.argv.slice(2);
 if (!modelDir) throw new Error('usage: scale-study.ts <modelDir> [count]');
@@ -17,7 +17,6 @@ const count = Number(countArg ?? 150);
 const model = await loadDetector(modelDir);
 // A model trained on the photos' own pixels (cropShortSide 0) is compared with the usual 400 px crops.
 const shortSide = model.manifest.recipe.data.cropShortSide || 400;
-const refs = await listLandmarkedPhotos([path.resolve(import.meta.dirname, '../../../../shared/data/val/helen')]);
 const encodings = [null, 95, 90] as const;
 const scales = ['model', 'native'] as const;
 const scores = new Map<string, number[]>();
@@ -30,22 +29,8 @@ async function encode(img: Image<Uint8Array>, quality: number | null): Promise<I
   return toRaw(sharp(await sharp(img.data, { raw }).jpeg({ quality, chromaSubsampling: '4:2:0' }).toBuffer()));
 }
 
-function box(points: number[][], k: number): Region {
-  const xs = points.map((p) => p[0]! * k);
-  const ys = points.map((p) => p[1]! * k);
-  return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
-}
-
-for (let i = 0; i < count; i++) {
-  const rng = createRng((31 * 7_368_787 + i) >>> 0);
-  const pair = await makePair(await loadFacePhoto(refs[i % refs.length]!), rng, {
-    patch: 0,
-    cropShortSide: 0,
-    families: [...FAMILIES],
-    positiveRate: 0.5,
-    augment: false,
-    keepOriginal: false,
-  });
+let i = 0;
+for await (const pair of losslessHeldOutFaces(count, 31)) {
   labels.push(pair.label);
   const { width, height } = pair.modified;
   const k = shortSide / Math.min(width, height);
@@ -54,12 +39,12 @@ for (let i = 0; i < count; i++) {
     const img = await encode(pair.modified, q);
     for (const scale of scales) {
       const input = scale === 'native' ? img : await resizeImage(img, Math.round(width * k), Math.round(height * k));
-      const p = await model.predict(input, { region: box(pair.meta.landmarks, scale === 'native' ? 1 : k) });
+      const p = await model.predict(input, { region: landmarkRegion(pair.meta.landmarks, scale === 'native' ? 1 : k) });
       const key = `${q === null ? 'lossless' : `JPEG q${q}`} / ${scale}`;
       scores.set(key, [...(scores.get(key) ?? []), p.logit]);
     }
   }
-  if ((i + 1) % 25 === 0) process.stderr.write(`${i + 1}/${count}\n`);
+  if (++i % 25 === 0) process.stderr.write(`${i}/${count}\n`);
 }
 ratios.sort((a, b) => a - b);
 process.stdout.write(
