@@ -56,7 +56,7 @@ async function tryNative(pkg: string): Promise<Tf> {
  * Threads for the wasm backend: `UNWARP_WASM_THREADS`, else every core. Processes that run several backends side by
  * side (the trainer's gradient replicas) ask for 1 each.
  */
-export function wasmThreads(asked?: number): number {
+function wasmThreads(asked?: number): number {
   const value = asked ?? process.env.UNWARP_WASM_THREADS;
   if (value === undefined || value === '') return os.availableParallelism();
   const n = Number(value);

@@ -1,2 +1,2 @@
 export type { BackendInfo, BackendName, Tf } from './backend.ts';
-export { backendInfo, getTf, initBackend, wasmThreads } from './backend.ts';
+export { backendInfo, getTf, initBackend } from './backend.ts';
