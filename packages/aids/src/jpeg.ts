@@ -11,7 +11,7 @@ const ZIGZAG = [
 ];
 
 /** ITU T.81 Annex K tables (natural order), the ones libjpeg scales by quality. */
-const STD_LUMA = [
+export const STD_LUMA = [
   16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51,
   87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101,
   72, 92, 95, 98, 112, 100, 103, 99,
@@ -115,6 +115,14 @@ function subsamplingOf(frame: Frame): string | undefined {
   if (hx === 1 && vx === 2) return '4:4:0';
   if (hx === 4 && vx === 1) return '4:1:1';
   return `custom ${frame.components.map((c) => `${c.h}x${c.v}`).join(',')}`;
+}
+
+/** The luma quantisation table (natural order) from a JPEG's header, or undefined (not a JPEG, no table). */
+export function lumaTableOf(bytes: Uint8Array): number[] | undefined {
+  if (!isJpeg(bytes)) return undefined;
+  const segments = jpegSegments(bytes);
+  const table = parseDqt(segments)[parseSof(segments)?.components[0]?.tq ?? 0];
+  return table?.length === 64 ? table : undefined;
 }
 
 /**

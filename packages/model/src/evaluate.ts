@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { compressionBreak, doubleJpegMap, ijgTable, lumaOf, lumaTableOf, STD_LUMA } from '@unwarp/aids';
 import {
   accuracyAt,
   averagePrecision,
@@ -67,6 +68,12 @@ export type EvalReport = {
   fprUntouched: number;
   /** Scores from the "moved" map instead of the global head. */
   apMoved: number;
+  /**
+   * No model: the aligned double-JPEG map of `@unwarp/aids` (`compressionBreak` over the face box), scored on the
+   * crop at the photo's resolution — where part of the face lost the photo's earlier JPEG compression. Needs a JPEG
+   * history on the photo's grid; the pipeline reads it from the whole photo (here only the crop).
+   */
+  compressionBreak: { ap: number; auc: number };
   epeMoved: { model: number; zeroFlow: number; ratio: number };
   epeFaceBox: { model: number; zeroFlow: number; ratio: number };
   psnr: { modified: number; recovered: number; gain: number };
@@ -80,6 +87,8 @@ type EvalSample = {
   flow: FlowField;
   label: 0 | 1;
   faceBox: { x0: number; y0: number; x1: number; y1: number };
+  /** `compressionBreak` over the face box, on the pixels at the photo's resolution (before any network resize). */
+  compressionBreak: number;
 };
 
 /**
@@ -95,6 +104,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
   const threshold = opts.threshold ?? 0.5;
   const scores: number[] = [];
   const moved: number[] = [];
+  const breaks: number[] = [];
   const labels: number[] = [];
   let epeSum = 0;
   let zeroSum = 0;
@@ -110,6 +120,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
     const pred = await model.predict(sample.modified, { region: sample.faceBox });
     scores.push(pred.probability);
     moved.push(pred.movedMax);
+    breaks.push(sample.compressionBreak);
     labels.push(sample.label);
     const zero = { ...sample.flow, data: new Float32Array(sample.flow.data.length) };
     const e = endpointError(pred.flow, sample.flow, { minGtMagnitude: 1 });
@@ -151,6 +162,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
     auc: round(rocAuc(scores, labels)),
     fprUntouched: round(negatives.filter((s) => s >= threshold).length / Math.max(1, negatives.length)),
     apMoved: round(averagePrecision(moved, labels)),
+    compressionBreak: { ap: round(averagePrecision(breaks, labels)), auc: round(rocAuc(breaks, labels)) },
     epeMoved: { model: round(epeSum / epeN), zeroFlow: round(zeroSum / epeN), ratio: round(epeSum / zeroSum) },
     epeFaceBox: { model: round(boxSum / boxN), zeroFlow: round(boxZero / boxN), ratio: round(boxSum / boxZero) },
     psnr: {
@@ -191,17 +203,21 @@ export async function simulatedSamples(
         pair.original = await jpegRoundTrip(pair.original!, opts.jpegQuality, origin);
       }
       const k = pair.meta.rescale;
+      const faceBox = landmarkBox(
+        pair.meta.landmarks.map(([x, y]) => [x * k, y * k]),
+        pair.flow.width,
+        pair.flow.height,
+      );
+      // A single known save passes its table, as the pipeline reads it from the file's header.
+      const steps = opts.jpegQuality !== undefined ? ijgTable(STD_LUMA, opts.jpegQuality) : undefined;
       yield atNetworkScale(
         {
           modified: pair.modified,
           original: pair.original!,
           flow: pair.flow,
           label: pair.label,
-          faceBox: landmarkBox(
-            pair.meta.landmarks.map(([x, y]) => [x * k, y * k]),
-            pair.flow.width,
-            pair.flow.height,
-          ),
+          faceBox,
+          compressionBreak: breakOver(pair.modified, faceBox, steps),
         },
         manifest,
       );
@@ -248,6 +264,7 @@ async function atNetworkScale(s: EvalSample, manifest: ModelManifest): Promise<E
     original: await resizeImage(s.original, width, height),
     flow: resizeFlow(s.flow, width, height),
     label: s.label,
+    compressionBreak: s.compressionBreak,
     faceBox: {
       x0: Math.floor(x0 * sx),
       y0: Math.floor(y0 * sy),
@@ -270,12 +287,13 @@ async function storedSamples(dirs: string[], count: number) {
     throw new Error(`no stored pairs (<sample>/original.jpg, modified.jpg, warp.flo, meta.json) in ${dirs.join(', ')}`);
   async function* read(): AsyncGenerator<EvalSample> {
     for (const ref of refs) {
-      const [flo, metaText, modified, original] = await Promise.all([
+      const [flo, metaText, modifiedBytes, original] = await Promise.all([
         readFile(path.join(ref.dir, 'warp.flo')),
         readFile(path.join(ref.dir, 'meta.json'), 'utf8'),
-        toRaw(sharp(path.join(ref.dir, 'modified.jpg'))),
+        readFile(path.join(ref.dir, 'modified.jpg')),
         toRaw(sharp(path.join(ref.dir, 'original.jpg'))),
       ]);
+      const modified = await toRaw(sharp(modifiedBytes));
       const flow = decodeFlo(flo);
       if (flow.width !== modified.width || flow.height !== modified.height)
         throw new Error(`${ref.dir}: warp.flo and modified.jpg differ in size`);
@@ -288,22 +306,23 @@ async function storedSamples(dirs: string[], count: number) {
       const region = meta.region ?? { x: 0, y: 0, size: flow.width };
       const k = flow.width / region.size;
       const label = meta.label === 0 || meta.label === 1 ? meta.label : maxMagnitude(flow) >= 0.75 ? 1 : 0;
-      yield {
-        modified,
-        original,
-        flow,
-        label,
-        faceBox: meta.landmarks?.length
-          ? landmarkBox(
-              meta.landmarks.map(([x, y]) => [(x - region.x) * k, (y - region.y) * k]),
-              flow.width,
-              flow.height,
-            )
-          : { x0: 0, y0: 0, x1: flow.width, y1: flow.height },
-      };
+      const faceBox = meta.landmarks?.length
+        ? landmarkBox(
+            meta.landmarks.map(([x, y]) => [(x - region.x) * k, (y - region.y) * k]),
+            flow.width,
+            flow.height,
+          )
+        : { x0: 0, y0: 0, x1: flow.width, y1: flow.height };
+      const steps = lumaTableOf(modifiedBytes);
+      yield { modified, original, flow, label, faceBox, compressionBreak: breakOver(modified, faceBox, steps) };
     }
   }
   return { total: refs.length, samples: read(), source: `stored pairs in ${dirs.join(', ')}` };
+}
+
+function breakOver(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps: number[] | undefined): number {
+  const map = doubleJpegMap(lumaOf(img.data, img.width, img.height), img.width, img.height, steps ? { steps } : {});
+  return compressionBreak(map, box);
 }
 
 function landmarkBox(points: number[][], width: number, height: number) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Box } from '@unwarp/faces';
 import { flowMagnitude } from '@unwarp/flow';
+import { liquifyLandmarkedJpeg } from '@unwarp/liquify';
 import type { ModelManifest } from '@unwarp/model';
 import { getTf, initBackend } from '@unwarp/tf';
 import sharp from 'sharp';
@@ -92,6 +93,27 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     expect(a.aidImages).toBeUndefined();
     expect(a.report.timings.aids).toBeUndefined();
     expect(a.report.warnings.join(' ')).not.toMatch(/forensic aids/);
+  });
+
+  it('compressionBreak: a face liquified before its re-save breaks the photo’s JPEG history; PNGs have none', async () => {
+    // The portrait (a JPEG) saved again at q85, untouched and with Face-Aware sliders applied before the save.
+    const file = photoPath(PHOTOS.portrait);
+    const sliders = [
+      { slider: 'faceWidth', value: -60 },
+      { slider: 'eyeSize', value: 60 },
+    ] as const;
+    const { edited } = await liquifyLandmarkedJpeg(file, sliders, { quality: 85 });
+    const resaved = await sharp(file).jpeg({ quality: 85 }).toBuffer();
+    const [untouched, liquified] = [
+      await analyzer.analyze(resaved, { aids: false }),
+      await analyzer.analyze(edited, { aids: false }),
+    ];
+    const breakOf = (a: Analysis) => a.report.faces[0]!.compressionBreak!;
+    expect(breakOf(liquified)).toBeGreaterThan(15);
+    expect(breakOf(liquified)).toBeGreaterThan(2 * breakOf(untouched));
+    const png = await analyzer.analyze(await sharp(edited).png().toBuffer(), { aids: false });
+    expect(png.report.faces[0]!.compressionBreak).toBeUndefined();
+    expect(() => ReportSchema.parse(liquified.report)).not.toThrow();
   });
 
   it('does not leak tensors', async () => {

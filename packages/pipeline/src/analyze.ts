@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AidsReport, runAids } from '@unwarp/aids';
+import {
+  type AidsReport,
+  compressionBreak,
+  type DoubleJpegMap,
+  doubleJpegMap,
+  lumaOf,
+  lumaTableOf,
+  runAids,
+} from '@unwarp/aids';
 import {
   type Box,
   createFaceDetector,
@@ -226,10 +234,13 @@ async function analyzeWith(
   // so W has no seams and is exactly zero away from the faces.
   const owned = blendCrops(flow, predicted);
 
+  // Model-free evidence beside the score: where a face lost the photo's earlier JPEG compression.
+  const history = faceReportsNeedHistory(predicted) ? jpegHistory(input, image) : undefined;
   const faceReports: FaceReport[] = [];
   predicted.forEach((p, i) => {
     const face = p.target.face;
     if (!face) return;
+    const breakEvidence = history ? compressionBreak(history, landmarkExtent(face)) : undefined;
     faceReports.push({
       index: faceReports.length,
       box: roundBox(face.box),
@@ -239,6 +250,7 @@ async function analyzeWith(
       probability: round(p.probability, 4),
       movedMax: round(p.movedMax, 4),
       hotspot: { box: p.hotspot.box, probability: round(p.hotspot.probability, 4) },
+      ...(breakEvidence !== undefined ? { compressionBreak: round(breakEvidence, 2) } : {}),
       verdict: verdictFor(p.probability, threshold, { experimental: Boolean(experimental) }),
       displacement: statsOf(owned[i]!),
       regions: regionStats(flow, face),
@@ -388,6 +400,26 @@ function conversionWarnings(meta: Partial<Metadata>): string[] {
 }
 
 /** Searches a copy at most detectionMaxSide on its long side; boxes and landmarks are scaled back to the image. */
+const faceReportsNeedHistory = (predicted: { target: Target }[]) => predicted.some((p) => p.target.face);
+
+/**
+ * The aligned double-JPEG map of a JPEG upload (`@unwarp/aids`), on the upright pixels with the header's luma table
+ * (transposed when the EXIF orientation swapped the axes; the grid's phase is searched). Undefined for other formats:
+ * no compression history to read.
+ */
+function jpegHistory(input: Buffer, image: RgbImage & { orientation?: number }): DoubleJpegMap | undefined {
+  const table = lumaTableOf(input);
+  if (!table) return undefined;
+  const steps = (image.orientation ?? 1) >= 5 ? table.map((_, i) => table[(i % 8) * 8 + (i >> 3)]!) : table;
+  return doubleJpegMap(lumaOf(image.data, image.width, image.height), image.width, image.height, { steps });
+}
+
+function landmarkExtent(face: Face) {
+  const xs = face.landmarks68.map(([x]) => x);
+  const ys = face.landmarks68.map(([, y]) => y);
+  return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
+}
+
 export async function detectFaces(detector: FaceDetector, image: RgbImage, s: number): Promise<Face[]> {
   if (s === 1) return detector.detect(image);
   const w = Math.max(1, Math.round(image.width * s));

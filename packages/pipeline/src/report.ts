@@ -56,6 +56,14 @@ export const FaceReportSchema = z.object({
     .object({ box: BoxSchema, probability: z.number().min(0).max(1) })
     .optional()
     .describe("the face's most suspicious window (image pixels) and its probability: where the score comes from"),
+  /** Absent for uploads that are not JPEGs, and in reports before it was recorded. */
+  compressionBreak: z
+    .number()
+    .min(0)
+    .optional()
+    .describe(
+      "no model: evidence (nats) that part of the face was JPEG-compressed once while the photo around it was compressed twice (aligned double-JPEG map); 0 when nothing breaks the photo's history, or when it has none to read (one save, or resized or re-coloured since)",
+    ),
   verdict: z.string(),
   displacement: DisplacementSchema,
   regions: z.record(z.enum(REGIONS), z.object({ mean: z.number(), max: z.number() })),

@@ -1,0 +1,109 @@
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { photoPng } from './_internal/fixtures.ts';
+import { compressionBreak, type DoubleJpegMap, doubleJpegMap, gridOffset, lumaOf } from './dq-map.ts';
+import { ijgTable, STD_LUMA } from './jpeg.ts';
+
+type Rgb = { width: number; height: number; data: Uint8Array };
+
+async function decode(bytes: Buffer | Uint8Array): Promise<Rgb> {
+  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data) };
+}
+const encode = (img: Rgb, quality: number) =>
+  sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .jpeg({ quality, chromaSubsampling: '4:4:4' })
+    .toBuffer();
+const mapOf = (img: Rgb, steps?: number[]) =>
+  doubleJpegMap(lumaOf(img.data, img.width, img.height), img.width, img.height, steps ? { steps } : {});
+
+/** The box resampled half a pixel right and down (bilinear), as a warp does: the first save's lattice is gone there. */
+function resampleBox(img: Rgb, x0: number, y0: number, size: number): Rgb {
+  const out = new Uint8Array(img.data);
+  const at = (x: number, y: number, c: number) => img.data[(y * img.width + x) * 3 + c] as number;
+  for (let y = y0; y < y0 + size; y++)
+    for (let x = x0; x < x0 + size; x++)
+      for (let c = 0; c < 3; c++)
+        out[(y * img.width + x) * 3 + c] = Math.round(
+          (at(x, y, c) + at(x + 1, y, c) + at(x, y + 1, c) + at(x + 1, y + 1, c)) / 4,
+        );
+  return { ...img, data: out };
+}
+
+/** Mean block LLR inside and outside a pixel box. */
+function meanLlr(map: DoubleJpegMap, box: { x0: number; y0: number; x1: number; y1: number }) {
+  const sums = { inside: 0, nIn: 0, outside: 0, nOut: 0 };
+  for (let r = 0; r < map.rows; r++)
+    for (let c = 0; c < map.cols; c++) {
+      const [x, y] = [map.offsetX + 8 * c + 4, map.offsetY + 8 * r + 4];
+      const v = map.llr[r * map.cols + c] as number;
+      if (x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1) {
+        sums.inside += v;
+        sums.nIn++;
+      } else {
+        sums.outside += v;
+        sums.nOut++;
+      }
+    }
+  return { inside: sums.inside / sums.nIn, outside: sums.outside / sums.nOut };
+}
+
+let photo: Rgb;
+beforeAll(async () => {
+  photo = await decode(await photoPng(2, 640));
+});
+
+describe('doubleJpegMap', () => {
+  it('finds where a q75 photo was resampled before its q90 re-save, on a crop off the 8 px grid', async () => {
+    const first = await decode(await encode(photo, 75));
+    const spliced = await decode(await encode(resampleBox(first, 200, 160, 160), 90));
+    // Crop 3 px from the left and 5 from the top: the blocks now start at x = 5, y = 3.
+    const crop = await decode(
+      await sharp(spliced.data, { raw: { width: spliced.width, height: spliced.height, channels: 3 } })
+        .extract({ left: 3, top: 5, width: spliced.width - 3, height: spliced.height - 5 })
+        .png()
+        .toBuffer(),
+    );
+    // The pipeline passes the table from the file's header (the re-save's, q90).
+    const map = mapOf(crop, ijgTable(STD_LUMA, 90));
+    expect([map.offsetX, map.offsetY]).toEqual([5, 3]);
+    expect(map.frequencies.length).toBeGreaterThan(3);
+    const edit = { x0: 197, y0: 155, x1: 357, y1: 315 };
+    const { inside, outside } = meanLlr(map, edit);
+    expect(inside).toBeLessThan(0);
+    expect(outside).toBeGreaterThan(0);
+    const elsewhere = { x0: 40, y0: 155, x1: 200, y1: 315 };
+    expect(compressionBreak(map, edit)).toBeGreaterThan(3 * Math.max(1, compressionBreak(map, elsewhere)));
+  });
+
+  it('has nothing to say about a photo saved once, or never', async () => {
+    const once = mapOf(await decode(await encode(photo, 90)));
+    const never = mapOf(photo);
+    // No frequency shows the double-quantisation pattern, so no block carries evidence.
+    for (const map of [once, never]) {
+      expect(map.frequencies).toEqual([]);
+      expect(compressionBreak(map, { x0: 0, y0: 0, x1: photo.width, y1: photo.height })).toBe(0);
+    }
+    // Read from the pixels alone, the steps of a single save are the table's (low frequencies, where
+    // coefficients are seldom zero).
+    const table = ijgTable(STD_LUMA, 90);
+    for (const f of [1, 8, 9, 2, 16]) expect(once.steps[f]).toBe(table[f]);
+  });
+
+  it('gridOffset reads the phase of a JPEG cut at every offset', async () => {
+    const saved = await decode(await encode(photo, 85));
+    for (const [dx, dy] of [
+      [0, 0],
+      [1, 6],
+      [7, 2],
+    ] as const) {
+      const w = saved.width - dx;
+      const h = saved.height - dy;
+      const luma = lumaOf(saved.data, saved.width, saved.height);
+      const cut = new Float32Array(w * h);
+      for (let y = 0; y < h; y++)
+        cut.set(luma.subarray((y + dy) * saved.width + dx, (y + dy) * saved.width + dx + w), y * w);
+      expect(gridOffset(cut, w, h)).toEqual({ x: (8 - dx) % 8, y: (8 - dy) % 8 });
+    }
+  });
+});

@@ -1,0 +1,268 @@
+import { dct8x8 } from './_internal/dct.ts';
+
+/**
+ * Where did a JPEG lose its earlier compression? A photo saved as JPEG, edited and saved again on the same 8x8 grid
+ * keeps, outside the edit, DCT coefficients that were quantised twice (the periodic peaks and gaps of double
+ * quantisation); where the edit resampled the pixels, the first quantisation is gone and the coefficients look
+ * quantised once. This map gives each 8x8 block the log-likelihood ratio "quantised twice" vs "once" (Bianchi & Piva's
+ * aligned double-JPEG localisation, simplified): negative blocks are where the photo's history breaks.
+ *
+ * It needs only decoded pixels: the grid offset and the last quantisation steps are estimated from them (a crop of a
+ * JPEG works, as long as it was not resized or re-coloured after the last save), and the "once" reference is the same
+ * picture cut on a grid shifted by 4 px (Fridrich's calibration). Blocks without non-zero coefficients in the
+ * frequencies that carry the trace (flat skin, sky) carry no evidence either way: 0.
+ */
+export type DoubleJpegMap = {
+  /** Blocks across and down; block (c, r) covers pixels [offsetX + 8c, +8) x [offsetY + 8r, +8). */
+  cols: number;
+  rows: number;
+  offsetX: number;
+  offsetY: number;
+  /** Per block, row-major: log-likelihood ratio of double vs single quantisation (nats). */
+  llr: Float32Array;
+  /** Frequencies (natural index 0..63) whose histograms showed the double-quantisation pattern, and were used. */
+  frequencies: number[];
+  /** Estimated last quantisation step per natural index (0 where unknown). */
+  steps: number[];
+};
+
+/** Zigzag order 1..20: low and middle frequencies, where coefficients are seldom all zero. */
+const CANDIDATES = [1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40];
+const MAX_BIN = 24;
+/** A frequency is used when its observed histogram's periodic departure from the reference exceeds this (nats). */
+const MIN_EVIDENCE = 0.01;
+
+/**
+ * `luma` is the Y plane (0..255) of the decoded image, `width` x `height`. `steps` may pass the luma table read from
+ * the file's header (natural order); otherwise the steps are estimated from the coefficients.
+ */
+export function doubleJpegMap(
+  luma: Float32Array,
+  width: number,
+  height: number,
+  opts: { steps?: readonly number[]; offset?: { x: number; y: number } } = {},
+): DoubleJpegMap {
+  const offset = opts.offset ?? gridOffset(luma, width, height);
+  const aligned = blockCoefficients(luma, width, height, offset.x, offset.y);
+  const shifted = blockCoefficients(luma, width, height, (offset.x + 4) % 8, (offset.y + 4) % 8);
+  const steps = opts.steps ? [...opts.steps] : estimateSteps(aligned.coef);
+  const cols = aligned.cols;
+  const rows = aligned.rows;
+  const llr = new Float32Array(cols * rows);
+  const frequencies: number[] = [];
+  const clipped = clippedBlocks(luma, width, offset.x, offset.y, cols, rows);
+  for (const f of CANDIDATES) {
+    const q = steps[f] ?? 0;
+    if (q < 2) continue;
+    const table = binLlr(histogram(aligned.coef, f, q), histogram(shifted.coef, f, q), q);
+    if (!table) continue;
+    frequencies.push(f);
+    for (let b = 0; b < cols * rows; b++) {
+      if (clipped[b]) continue;
+      const k = Math.abs(Math.round((aligned.coef[b * 64 + f] as number) / q));
+      if (k >= 1 && k < MAX_BIN) llr[b] = (llr[b] as number) + (table[k] as number);
+    }
+  }
+  return { cols, rows, offsetX: offset.x, offsetY: offset.y, llr, frequencies, steps };
+}
+
+/**
+ * Blocks with a pixel at (or within a step of) black or white: decoding clipped them, which moves their coefficients
+ * off any lattice, so they would read as "quantised once" wherever a photo is over- or under-exposed. They carry no
+ * evidence.
+ */
+function clippedBlocks(luma: Float32Array, width: number, ox: number, oy: number, cols: number, rows: number) {
+  const clipped = new Uint8Array(cols * rows);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++)
+      for (let y = 0; y < 8 && !clipped[r * cols + c]; y++)
+        for (let x = 0; x < 8; x++) {
+          const v = luma[(oy + 8 * r + y) * width + ox + 8 * c + x] as number;
+          if (v < 1.5 || v > 253.5) {
+            clipped[r * cols + c] = 1;
+            break;
+          }
+        }
+  return clipped;
+}
+
+/**
+ * The 8x8 grid's phase: where the high-frequency coefficients are most often (near) zero, as quantisation leaves
+ * them. Searched over all 64 offsets on a sample of blocks.
+ */
+export function gridOffset(luma: Float32Array, width: number, height: number): { x: number; y: number } {
+  const high = [];
+  for (let v = 0; v < 8; v++) for (let u = 0; u < 8; u++) if (u + v >= 5) high.push(v * 8 + u);
+  const blocks = Math.floor((width - 8) / 8) * Math.floor((height - 8) / 8);
+  const stride = Math.max(1, Math.floor(Math.sqrt(blocks / 1500)));
+  const coef = new Float64Array(64);
+  let best = { x: 0, y: 0, score: -1 };
+  for (let oy = 0; oy < 8; oy++)
+    for (let ox = 0; ox < 8; ox++) {
+      let near = 0;
+      let n = 0;
+      for (let by = oy; by + 8 <= height; by += 8 * stride)
+        for (let bx = ox; bx + 8 <= width; bx += 8 * stride) {
+          dct8x8(luma, width, bx, by, coef);
+          for (const f of high) if (Math.abs(coef[f] as number) < 0.75) near++;
+          n += high.length;
+        }
+      const score = near / Math.max(1, n);
+      if (score > best.score) best = { x: ox, y: oy, score };
+    }
+  return { x: best.x, y: best.y };
+}
+
+function blockCoefficients(luma: Float32Array, width: number, height: number, ox: number, oy: number) {
+  const cols = Math.max(0, Math.floor((width - ox) / 8));
+  const rows = Math.max(0, Math.floor((height - oy) / 8));
+  const coef = new Float32Array(cols * rows * 64);
+  const tmp = new Float64Array(64);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      dct8x8(luma, width, ox + 8 * c, oy + 8 * r, tmp);
+      coef.set(tmp, (r * cols + c) * 64);
+    }
+  return { cols, rows, coef };
+}
+
+/** Typical spread of a decoded coefficient around its lattice point when estimating steps (DCT units). */
+const STEP_NOISE = 0.45;
+
+/**
+ * Largest step q whose lattice nearly all coefficients sit on: mean cos(2πc/q) over the coefficients that step would
+ * leave non-zero (|c| ≥ q/2; at least 30), divided by what decoding noise alone leaves of a perfect lattice, ≥ 0.75.
+ * Where the earlier save's step was a multiple of the last one this can find the earlier step instead: pass the
+ * header's table when there is one. 0 where too few coefficients are non-zero to tell.
+ */
+function estimateSteps(coef: Float32Array): number[] {
+  const steps = new Array<number>(64).fill(0);
+  for (const f of CANDIDATES) {
+    for (let q = 40; q >= 2; q--) {
+      let s = 0;
+      let n = 0;
+      for (let i = f; i < coef.length; i += 64) {
+        const v = coef[i] as number;
+        if (Math.abs(v) < q / 2) continue;
+        s += Math.cos((2 * Math.PI * v) / q);
+        n++;
+      }
+      const ideal = Math.exp((-2 * Math.PI ** 2 * STEP_NOISE ** 2) / (q * q));
+      if (n >= 30 && s / n / ideal >= 0.75) {
+        steps[f] = q;
+        break;
+      }
+    }
+  }
+  return steps;
+}
+
+function histogram(coef: Float32Array, f: number, q: number): Float64Array {
+  const h = new Float64Array(MAX_BIN);
+  for (let i = f; i < coef.length; i += 64) {
+    const k = Math.abs(Math.round((coef[i] as number) / q));
+    if (k >= 1 && k < MAX_BIN) h[k] = (h[k] as number) + 1;
+  }
+  return h;
+}
+
+/** Spread of a decoded coefficient around its lattice point: Y rounded in decoding, then RGB (DCT units). */
+const DECODE_NOISE = 0.5;
+
+/**
+ * Bin k's weight under double quantisation, first step q1 then q2, relative to a single quantisation at q2: how much
+ * of the lattice q1·j lands in bin k (with the decoding noise), times q1/q2. Periodic in k: the peaks and gaps.
+ */
+function doubleQuantisationWeights(q1: number, q2: number): Float64Array {
+  const w = new Float64Array(MAX_BIN);
+  const jMax = Math.ceil(((MAX_BIN + 1) * q2) / q1);
+  for (let j = 0; j <= jMax; j++) {
+    const centre = j * q1;
+    for (let k = 1; k < MAX_BIN; k++) {
+      const p =
+        normalCdf(((k + 0.5) * q2 - centre) / DECODE_NOISE) - normalCdf(((k - 0.5) * q2 - centre) / DECODE_NOISE);
+      w[k] = (w[k] as number) + (p * q1) / q2;
+    }
+  }
+  return w;
+}
+
+/**
+ * Per-bin log-likelihood ratio of "quantised at q1, then at q2" vs "quantised at q2 once", for the first step q1 that
+ * explains the aligned histogram best (the shifted histogram stands in for the smooth distribution before any
+ * quantisation). Undefined when no q1 explains it better than a single quantisation by MIN_EVIDENCE nats per
+ * coefficient, e.g. when both saves used the same step.
+ */
+function binLlr(aligned: Float64Array, shifted: Float64Array, q2: number): Float64Array | undefined {
+  let na = 0;
+  let ns = 0;
+  for (let k = 1; k < MAX_BIN; k++) {
+    na += aligned[k] as number;
+    ns += shifted[k] as number;
+  }
+  if (na < 100 || ns < 100) return undefined;
+  const smooth = new Float64Array(MAX_BIN);
+  for (let k = 1; k < MAX_BIN; k++) smooth[k] = ((shifted[k] as number) + 0.5) / (ns + 0.5 * MAX_BIN);
+  let best: { gain: number; table: Float64Array } | undefined;
+  for (let q1 = 1; q1 <= 2 * q2 + 2; q1++) {
+    if (q1 === q2) continue;
+    const w = doubleQuantisationWeights(q1, q2);
+    let z = 0;
+    for (let k = 1; k < MAX_BIN; k++) z += (smooth[k] as number) * (w[k] as number);
+    const table = new Float64Array(MAX_BIN);
+    let gain = 0;
+    for (let k = 1; k < MAX_BIN; k++) {
+      table[k] = Math.log(Math.max(1e-3, (w[k] as number) / z));
+      gain += ((aligned[k] as number) / na) * (table[k] as number);
+    }
+    if (!best || gain > best.gain) best = { gain, table };
+  }
+  return best && best.gain >= MIN_EVIDENCE ? best.table : undefined;
+}
+
+/** Φ, the standard normal CDF (Abramowitz & Stegun 7.1.26 through erf). */
+function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const erf =
+    1 -
+    t *
+      (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
+      Math.exp(-z * z);
+  return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+/** Y (BT.601, as JPEG encodes it) of interleaved RGB. */
+export function lumaOf(rgb: Uint8Array | Uint8ClampedArray, width: number, height: number): Float32Array {
+  const y = new Float32Array(width * height);
+  for (let i = 0; i < width * height; i++)
+    y[i] = 0.299 * (rgb[3 * i] as number) + 0.587 * (rgb[3 * i + 1] as number) + 0.114 * (rgb[3 * i + 2] as number);
+  return y;
+}
+
+/** Window side as a share of the region's shorter side: chosen on val/afw (docs/training-experiments.md, session 7). */
+export const BREAK_WINDOW_SHARE = 0.4;
+
+/**
+ * How strongly some part of `region` (pixels) looks JPEG-quantised once while the photo around it was quantised
+ * twice: the most negative sum of block LLRs over square windows (side BREAK_WINDOW_SHARE of the region's shorter
+ * side, at least 3 blocks) whose centres lie in the region, negated (nats; 0 when every window leans "twice").
+ */
+export function compressionBreak(
+  map: DoubleJpegMap,
+  region: { x0: number; y0: number; x1: number; y1: number },
+): number {
+  const side = Math.min(region.x1 - region.x0, region.y1 - region.y0);
+  const w = Math.max(3, Math.round((BREAK_WINDOW_SHARE * side) / 8));
+  let worst = 0;
+  for (let r = 0; r + w <= map.rows; r++)
+    for (let c = 0; c + w <= map.cols; c++) {
+      const cx = map.offsetX + 8 * (c + w / 2);
+      const cy = map.offsetY + 8 * (r + w / 2);
+      if (cx < region.x0 || cx >= region.x1 || cy < region.y0 || cy >= region.y1) continue;
+      let s = 0;
+      for (let y = r; y < r + w; y++) for (let x = c; x < c + w; x++) s += map.llr[y * map.cols + x] as number;
+      worst = Math.min(worst, s);
+    }
+  return worst < 0 ? -worst : 0;
+}
