@@ -91,6 +91,11 @@ describe('web app in Chromium', () => {
     expect(resultUrl).toMatch(/\/analyses\/a-[0-9a-f]{64}-[0-9a-f]{12}$/);
     await expect.poll(() => page.getByTestId('caveat').textContent()).toMatch(/does not say who did it or why/);
     expect(await page.getByTestId('face-card').count()).toBeGreaterThanOrEqual(0);
+    // A JPEG upload: each face card reads the photo's JPEG history beside the warp score.
+    if ((await page.getByTestId('face-card').count()) > 0)
+      expect(await page.getByTestId('compression-break').first().textContent()).toMatch(
+        /JPEG history \(no model\): \d+\.\d nats/,
+      );
 
     // The photo, then the heatmap and flow views, each actually rendered.
     await page.getByTestId('view-photo').waitFor();

@@ -407,6 +407,14 @@ function FaceCard({
       <Gauge probability={face.probability} threshold={threshold} label="Warp score" />
       <p style={{ fontWeight: 600, marginTop: '0.5rem' }}>{face.verdict}</p>
       <p className="caveat small">{caveat}</p>
+      {face.compressionBreak !== undefined ? (
+        <p className="small" data-testid="compression-break">
+          JPEG history (no model): <strong>{face.compressionBreak.toFixed(1)}</strong> nats of evidence that part of
+          this face was saved as JPEG once while the rest of the photo was saved twice, as where a warp resampled the
+          pixels before the last save. Untouched faces score above 0 too: compare faces of the same photo, and read it
+          beside the warp score. Resizing or re-colouring between saves, or a single save, leave nothing to read.
+        </p>
+      ) : null}
       {hasField ? (
         <>
           <p className="small" style={{ marginTop: '0.75rem' }}>

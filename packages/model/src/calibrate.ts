@@ -12,7 +12,10 @@ export type CalibrateOptions = {
    * of untouched faces shift with the photos' source and size, and the threshold must hold for every pool.
    */
   photoDirs: string[];
-  /** Faces per pool and condition: re-saved after the edit (the simulator's post-processing) and exported losslessly. */
+  /**
+   * Faces per pool and condition: re-saved after the edit (the simulator's post-processing), saved once as JPEG q90
+   * on the photo's grid, and exported losslessly.
+   */
   count: number;
   seed: number;
   targetFpr: number;
@@ -20,8 +23,8 @@ export type CalibrateOptions = {
 };
 
 /**
- * Scores simulator-edited and untouched whole faces from each of `photoDirs`, once with the simulator's
- * post-processing after the edit (JPEG re-saves, rescaling) and once without, and writes the fitted calibration into
+ * Scores simulator-edited and untouched whole faces from each of `photoDirs` under each of CONDITIONS (the
+ * simulator's post-processing after the edit, one JPEG q90 export, none), and writes the fitted calibration into
  * the model's `model.json` (atomically). The threshold holds the false-positive target for every pool under both
  * conditions: a detector that reads resampling traces scores clean untouched faces higher than re-saved ones, and
  * big, sharp portraits higher than small faces in crowds. Returns it.
@@ -32,20 +35,18 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
   const labels: number[] = [];
   const conditions: string[] = [];
   const sources = new Set<string>();
-  const total = 2 * opts.count * opts.photoDirs.length;
+  const total = CONDITIONS.length * opts.count * opts.photoDirs.length;
   try {
     for (const dir of opts.photoDirs)
-      for (const [name, postprocess] of [
-        ['re-saved', true],
-        ['clean', false],
-      ] as const) {
+      for (const [name, condition] of CONDITIONS) {
         const { samples, source } = await simulatedSamples(
-          { photoDirs: [dir], count: opts.count, seed: opts.seed, postprocess },
+          { photoDirs: [dir], count: opts.count, seed: opts.seed, ...condition },
           model.manifest,
         );
         sources.add(source);
         for await (const s of samples) {
-          logits.push((await model.predict(s.modified, { region: s.faceBox })).logit);
+          const pred = await model.predict(s.modified, { region: s.faceBox, compressionBreak: s.compressionBreak });
+          logits.push(pred.logit);
           labels.push(s.label);
           conditions.push(`${poolName(dir)} ${name}`);
           opts.onProgress?.(logits.length, total);
@@ -72,6 +73,16 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
     model.dispose();
   }
 }
+
+/**
+ * What happens to a photo after the edit. The JPEG-q90 export is where the JPEG-history term (when the manifest
+ * weighs it) moves untouched faces' scores most.
+ */
+const CONDITIONS = [
+  ['re-saved', { postprocess: true }],
+  ['jpeg q90', { jpegQuality: 90 }],
+  ['clean', { postprocess: false }],
+] as const;
 
 /** `val/afw` for …/shared/data/val/afw: how pools are named in reports. */
 function poolName(dir: string): string {

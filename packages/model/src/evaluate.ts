@@ -74,6 +74,8 @@ export type EvalReport = {
    * history on the photo's grid; the pipeline reads it from the whole photo (here only the crop).
    */
   compressionBreak: { ap: number; auc: number };
+  /** The network's own score (without the JPEG-history term the manifest may add). */
+  network: { ap: number; auc: number };
   epeMoved: { model: number; zeroFlow: number; ratio: number };
   epeFaceBox: { model: number; zeroFlow: number; ratio: number };
   psnr: { modified: number; recovered: number; gain: number };
@@ -105,6 +107,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
   const scores: number[] = [];
   const moved: number[] = [];
   const breaks: number[] = [];
+  const network: number[] = [];
   const labels: number[] = [];
   let epeSum = 0;
   let zeroSum = 0;
@@ -117,7 +120,11 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
   let psnrN = 0;
   let done = 0;
   for await (const sample of samples) {
-    const pred = await model.predict(sample.modified, { region: sample.faceBox });
+    const pred = await model.predict(sample.modified, {
+      region: sample.faceBox,
+      compressionBreak: sample.compressionBreak,
+    });
+    network.push(pred.networkLogit);
     scores.push(pred.probability);
     moved.push(pred.movedMax);
     breaks.push(sample.compressionBreak);
@@ -163,6 +170,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
     fprUntouched: round(negatives.filter((s) => s >= threshold).length / Math.max(1, negatives.length)),
     apMoved: round(averagePrecision(moved, labels)),
     compressionBreak: { ap: round(averagePrecision(breaks, labels)), auc: round(rocAuc(breaks, labels)) },
+    network: { ap: round(averagePrecision(network, labels)), auc: round(rocAuc(network, labels)) },
     epeMoved: { model: round(epeSum / epeN), zeroFlow: round(zeroSum / epeN), ratio: round(epeSum / zeroSum) },
     epeFaceBox: { model: round(boxSum / boxN), zeroFlow: round(boxZero / boxN), ratio: round(boxSum / boxZero) },
     psnr: {

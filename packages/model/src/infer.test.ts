@@ -161,4 +161,23 @@ describe('inference settings in the manifest', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('compressionBreakWeight adds the JPEG-history evidence to the face logit; the network logit stays its own', async () => {
+    const dir = await variantOf({ compressionBreakWeight: 0.25 });
+    const [plain, fused] = await Promise.all([loadDetector(FIXTURE), loadDetector(dir)]);
+    try {
+      const a = await plain.predict(image, { compressionBreak: 8 });
+      const b = await fused.predict(image, { compressionBreak: 8 });
+      const c = await fused.predict(image);
+      expect(a.logit).toBe(a.networkLogit); // no weight in the manifest: the evidence is ignored
+      expect(b.networkLogit).toBe(a.networkLogit);
+      expect(b.logit).toBeCloseTo(a.networkLogit + 2, 6);
+      expect(b.probability).toBeGreaterThan(a.probability);
+      expect(c.logit).toBe(c.networkLogit); // no JPEG history read: nothing added
+    } finally {
+      plain.dispose();
+      fused.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -17,8 +17,10 @@ export type FacePrediction = {
    * has one (then 0.5 is its measured operating point).
    */
   probability: number;
-  /** The combined logit, before calibration. */
+  /** The face's logit before calibration: the windows' combined logit plus the JPEG-history term, if any. */
   logit: number;
+  /** The windows' combined logit alone (the network's own score). */
+  networkLogit: number;
   /** Every scored window's logit (those centred in the region), for studies of how to combine them. */
   windows: number[];
   /** The head's whole map of window logits over the input (row-major), for studies that compare regions. */
@@ -39,6 +41,11 @@ export type PredictOptions = {
    * head windows centred on facial features, never on hair or background, so windows there are out of its depth.
    */
   region?: Region;
+  /**
+   * `compressionBreak` of `@unwarp/aids` over the face, when the photo has a JPEG history to read: added to the score
+   * with the manifest's `inference.compressionBreakWeight` (default 0) before calibration.
+   */
+  compressionBreak?: number;
 };
 
 export type WarpDetector = {
@@ -94,6 +101,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
       : `its warp field is switched off${manifest.inference?.reason ? ` (${manifest.inference.reason})` : ''}`;
   const movedGate = manifest.inference?.movedGate ?? 0;
   const aggregate = manifest.inference?.aggregate ?? { rule: 'max' };
+  const breakWeight = manifest.inference?.compressionBreakWeight ?? 0;
   return {
     manifest,
     predictsFlow,
@@ -155,13 +163,15 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         stride,
       };
       const windows = windowIndicesInRegion(grid, opts.region).map((i) => logits[i]!);
-      const score = aggregateWindows(windows, aggregate);
+      const networkLogit = aggregateWindows(windows, aggregate);
+      const score = networkLogit + breakWeight * (opts.compressionBreak ?? 0);
       let movedMax = 0;
       for (const m of moved) movedMax = Math.max(movedMax, m);
       return {
         flow: cropped,
         probability: calibratedProbability(score, manifest.calibration),
         logit: score,
+        networkLogit,
         windows,
         grid,
         movedMax,

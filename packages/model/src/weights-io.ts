@@ -32,6 +32,12 @@ export type ModelManifest = {
      */
     scale?: 'model' | 'native';
     maxShortSide?: number;
+    /**
+     * Logit units added to the face's score per nat of `compressionBreak` (the model-free JPEG-history evidence of
+     * `@unwarp/aids`, computed by the caller) before calibration; default 0. Chosen with
+     * `packages/model/scripts/fusion-study.ts`, then `unwarp calibrate` fits the threshold on the sum.
+     */
+    compressionBreakWeight?: number;
     reason?: string;
   };
   weights: { name: string; shape: number[]; trainable: boolean; offset: number; length: number }[];

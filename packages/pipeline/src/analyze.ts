@@ -199,6 +199,10 @@ async function analyzeWith(
     hotspot: Hotspot;
   })[] = [];
   const small: number[] = [];
+  // Model-free evidence beside the network: where a face lost the photo's earlier JPEG compression. The model's
+  // manifest says how much of it enters the face's score (inference.compressionBreakWeight).
+  const history = targets.some((t) => t.face) ? jpegHistory(input, image) : undefined;
+  const breaks: (number | undefined)[] = [];
   for (const target of targets) {
     const { crop } = target;
     if (crop.width < 8 || crop.height < 8) continue;
@@ -213,7 +217,12 @@ async function analyzeWith(
     const region = target.face
       ? landmarkRegion(target.face, crop, size)
       : { x0: 0, y0: 0, x1: size.width, y1: size.height };
-    const pred = await model.predict(await cropResize(image, crop, size.width, size.height), { region });
+    const faceBreak = history && target.face ? compressionBreak(history, landmarkExtent(target.face)) : undefined;
+    const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
+      region,
+      compressionBreak: faceBreak,
+    });
+    breaks.push(faceBreak);
     // Back to image pixels: resizeFlow resamples to the crop's size and scales the vectors by the same factor.
     const field = resizeFlow(pred.flow, crop.width, crop.height);
     predicted.push({
@@ -234,13 +243,11 @@ async function analyzeWith(
   // so W has no seams and is exactly zero away from the faces.
   const owned = blendCrops(flow, predicted);
 
-  // Model-free evidence beside the score: where a face lost the photo's earlier JPEG compression.
-  const history = faceReportsNeedHistory(predicted) ? jpegHistory(input, image) : undefined;
   const faceReports: FaceReport[] = [];
   predicted.forEach((p, i) => {
     const face = p.target.face;
     if (!face) return;
-    const breakEvidence = history ? compressionBreak(history, landmarkExtent(face)) : undefined;
+    const breakEvidence = breaks[i];
     faceReports.push({
       index: faceReports.length,
       box: roundBox(face.box),
@@ -400,8 +407,6 @@ function conversionWarnings(meta: Partial<Metadata>): string[] {
 }
 
 /** Searches a copy at most detectionMaxSide on its long side; boxes and landmarks are scaled back to the image. */
-const faceReportsNeedHistory = (predicted: { target: Target }[]) => predicted.some((p) => p.target.face);
-
 /**
  * The aligned double-JPEG map of a JPEG upload (`@unwarp/aids`), on the upright pixels with the header's luma table
  * (transposed when the EXIF orientation swapped the axes; the grid's phase is searched). Undefined for other formats:

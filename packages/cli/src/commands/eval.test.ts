@@ -37,6 +37,10 @@ describe.skipIf(!existsSync(HELEN))('unwarp eval --pairs (stored pairs)', () => 
     const report = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(report.samples).toBe(6);
     expect(report.source).toMatch(/^stored pairs in /);
+    // The fixture model weighs no JPEG-history evidence: its face score is the network's own.
+    expect(report.network).toEqual({ ap: report.ap, auc: report.auc });
+    expect(report.compressionBreak.auc).toBeGreaterThanOrEqual(0);
+    expect(report.compressionBreak.auc).toBeLessThanOrEqual(1);
     // The zero-flow error is the mean |W| over pixels moved > 1 px, straight from the files.
     let sum = 0;
     let n = 0;
