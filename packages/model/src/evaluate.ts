@@ -89,8 +89,11 @@ type EvalSample = {
   flow: FlowField;
   label: 0 | 1;
   faceBox: { x0: number; y0: number; x1: number; y1: number };
-  /** `compressionBreak` over the face box, on the pixels at the photo's resolution (before any network resize). */
-  compressionBreak: number;
+  /**
+   * `compressionBreak` over the face box, on the pixels at the photo's resolution (before any network resize), when
+   * the sample would reach the pipeline as a JPEG; undefined for lossless exports (the pipeline reads none there).
+   */
+  compressionBreak: number | undefined;
 };
 
 /**
@@ -127,7 +130,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
     network.push(pred.networkLogit);
     scores.push(pred.probability);
     moved.push(pred.movedMax);
-    breaks.push(sample.compressionBreak);
+    breaks.push(sample.compressionBreak ?? 0);
     labels.push(sample.label);
     const zero = { ...sample.flow, data: new Float32Array(sample.flow.data.length) };
     const e = endpointError(pred.flow, sample.flow, { minGtMagnitude: 1 });
@@ -216,8 +219,10 @@ export async function simulatedSamples(
         pair.flow.width,
         pair.flow.height,
       );
-      // A single known save passes its table, as the pipeline reads it from the file's header.
-      const steps = opts.jpegQuality !== undefined ? ijgTable(STD_LUMA, opts.jpegQuality) : undefined;
+      // The file the pipeline would get is a JPEG when a JPEG save came last (its header gives the table); a lossless
+      // export has no JPEG history to read, and the pipeline then adds nothing.
+      const lastQuality = opts.jpegQuality ?? pair.meta.jpegQuality;
+      const steps = lastQuality !== null && lastQuality !== undefined ? ijgTable(STD_LUMA, lastQuality) : undefined;
       yield atNetworkScale(
         {
           modified: pair.modified,
@@ -225,7 +230,7 @@ export async function simulatedSamples(
           flow: pair.flow,
           label: pair.label,
           faceBox,
-          compressionBreak: breakOver(pair.modified, faceBox, steps),
+          compressionBreak: steps ? breakOver(pair.modified, faceBox, steps) : undefined,
         },
         manifest,
       );

@@ -102,6 +102,8 @@ const DEFAULT_DETECTION_MAX_SIDE = 1600;
 const MAX_NETWORK_SIDE = 1600;
 /** Faces whose crop's short side is under this many pixels get a warning: little detail for the model at any scale. */
 const SMALL_CROP_SIDE = 100;
+/** Largest photo whose whole JPEG history map is computed (memory: 64 coefficients a block, twice). */
+const HISTORY_MAX_PIXELS = 16_000_000;
 /** Formats sharp can read that are not photographs: refused rather than rasterised. */
 const NOT_PHOTOS = new Set(['svg', 'pdf']);
 
@@ -201,7 +203,10 @@ async function analyzeWith(
   const small: number[] = [];
   // Model-free evidence beside the network: where a face lost the photo's earlier JPEG compression. The model's
   // manifest says how much of it enters the face's score (inference.compressionBreakWeight).
-  const history = targets.some((t) => t.face) ? jpegHistory(input, image) : undefined;
+  const faceCrops = targets.filter((t) => t.face).map((t) => t.crop);
+  // The whole photo gives the histograms the most blocks; past HISTORY_MAX_PIXELS only the faces' crops are read.
+  const historyArea = image.width * image.height <= HISTORY_MAX_PIXELS ? full : unionBox(faceCrops);
+  const history = faceCrops.length > 0 ? jpegHistory(input, image, historyArea) : undefined;
   const breaks: (number | undefined)[] = [];
   for (const target of targets) {
     const { crop } = target;
@@ -217,7 +222,7 @@ async function analyzeWith(
     const region = target.face
       ? landmarkRegion(target.face, crop, size)
       : { x0: 0, y0: 0, x1: size.width, y1: size.height };
-    const faceBreak = history && target.face ? compressionBreak(history, landmarkExtent(target.face)) : undefined;
+    const faceBreak = history && target.face ? faceCompressionBreak(history, target.face) : undefined;
     const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
       region,
       compressionBreak: faceBreak,
@@ -406,24 +411,43 @@ function conversionWarnings(meta: Partial<Metadata>): string[] {
   return out;
 }
 
-/** Searches a copy at most detectionMaxSide on its long side; boxes and landmarks are scaled back to the image. */
 /**
- * The aligned double-JPEG map of a JPEG upload (`@unwarp/aids`), on the upright pixels with the header's luma table
- * (transposed when the EXIF orientation swapped the axes; the grid's phase is searched). Undefined for other formats:
- * no compression history to read.
+ * The aligned double-JPEG map of a JPEG upload (`@unwarp/aids`) over `area` of it, on the upright pixels with the header's luma table (transposed when the EXIF orientation
+ * swapped the axes; the grid's phase is searched). Undefined for other formats: no compression history to read.
  */
-function jpegHistory(input: Buffer, image: RgbImage & { orientation?: number }): DoubleJpegMap | undefined {
+function jpegHistory(
+  input: Buffer,
+  image: RgbImage & { orientation?: number },
+  area: Box,
+): { map: DoubleJpegMap; area: Box } | undefined {
   const table = lumaTableOf(input);
   if (!table) return undefined;
   const steps = (image.orientation ?? 1) >= 5 ? table.map((_, i) => table[(i % 8) * 8 + (i >> 3)]!) : table;
-  return doubleJpegMap(lumaOf(image.data, image.width, image.height), image.width, image.height, { steps });
+  const part = cropImage(image, area);
+  return { map: doubleJpegMap(lumaOf(part.data, part.width, part.height), part.width, part.height, { steps }), area };
 }
 
-function landmarkExtent(face: Face) {
-  const xs = face.landmarks68.map(([x]) => x);
-  const ys = face.landmarks68.map(([, y]) => y);
-  return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
+/** `compressionBreak` over a face's landmark extent, in the history map's coordinates. */
+function unionBox(boxes: Box[]): Box {
+  const x = Math.min(...boxes.map((b) => b.x));
+  const y = Math.min(...boxes.map((b) => b.y));
+  const right = Math.max(...boxes.map((b) => b.x + b.width));
+  const bottom = Math.max(...boxes.map((b) => b.y + b.height));
+  return { x, y, width: right - x, height: bottom - y };
 }
+
+function faceCompressionBreak(history: { map: DoubleJpegMap; area: Box }, face: Face): number {
+  const xs = face.landmarks68.map(([x]) => x - history.area.x);
+  const ys = face.landmarks68.map(([, y]) => y - history.area.y);
+  return compressionBreak(history.map, {
+    x0: Math.min(...xs),
+    y0: Math.min(...ys),
+    x1: Math.max(...xs),
+    y1: Math.max(...ys),
+  });
+}
+
+/** Searches a copy at most detectionMaxSide on its long side; boxes and landmarks are scaled back to the image. */
 
 export async function detectFaces(detector: FaceDetector, image: RgbImage, s: number): Promise<Face[]> {
   if (s === 1) return detector.detect(image);

@@ -9,10 +9,11 @@ const HELP = `Usage: unwarp calibrate [--model <dir>] [--data <dir>...] [--count
 
 Fits how the model's face score becomes the probability the product shows, and writes it into <model>/model.json.
 Whole faces from each photo pool (default: val/afw and train/helen; \`unwarp eval\` reports on val/helen), edited by
-the simulator with every warp family, half left untouched, are scored twice over (N faces per pool each): re-saved
-after the edit (JPEG, rescaling) and exported losslessly. The threshold is set where at most F (default 0.05) of the
-untouched faces reach it in every pool under either condition (untouched scores shift with the photos' source and
-size), and that point becomes probability 0.5, the threshold of every verdict. Run it after exporting a model and
+the simulator with every warp family, half left untouched, are scored three times over (N faces per pool each):
+re-saved after the edit (JPEG, rescaling), saved once as JPEG q90 on the photo's grid, and exported losslessly. The
+threshold is set where at most F (default 0.05) of the untouched faces reach it in every pool under every condition
+(untouched scores shift with the photos' source and size, and with the JPEG-history term when the model weighs it),
+and that point becomes probability 0.5, the threshold of every verdict. Run it after exporting a model and
 before \`unwarp eval\`.`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -33,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
   const count = num(v.count, 'count', 300, (n) => Number.isInteger(n) && n >= 40);
   const modelDir = v.model ?? process.env.UNWARP_MODEL_DIR ?? DEFAULT_MODEL_DIR;
   const photoDirs = v.data ?? [path.join(dataDir(), 'val/afw'), path.join(dataDir(), 'train/helen')];
-  const progress = createProgress(2 * count * photoDirs.length, 'calibrate ');
+  const progress = createProgress(3 * count * photoDirs.length, 'calibrate ');
   const c = await calibrateModel({
     modelDir,
     photoDirs,
