@@ -11,11 +11,21 @@ import { type Analyzer, createAnalyzer } from './analyze.ts';
 import { renderArtifacts, writeArtifacts } from './artifacts.ts';
 import { CORE_ARTIFACTS, MODEL_ARTIFACTS, ReportSchema } from './report.ts';
 
-vi.mock('@unwarp/aids', () => ({
-  runAids: vi.fn(async () => {
-    throw new Error('c2pa reader\nexploded');
-  }),
-}));
+// The aids' report always fails; the JPEG-history map the face score reads is real unless a test breaks it.
+const breakHistory = vi.hoisted(() => ({ on: false }));
+vi.mock('@unwarp/aids', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('@unwarp/aids')>();
+  return {
+    ...actual,
+    runAids: vi.fn(async () => {
+      throw new Error('c2pa reader\nexploded');
+    }),
+    doubleJpegMap: vi.fn((...args: Parameters<typeof actual.doubleJpegMap>) => {
+      if (breakHistory.on) throw new Error('DCT\nfell over');
+      return actual.doubleJpegMap(...args);
+    }),
+  };
+});
 
 describe.skipIf(!hasData())('when the forensic aids fail', () => {
   let analyzer: Analyzer;
@@ -44,5 +54,19 @@ describe.skipIf(!hasData())('when the forensic aids fail', () => {
     await writeArtifacts(out, files);
     expect((await readdir(out)).sort()).toEqual([...CORE_ARTIFACTS, ...MODEL_ARTIFACTS].sort());
     expect(ReportSchema.parse(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8'))).aids).toBeUndefined();
+  });
+
+  it('a JPEG history that cannot be read leaves the face scores to the network, with a warning', async () => {
+    breakHistory.on = true;
+    try {
+      const a = await analyzer.analyze(await readFile(photoPath(PHOTOS.portrait)), { aids: false });
+      expect(a.report.faces).toHaveLength(1);
+      expect(a.report.faces[0]!.compressionBreak).toBeUndefined();
+      expect(a.report.warnings).toContain(
+        "the photo's JPEG history could not be read, so the face scores leave it out: DCT fell over",
+      );
+    } finally {
+      breakHistory.on = false;
+    }
   });
 });

@@ -206,7 +206,14 @@ async function analyzeWith(
   const faceCrops = targets.filter((t) => t.face).map((t) => t.crop);
   // The whole photo gives the histograms the most blocks; past HISTORY_MAX_PIXELS only the faces' crops are read.
   const historyArea = image.width * image.height <= HISTORY_MAX_PIXELS ? full : unionBox(faceCrops);
-  const history = faceCrops.length > 0 ? jpegHistory(input, image, historyArea) : undefined;
+  let history: ReturnType<typeof jpegHistory>;
+  try {
+    history = faceCrops.length > 0 ? jpegHistory(input, image, historyArea) : undefined;
+  } catch (err) {
+    // Never worth the analysis: the faces are scored by the network alone.
+    const why = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim().slice(0, 300);
+    warnings.push(`the photo's JPEG history could not be read, so the face scores leave it out: ${why}`);
+  }
   const breaks: (number | undefined)[] = [];
   for (const target of targets) {
     const { crop } = target;
