@@ -245,15 +245,16 @@ export const BREAK_WINDOW_SHARE = 0.4;
 
 /**
  * How strongly some part of `region` (pixels) looks JPEG-quantised once while the photo around it was quantised
- * twice: the most negative sum of block LLRs over square windows (side BREAK_WINDOW_SHARE of the region's shorter
- * side, at least 3 blocks) whose centres lie in the region, negated (nats; 0 when every window leans "twice").
+ * twice: the most negative sum of block LLRs over square windows (side `windowShare` of the region's shorter side,
+ * default BREAK_WINDOW_SHARE; at least 3 blocks) whose centres lie in the region, negated (nats; 0 when every window leans "twice").
  */
 export function compressionBreak(
   map: DoubleJpegMap,
   region: { x0: number; y0: number; x1: number; y1: number },
+  windowShare = BREAK_WINDOW_SHARE,
 ): number {
   const side = Math.min(region.x1 - region.x0, region.y1 - region.y0);
-  const w = Math.max(3, Math.round((BREAK_WINDOW_SHARE * side) / 8));
+  const w = Math.max(3, Math.round((windowShare * side) / 8));
   let worst = 0;
   for (let r = 0; r + w <= map.rows; r++)
     for (let c = 0; c + w <= map.cols; c++) {

@@ -5,7 +5,7 @@
 //   node --import tsx packages/model/scripts/break-window-study.ts [count=150] [quality=90] [pool=val/afw]
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type DoubleJpegMap, doubleJpegMap, ijgTable, lumaOf, STD_LUMA } from '@unwarp/aids';
+import { compressionBreak, type DoubleJpegMap, doubleJpegMap, ijgTable, lumaOf, STD_LUMA } from '@unwarp/aids';
 import { averagePrecision, rocAuc } from '@unwarp/flow';
 import { simulatedSamples } from '../src/evaluate.ts';
 
@@ -31,24 +31,9 @@ for await (const s of samples) {
 }
 const labels = cases.map((c) => c.label);
 
-/** Most negative window sum (negated) for windows of `share` of the box's shorter side, centres in the box. */
-function weakest({ map, box }: (typeof cases)[number], share: number): number {
-  const w = Math.max(3, Math.round((share * Math.min(box.x1 - box.x0, box.y1 - box.y0)) / 8));
-  let worst = 0;
-  for (let r = 0; r + w <= map.rows; r++)
-    for (let c = 0; c + w <= map.cols; c++) {
-      const [cx, cy] = [map.offsetX + 8 * (c + w / 2), map.offsetY + 8 * (r + w / 2)];
-      if (cx < box.x0 || cx >= box.x1 || cy < box.y0 || cy >= box.y1) continue;
-      let s = 0;
-      for (let y = r; y < r + w; y++) for (let x = c; x < c + w; x++) s += map.llr[y * map.cols + x] as number;
-      worst = Math.min(worst, s);
-    }
-  return -worst;
-}
-
 console.log(`${labels.filter(Boolean).length} of ${labels.length} faces edited; JPEG q${quality}`);
 for (const share of [0.2, 0.3, 0.4, 0.5, 0.6, 0.8]) {
-  const scores = cases.map((c) => weakest(c, share));
+  const scores = cases.map((c) => compressionBreak(c.map, c.box, share));
   console.log(
     `window ${share} of the face: AP ${averagePrecision(scores, labels).toFixed(3)}, ROC AUC ${rocAuc(scores, labels).toFixed(3)}`,
   );
