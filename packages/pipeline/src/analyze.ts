@@ -23,7 +23,7 @@ import {
 import { createFlow, cropFlow, cropImage, type FlowField, flowMagnitude, resizeFlow, unwarp } from '@unwarp/flow';
 import { calibratedProbability, loadDetector, networkScale, seesNatively, type WarpDetector } from '@unwarp/model';
 import sharp, { type Metadata } from 'sharp';
-import { type BlendCrop, blendCrops, clusterBoxes } from './_internal/blend.ts';
+import { type BlendCrop, blendCrops, clusterBoxes, union } from './_internal/blend.ts';
 import { createEvidenceMap, type EvidenceMap, type Hotspot, paintEvidence } from './evidence.ts';
 import {
   CAVEAT,
@@ -205,7 +205,7 @@ async function analyzeWith(
   // manifest says how much of it enters the face's score (inference.compressionBreakWeight).
   const faceCrops = targets.filter((t) => t.face).map((t) => t.crop);
   // The whole photo gives the histograms the most blocks; past HISTORY_MAX_PIXELS only the faces' crops are read.
-  const historyArea = image.width * image.height <= HISTORY_MAX_PIXELS ? full : unionBox(faceCrops);
+  const historyArea = image.width * image.height <= HISTORY_MAX_PIXELS ? full : faceCrops.reduce(union, faceCrops[0]!);
   let history: ReturnType<typeof jpegHistory>;
   try {
     history = faceCrops.length > 0 ? jpegHistory(input, image, historyArea) : undefined;
@@ -229,7 +229,11 @@ async function analyzeWith(
     const region = target.face
       ? landmarkRegion(target.face, crop, size)
       : { x0: 0, y0: 0, x1: size.width, y1: size.height };
-    const faceBreak = history && target.face ? faceCompressionBreak(history, target.face) : undefined;
+    // The face's landmark extent in the history map's pixels (its area at scale 1).
+    const faceBreak =
+      history && target.face
+        ? compressionBreak(history.map, landmarkRegion(target.face, history.area, history.area))
+        : undefined;
     const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
       region,
       compressionBreak: faceBreak,
@@ -419,8 +423,9 @@ function conversionWarnings(meta: Partial<Metadata>): string[] {
 }
 
 /**
- * The aligned double-JPEG map of a JPEG upload (`@unwarp/aids`) over `area` of it, on the upright pixels with the header's luma table (transposed when the EXIF orientation
- * swapped the axes; the grid's phase is searched). Undefined for other formats: no compression history to read.
+ * The aligned double-JPEG map of a JPEG upload (`@unwarp/aids`) over `area` of it, on the upright pixels with the
+ * header's luma table (transposed when the EXIF orientation swapped the axes; the grid's phase is searched).
+ * Undefined for other formats: no compression history to read.
  */
 function jpegHistory(
   input: Buffer,
@@ -434,28 +439,7 @@ function jpegHistory(
   return { map: doubleJpegMap(lumaOf(part.data, part.width, part.height), part.width, part.height, { steps }), area };
 }
 
-/** `compressionBreak` over a face's landmark extent, in the history map's coordinates. */
-function unionBox(boxes: Box[]): Box {
-  const x = Math.min(...boxes.map((b) => b.x));
-  const y = Math.min(...boxes.map((b) => b.y));
-  const right = Math.max(...boxes.map((b) => b.x + b.width));
-  const bottom = Math.max(...boxes.map((b) => b.y + b.height));
-  return { x, y, width: right - x, height: bottom - y };
-}
-
-function faceCompressionBreak(history: { map: DoubleJpegMap; area: Box }, face: Face): number {
-  const xs = face.landmarks68.map(([x]) => x - history.area.x);
-  const ys = face.landmarks68.map(([, y]) => y - history.area.y);
-  return compressionBreak(history.map, {
-    x0: Math.min(...xs),
-    y0: Math.min(...ys),
-    x1: Math.max(...xs),
-    y1: Math.max(...ys),
-  });
-}
-
 /** Searches a copy at most detectionMaxSide on its long side; boxes and landmarks are scaled back to the image. */
-
 export async function detectFaces(detector: FaceDetector, image: RgbImage, s: number): Promise<Face[]> {
   if (s === 1) return detector.detect(image);
   const w = Math.max(1, Math.round(image.width * s));

@@ -105,7 +105,8 @@ export function clusterBoxes(boxes: Box[]): Box[] {
 const overlaps = (a: Box, b: Box) =>
   a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
-function union(a: Box, b: Box): Box {
+/** The smallest box holding both. */
+export function union(a: Box, b: Box): Box {
   const x = Math.min(a.x, b.x);
   const y = Math.min(a.y, b.y);
   return {
