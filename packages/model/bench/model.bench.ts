@@ -33,7 +33,9 @@ async function time(fn: () => Promise<void> | void, reps: number): Promise<numbe
   return (performance.now() - t0) / reps;
 }
 
-const lines: string[] = [`backend ${info.backend}, ${info.threads} thread(s); ${new Date().toISOString()}`];
+const lines: string[] = [
+  `backend ${info.backend}, ${info.threads} thread(s), convolutions ${info.convolutions ?? "the backend's"}; ${new Date().toISOString()}`,
+];
 const ref = referenceUNet(tf);
 const refTrain = await (async () => {
   const B = 8;
@@ -46,8 +48,16 @@ const refTrain = await (async () => {
     });
   }, 3);
 })();
+// Block bodies: a tidy that returns the output's TypedArray walks every element of it looking for tensors (~20 ms
+// at 400 px), which would be timed as inference.
 const inferTime = (run: (x: tfjs.Tensor4D) => tfjs.Tensor, size: number, reps: number) =>
-  time(() => void tf.tidy(() => run(tf.zeros([1, size, size, 3]) as tfjs.Tensor4D).dataSync()), reps);
+  time(
+    () =>
+      tf.tidy(() => {
+        run(tf.zeros([1, size, size, 3]) as tfjs.Tensor4D).dataSync();
+      }),
+    reps,
+  );
 const fusedDiff = tf.tidy(() => {
   const x = tf.randomNormal([1, 64, 64, 3]) as tfjs.Tensor4D;
   return tf.max(tf.abs(tf.sub(ref.run(x), ref.infer(x)))).dataSync()[0]!;
@@ -114,9 +124,9 @@ for (const name of ['base', 'paired-in']) {
   }, 3);
   const face = await time(
     () =>
-      void tf.tidy(() =>
-        forward(tf, recipe.arch, vars as never, tf.zeros([1, 400, 464, 3]) as tfjs.Tensor4D, false).flow.dataSync(),
-      ),
+      tf.tidy(() => {
+        forward(tf, recipe.arch, vars as never, tf.zeros([1, 400, 464, 3]) as tfjs.Tensor4D, false).flow.dataSync();
+      }),
     3,
   );
   lines.push(

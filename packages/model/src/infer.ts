@@ -115,7 +115,8 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
       const pw = Math.ceil(width / stride) * stride;
       const ph = Math.ceil(height / stride) * stride;
       const cells = patch / stride;
-      const { flow, logits, logitsShape, moved } = tf.tidy(() => {
+      // The tidy returns tensors, read after it: returning the TypedArrays would make tidy walk every element.
+      const outputs = tf.tidy(() => {
         let x = tf.tensor3d(image.data, [height, width, 3], 'int32').toFloat().expandDims(0) as tfjs.Tensor4D;
         if (pw !== width || ph !== height)
           x = tf.mirrorPad(
@@ -135,13 +136,15 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         const gated = movedGate > 0 ? tf.mul(pMoved, tf.cast(tf.greaterEqual(pMoved, movedGate), 'float32')) : pMoved;
         const expected = tf.mul(out.flow, gated);
         const head = globalHead(tf, params, out.deepest, [cells, cells]);
-        return {
-          flow: predictsFlow ? (expected.dataSync() as Float32Array) : new Float32Array(expected.size),
-          logits: head.dataSync() as Float32Array,
-          logitsShape: head.shape,
-          moved: pMoved.dataSync() as Float32Array,
-        };
+        return { expected, head, pMoved };
       });
+      const flow = predictsFlow
+        ? (outputs.expected.dataSync() as Float32Array)
+        : new Float32Array(outputs.expected.size);
+      const logits = outputs.head.dataSync() as Float32Array;
+      const logitsShape = outputs.head.shape;
+      const moved = outputs.pMoved.dataSync() as Float32Array;
+      tf.dispose([outputs.expected, outputs.head, outputs.pMoved]);
       const fw = pw / f;
       const fh = ph / f;
       // The network's vectors are already in input pixels: resizeFlow would rescale them, so undo its factor.

@@ -1,11 +1,13 @@
-import type { Tf } from '@unwarp/tf';
+import { type ConvGeometry, loadCpuKernels, type ResizeGeometry } from '@unwarp/cpu-kernels';
+import { backendInfo, type Tf } from '@unwarp/tf';
 
 /**
  * Gradient kernels the wasm backend lacks (Conv2DBackpropFilter) or runs slowly (Conv2DBackpropInput, ~11x a
  * forward conv). Both reduce to the backend's fast XNNPACK kernels: the filter gradient is one matrix product of an
  * im2col matrix with dy, the input gradient a forward conv of the (dilated, padded) dy with the flipped filter.
  * The copies are done in JS straight on the wasm heap: the backend's own Slice/Transpose kernels are the slow part
- * (see shared/notes/cpu-training.md).
+ * (see shared/notes/cpu-training.md). Where `@unwarp/cpu-kernels` is built, both are its native kernels instead
+ * (the filter gradient without an im2col matrix, the input gradient one stride phase at a time, without dilating dy).
  */
 
 type TensorInfo = { dataId: object; shape: number[]; dtype: string };
@@ -18,9 +20,31 @@ type KernelArgs = { inputs: Record<string, TensorInfo>; backend: WasmBackend; at
 
 let registered = false;
 
-export function registerWasmGradKernels(tf: Tf): void {
+function geometryOf(ci: ReturnType<Tf['backend_util']['computeConv2DInfo']>): ConvGeometry {
+  return {
+    batch: ci.batchSize,
+    inHeight: ci.inHeight,
+    inWidth: ci.inWidth,
+    inChannels: ci.inChannels,
+    filterHeight: ci.filterHeight,
+    filterWidth: ci.filterWidth,
+    outChannels: ci.outChannels,
+    outHeight: ci.outHeight,
+    outWidth: ci.outWidth,
+    strideHeight: ci.strideHeight,
+    strideWidth: ci.strideWidth,
+    dilationHeight: ci.dilationHeight,
+    dilationWidth: ci.dilationWidth,
+    padTop: ci.padInfo.top,
+    padLeft: ci.padInfo.left,
+  };
+}
+
+export function registerWasmGradKernels(tf: Tf, opts: { threads?: number } = {}): void {
   if (registered || tf.getBackend() !== 'wasm') return;
   registered = true;
+  const native = loadCpuKernels().kernels;
+  const threads = opts.threads ?? Math.max(1, backendInfo()?.threads ?? 1);
   const matMul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc as unknown as (a: KernelArgs) => TensorInfo;
   const conv2d = tf.getKernel('Conv2D', 'wasm')!.kernelFunc as unknown as (a: KernelArgs) => TensorInfo;
   const convInfoOf = (xShape: number[], filterShape: number[], attrs: Record<string, unknown>) => {
@@ -48,6 +72,17 @@ export function registerWasmGradKernels(tf: Tf): void {
       const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, outChannels: CO } = ci;
       const top = ci.padInfo.top;
       const left = ci.padInfo.left;
+      if (native) {
+        const out = backend.makeOutput(filterShape, 'float32');
+        native.conv2dFilterGrad(
+          backend.typedArrayFromHeap(x),
+          backend.typedArrayFromHeap(dy),
+          backend.typedArrayFromHeap(out),
+          geometryOf(ci),
+          threads,
+        );
+        return out;
+      }
       const M = N * Ho * Wo;
       const K = KH * KW * C;
       const colT = backend.makeOutput([1, K, M], 'float32');
@@ -96,6 +131,17 @@ export function registerWasmGradKernels(tf: Tf): void {
       const backend = args.backend;
       const inputShape = args.attrs.inputShape as number[];
       const ci = convInfoOf(inputShape, filter.shape, args.attrs);
+      if (native) {
+        const out = backend.makeOutput(inputShape, 'float32');
+        native.conv2dInputGrad(
+          backend.typedArrayFromHeap(dy),
+          backend.typedArrayFromHeap(filter),
+          backend.typedArrayFromHeap(out),
+          geometryOf(ci),
+          threads,
+        );
+        return out;
+      }
       const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = ci;
       const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, outChannels: CO } = ci;
       // dx = valid correlation of P with the flipped filter, P = dy dilated by the stride and padded so that
@@ -138,4 +184,69 @@ export function registerWasmGradKernels(tf: Tf): void {
       return out;
     }) as never,
   });
+
+  // tfjs's ResizeBilinearGrad (cpu and wasm alike) ignores halfPixelCenters: for the half-pixel 2x upsampling of the
+  // decoder and of the flow it is not the forward's transpose (<resize(x), dy> ≠ <x, grad>; off by 80% on a random
+  // 6x6 case). Replaced by the exact adjoint: native where built, else the same loop in JS.
+  if (tf.getKernel('ResizeBilinearGrad', 'wasm')) tf.unregisterKernel('ResizeBilinearGrad', 'wasm');
+  tf.registerKernel({
+    kernelName: 'ResizeBilinearGrad',
+    backendName: 'wasm',
+    kernelFunc: ((args: KernelArgs) => {
+      const { images, dy } = args.inputs as { images: TensorInfo; dy: TensorInfo };
+      const backend = args.backend;
+      const [batch, inHeight, inWidth, channels] = images.shape as [number, number, number, number];
+      const r = {
+        batch,
+        inHeight,
+        inWidth,
+        outHeight: dy.shape[1]!,
+        outWidth: dy.shape[2]!,
+        channels,
+        alignCorners: Boolean(args.attrs.alignCorners),
+        halfPixelCenters: Boolean(args.attrs.halfPixelCenters),
+      };
+      const out = backend.makeOutput(images.shape, 'float32');
+      const dys = backend.typedArrayFromHeap(dy);
+      const dx = backend.typedArrayFromHeap(out);
+      if (native) native.resizeBilinearGrad(dys, dx, r, threads);
+      else resizeBilinearGradJs(dys, dx, r);
+      return out;
+    }) as never,
+  });
+}
+
+/** Source rows (or columns) of each output one in tfjs's forward bilinear resize, and the weight of the second. */
+function resizeTaps(inSize: number, outSize: number, alignCorners: boolean, halfPixel: boolean) {
+  const ratio = alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize;
+  return Array.from({ length: outSize }, (_, o) => {
+    const src = halfPixel ? ratio * (o + 0.5) - 0.5 : ratio * o;
+    const lo = Math.max(0, Math.floor(src));
+    return { lo, hi: Math.min(inSize - 1, Math.ceil(src)), frac: src - lo };
+  });
+}
+
+/** The transpose of tfjs's bilinear resize, applied to dy (the native kernel's fallback, same loop). */
+function resizeBilinearGradJs(dy: Float32Array, dx: Float32Array, r: ResizeGeometry): void {
+  const { batch: N, inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, channels: C } = r;
+  const rows = resizeTaps(H, OH, r.alignCorners, r.halfPixelCenters);
+  const cols = resizeTaps(W, OW, r.alignCorners, r.halfPixelCenters);
+  dx.fill(0);
+  for (let n = 0; n < N; n++)
+    for (let y = 0; y < OH; y++) {
+      const ry = rows[y]!;
+      const top = (n * H + ry.lo) * W;
+      const bottom = (n * H + ry.hi) * W;
+      for (let x = 0; x < OW; x++) {
+        const rx = cols[x]!;
+        const d = ((n * OH + y) * OW + x) * C;
+        const corners = [
+          [(top + rx.lo) * C, (1 - ry.frac) * (1 - rx.frac)],
+          [(top + rx.hi) * C, (1 - ry.frac) * rx.frac],
+          [(bottom + rx.lo) * C, ry.frac * (1 - rx.frac)],
+          [(bottom + rx.hi) * C, ry.frac * rx.frac],
+        ] as const;
+        for (const [at, w] of corners) for (let k = 0; k < C; k++) dx[at + k] = dx[at + k]! + dy[d + k]! * w;
+      }
+    }
 }

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import * as tfjs from '@tensorflow/tfjs';
+import { registerNativeKernels, registerSharedIdentity } from './native-kernels.ts';
 import { withWasmThreads } from './wasm-threads.ts';
 
 /** The TensorFlow.js namespace every Unwarp package uses (one instance per process). */
@@ -17,6 +18,11 @@ export type BackendInfo = {
   package: string;
   /** Threads the wasm backend's XNNPACK pool got (`UNWARP_WASM_THREADS`, default every core); 0 for native ones. */
   threads: number;
+  /**
+   * Who runs the wasm backend's convolutions: `native (avx512)` etc. where `@unwarp/cpu-kernels` was built for this
+   * CPU, else `xnnpack (<why not native>)`; undefined for the other backends.
+   */
+  convolutions?: string;
   skipped: { choice: BackendName; reason: string }[];
 };
 
@@ -100,6 +106,7 @@ export async function initBackend(
         // The native backends size their own pools; 0 says so.
         let threads = 0;
         let pkg = '@tensorflow/tfjs';
+        let convolutions: string | undefined;
         if (choice === 'tensorflow-gpu') {
           pkg = '@tensorflow/tfjs-node-gpu';
           tf = await tryNative(pkg);
@@ -109,12 +116,15 @@ export async function initBackend(
         } else if (choice === 'wasm') {
           pkg = '@tensorflow/tfjs-backend-wasm';
           threads = await startWasm(tf, wasmThreads(opts.threads));
+          registerSharedIdentity(tf);
+          const native = registerNativeKernels(tf, threads);
+          convolutions = native.isa ? `native (${native.isa})` : `xnnpack (${native.reason})`;
         } else {
           await tf.setBackend('cpu');
           await tf.ready();
         }
         const backend = tf.getBackend();
-        live = { tf, info: { backend, choice, package: pkg, threads, skipped } };
+        live = { tf, info: { backend, choice, package: pkg, threads, convolutions, skipped } };
         return live;
       } catch (err) {
         skipped.push({ choice, reason: firstLine(err) });

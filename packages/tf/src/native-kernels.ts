@@ -1,0 +1,237 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import { type ConvGeometry, type CpuKernels, loadCpuKernels } from '@unwarp/cpu-kernels';
+
+/**
+ * Replaces kernels of the wasm backend with `@unwarp/cpu-kernels` (native code for this CPU) where they were built:
+ * - Conv2D and FusedConv2D: 2.5–3.5x XNNPACK's wasm build here (AVX-512/AVX2 with FMA against 128-bit SIMD);
+ * - Concat, SplitV and Identity: row copies; the backend's are JS loops over elements, or TypedArray.set, which
+ *   copies a SharedArrayBuffer (the threaded heap) element by element: a U-Net's skip connections spent a third of
+ *   its inference in Concat, and a training step 90 ms of 420 in SplitV and Identity;
+ * - Sum over the leading axes (bias gradients), which the backend does by transposing the whole tensor first.
+ * Tensors stay on the wasm heap; the native code reads and writes them in place. What the native path does not cover
+ * (NCHW, activations other than ReLU, under 8 output channels, where the 16-wide vectors would mostly be padding;
+ * other dtypes or axes) goes to the original kernel.
+ */
+
+type TensorInfo = { dataId: object; shape: number[]; dtype: string };
+const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+type WasmBackend = {
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  incRef(dataId: object): void;
+};
+type KernelArgs = {
+  inputs: Record<string, TensorInfo | undefined>;
+  backend: WasmBackend;
+  attrs: Record<string, unknown>;
+};
+type KernelFunc = (args: KernelArgs) => TensorInfo;
+
+export type NativeKernels = { isa: string; reason?: undefined } | { isa?: undefined; reason: string };
+
+const MIN_OUT_CHANNELS = 8;
+
+function geometryOf(tf: typeof tfjs, x: TensorInfo, filter: TensorInfo, attrs: Record<string, unknown>) {
+  const ci = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides as number | [number, number],
+    (attrs.dilations as number | [number, number] | undefined) ?? 1,
+    attrs.pad as 'same' | 'valid' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  );
+  const g: ConvGeometry = {
+    batch: ci.batchSize,
+    inHeight: ci.inHeight,
+    inWidth: ci.inWidth,
+    inChannels: ci.inChannels,
+    filterHeight: ci.filterHeight,
+    filterWidth: ci.filterWidth,
+    outChannels: ci.outChannels,
+    outHeight: ci.outHeight,
+    outWidth: ci.outWidth,
+    strideHeight: ci.strideHeight,
+    strideWidth: ci.strideWidth,
+    dilationHeight: ci.dilationHeight,
+    dilationWidth: ci.dilationWidth,
+    padTop: ci.padInfo.top,
+    padLeft: ci.padInfo.left,
+  };
+  return { g, outShape: [ci.batchSize, ci.outHeight, ci.outWidth, ci.outChannels] };
+}
+
+function nativeCovers(x: TensorInfo, filter: TensorInfo, attrs: Record<string, unknown>): boolean {
+  const format = attrs.dataFormat;
+  return (
+    (format === undefined || format === 'NHWC' || format === 'channelsLast') &&
+    x.dtype === 'float32' &&
+    filter.dtype === 'float32' &&
+    filter.shape[3]! >= MIN_OUT_CHANNELS
+  );
+}
+
+function convolve(
+  tf: typeof tfjs,
+  kernels: CpuKernels,
+  threads: number,
+  args: KernelArgs,
+  bias: TensorInfo | undefined,
+  relu: boolean,
+): TensorInfo {
+  const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+  const { g, outShape } = geometryOf(tf, x, filter, args.attrs);
+  const out = args.backend.makeOutput(outShape, 'float32');
+  // Views after the allocation: growing the heap detaches older ones.
+  const heap = args.backend;
+  kernels.conv2d(
+    heap.typedArrayFromHeap(x),
+    heap.typedArrayFromHeap(filter),
+    bias ? heap.typedArrayFromHeap(bias) : null,
+    heap.typedArrayFromHeap(out),
+    g,
+    relu,
+    threads,
+  );
+  return out;
+}
+
+let state: NativeKernels | undefined;
+let identityShared = false;
+
+/** Unregisters a wasm kernel and returns its function, for the cases ours hand back. */
+function original(tf: typeof tfjs, name: string): KernelFunc {
+  const k = tf.getKernel(name, 'wasm');
+  if (!k) throw new Error(`the wasm backend has no ${name} kernel to fall back to`);
+  tf.unregisterKernel(name, 'wasm');
+  return k.kernelFunc as unknown as KernelFunc;
+}
+
+/** Registers the native kernels on the live wasm backend (once per thread); says which, or why not. */
+export function registerNativeKernels(tf: typeof tfjs, threads: number): NativeKernels {
+  if (state) return state;
+  const loaded = loadCpuKernels();
+  if (!loaded.kernels) {
+    state = { reason: loaded.reason };
+    return state;
+  }
+  const kernels = loaded.kernels;
+  const conv2d = original(tf, 'Conv2D');
+  const fused = original(tf, 'FusedConv2D');
+  tf.registerKernel({
+    kernelName: 'Conv2D',
+    backendName: 'wasm',
+    kernelFunc: ((args: KernelArgs) => {
+      const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+      if (!nativeCovers(x, filter, args.attrs)) return conv2d(args);
+      return convolve(tf, kernels, threads, args, undefined, false);
+    }) as never,
+  });
+  tf.registerKernel({
+    kernelName: 'FusedConv2D',
+    backendName: 'wasm',
+    kernelFunc: ((args: KernelArgs) => {
+      const { x, filter, bias, preluActivationWeights } = args.inputs;
+      const activation = (args.attrs.activation as string | undefined) ?? 'linear';
+      const covered =
+        nativeCovers(x!, filter!, args.attrs) &&
+        !preluActivationWeights &&
+        (activation === 'linear' || activation === 'relu') &&
+        (!bias || (bias.dtype === 'float32' && bias.shape.reduce((a, b) => a * b, 1) === filter!.shape[3]));
+      if (!covered) return fused(args);
+      return convolve(tf, kernels, threads, args, bias, activation === 'relu');
+    }) as never,
+  });
+  const concat = original(tf, 'Concat');
+  tf.registerKernel({
+    kernelName: 'Concat',
+    backendName: 'wasm',
+    kernelFunc: ((args: KernelArgs) => {
+      const inputs = (args.inputs as unknown as TensorInfo[]).filter((t) => t.shape.every((d) => d > 0));
+      const dtype = inputs[0]?.dtype;
+      if (inputs.length < 2 || !dtype || !BYTES[dtype] || inputs.some((t) => t.dtype !== dtype)) return concat(args);
+      const shapes = inputs.map((t) => t.shape);
+      const axis = tf.util.parseAxisParam(args.attrs.axis as number, shapes[0]!)[0]!;
+      tf.backend_util.assertParamsConsistent(shapes, axis);
+      const out = args.backend.makeOutput(tf.backend_util.computeOutShape(shapes, axis), dtype);
+      const outer = tf.util.sizeFromShape(shapes[0]!.slice(0, axis));
+      // typedArrayFromHeap views float32 and int32 as such and bool as bytes: the copy is bytewise either way.
+      kernels.concat(
+        args.backend.typedArrayFromHeap(out),
+        inputs.map((t) => args.backend.typedArrayFromHeap(t)),
+        outer,
+        threads,
+      );
+      return out;
+    }) as never,
+  });
+  const splitV = original(tf, 'SplitV');
+  tf.registerKernel({
+    kernelName: 'SplitV',
+    backendName: 'wasm',
+    kernelFunc: ((args: KernelArgs) => {
+      const x = args.inputs.x!;
+      if (!BYTES[x.dtype] || x.shape.some((d) => d === 0)) return splitV(args) as never;
+      const axis = tf.util.parseAxisParam(args.attrs.axis as number, x.shape)[0]!;
+      const sizes = tf.backend_util.prepareSplitSize(
+        x as never,
+        args.attrs.numOrSizeSplits as number | number[],
+        axis,
+      ) as number[];
+      const outs = sizes.map((size) => {
+        const shape = [...x.shape];
+        shape[axis] = size;
+        return args.backend.makeOutput(shape, x.dtype);
+      });
+      kernels.split(
+        args.backend.typedArrayFromHeap(x),
+        outs.map((t) => args.backend.typedArrayFromHeap(t)),
+        tf.util.sizeFromShape(x.shape.slice(0, axis)),
+        threads,
+      );
+      return outs;
+    }) as never,
+  });
+  const sum = original(tf, 'Sum');
+  tf.registerKernel({
+    kernelName: 'Sum',
+    backendName: 'wasm',
+    kernelFunc: ((args: KernelArgs) => {
+      const x = args.inputs.x!;
+      const rank = x.shape.length;
+      const axes = tf.util.parseAxisParam(args.attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
+      // Only a reduction over the leading axes (0 … k-1, some left) is a sum of rows.
+      const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+      if (x.dtype !== 'float32' || !leading || x.shape.some((d) => d === 0)) return sum(args);
+      const kept = x.shape.slice(axes.length);
+      const shape = args.attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept;
+      const out = args.backend.makeOutput(shape, 'float32');
+      const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
+      kernels.sumRows(args.backend.typedArrayFromHeap(x), args.backend.typedArrayFromHeap(out), rows, threads);
+      return out;
+    }) as never,
+  });
+  state = { isa: kernels.isa };
+  return state;
+}
+
+/**
+ * Identity (tf.clone, and every tensor the engine saves for a gradient) shares the input's data, as the cpu backend
+ * does: tensors are immutable and the wasm backend counts references (Reshape shares the same way). The backend's own
+ * Identity copies with TypedArray.set, element by element on the threaded heap: 72 copies, 29 ms of a 310 ms training
+ * step of the reference U-Net. Needs no native code.
+ */
+export function registerSharedIdentity(tf: typeof tfjs): void {
+  if (identityShared) return;
+  identityShared = true;
+  const identity = original(tf, 'Identity');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: ((args: KernelArgs) => {
+      const x = args.inputs.x!;
+      if (x.dtype === 'string') return identity(args);
+      args.backend.incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    }) as never,
+  });
+}
