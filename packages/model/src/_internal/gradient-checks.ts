@@ -14,7 +14,12 @@ export function convGrads(tf: Tf, c: ConvCase): number[][] {
   }) as unknown as number[][];
 }
 
-export type ResizeCase = { x: [number, number, number, number]; size: [number, number]; alignCorners: boolean; halfPixelCenters: boolean };
+export type ResizeCase = {
+  x: [number, number, number, number];
+  size: [number, number];
+  alignCorners: boolean;
+  halfPixelCenters: boolean;
+};
 
 /** <resize(x), dy> and <x, gradient of that wrt x>: equal when the gradient is the resize's exact transpose. */
 export function resizeAdjoint(tf: Tf, c: ResizeCase): [number, number] {
