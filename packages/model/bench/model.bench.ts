@@ -3,6 +3,7 @@
 // Run: npm run bench -w @unwarp/model (UNWARP_WASM_THREADS=1 for the one-thread figures)
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { initBackend } from '@unwarp/tf';
@@ -68,13 +69,17 @@ const refInfer128Unfused = await inferTime(ref.run, 128, 5);
 const refInfer400Unfused = await inferTime(ref.run, 400, 3);
 const refInfer128 = await inferTime(ref.infer, 128, 5);
 const refInfer400 = await inferTime(ref.infer, 400, 3);
-// The trainer's way: two gradient replicas on their own threads (4 samples each), Adam on this thread, weights out and
-// gradients back every step.
+// The trainer's way: two gradient replicas of one thread each (its default; the batch split between them), Adam on
+// this thread, weights out and gradients back every step.
+const replicaCount = 2;
+const replicaThreads = Math.max(1, Math.floor(os.availableParallelism() / replicaCount));
 const refTrainReplicas = await (async () => {
-  const replicas = [0, 1].map(
+  const replicas = Array.from(
+    { length: replicaCount },
     () =>
       new RpcWorker<ReferenceRequest, ReferenceReply>(new URL('./reference-replica.ts', import.meta.url), {
         type: 'init',
+        threads: replicaThreads,
       }),
   );
   try {
@@ -82,7 +87,7 @@ const refTrainReplicas = await (async () => {
     const weights = [...ref.params.values()].map((v) => new Float32Array(v.dataSync()));
     const adam = createAdam(weights.map((w) => w.length));
     return await time(async () => {
-      const replies = await Promise.all(replicas.map((r) => r.call({ type: 'grads', weights, n: 4 })));
+      const replies = await Promise.all(replicas.map((r) => r.call({ type: 'grads', weights, n: 8 / replicaCount })));
       const grads = weights.map((w, k) => {
         const g = new Float32Array(w.length);
         for (const reply of replies) {
@@ -100,7 +105,7 @@ const refTrainReplicas = await (async () => {
 })();
 lines.push(
   `reference U-Net (tfjs, one backend, ${info.threads} thread(s)): train batch 8 @128 ${refTrain.toFixed(0)} ms = ${((8 * 1000) / refTrain).toFixed(2)} samples/s; infer (fused conv+bias+ReLU) 1x128 ${refInfer128.toFixed(1)} ms, 1x400 ${refInfer400.toFixed(0)} ms; unfused 1x128 ${refInfer128Unfused.toFixed(1)} ms, 1x400 ${refInfer400Unfused.toFixed(0)} ms`,
-  `reference U-Net (tfjs, trainer's way: 2 replica threads x 4 + Adam): train batch 8 @128 ${refTrainReplicas.toFixed(0)} ms = ${((8 * 1000) / refTrainReplicas).toFixed(2)} samples/s`,
+  `reference U-Net (tfjs, trainer's way: ${replicaCount} replica(s) x ${replicaThreads} thread(s), batch split + Adam): train batch 8 @128 ${refTrainReplicas.toFixed(0)} ms = ${((8 * 1000) / refTrainReplicas).toFixed(2)} samples/s`,
 );
 
 for (const name of ['base', 'paired-in']) {

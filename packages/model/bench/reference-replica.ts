@@ -4,8 +4,10 @@ import { registerWasmGradKernels } from '../src/kernels.ts';
 import { referenceUNet } from './reference-unet.ts';
 
 // One gradient replica of the reference U-Net, run the way the trainer runs ours: weights in, gradients out (Adam stays
-// on the main thread), each replica on its own thread with its own wasm instance.
-export type ReferenceRequest = { type: 'init' } | { type: 'grads'; id: number; weights: Float32Array[]; n: number };
+// on the main thread), each replica on its own thread with its own wasm instance and its share of the cores.
+export type ReferenceRequest =
+  | { type: 'init'; threads: number }
+  | { type: 'grads'; id: number; weights: Float32Array[]; n: number };
 export type ReferenceReply =
   | { type: 'grads'; id: number; grads: Float32Array[] }
   | { type: 'error'; id: number; message: string };
@@ -17,20 +19,23 @@ let net: ReturnType<typeof referenceUNet>;
 port.on('message', async (msg: ReferenceRequest) => {
   try {
     if (msg.type === 'init') {
-      ({ tf } = await initBackend({ threads: 1 }));
+      ({ tf } = await initBackend({ threads: msg.threads }));
       registerWasmGradKernels(tf);
       net = referenceUNet(tf);
       port.postMessage({ type: 'ready' });
       return;
     }
     const vars = [...net.params.values()];
-    const grads = tf.tidy(() => {
+    // Tensors out of the tidy, read after it (as replica-worker.ts does).
+    const kept = tf.tidy(() => {
       vars.forEach((v, i) => void v.assign(tf.tensor(msg.weights[i]!, v.shape)));
       const x = tf.randomNormal([msg.n, 128, 128, 3]) as never;
       const y = tf.randomNormal([msg.n, 128, 128, 2]);
       const { grads } = tf.variableGrads(() => net.loss(x, y), vars);
-      return vars.map((v) => new Float32Array(grads[v.name]!.dataSync()));
+      return vars.map((v) => grads[v.name]!);
     });
+    const grads = kept.map((g) => new Float32Array(g.dataSync()));
+    tf.dispose(kept);
     port.postMessage(
       { type: 'grads', id: msg.id, grads } satisfies ReferenceReply,
       grads.map((g) => g.buffer as ArrayBuffer),

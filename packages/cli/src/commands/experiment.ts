@@ -19,7 +19,7 @@ Options:
       --init <dir>      start from these weights (a checkpoint or model folder); the row says so
       --eval-every <N>  samples between evaluations (default 2000)
       --val-size <N>    validation patches per part (default 256)
-      --replicas <R>    gradient threads (default 2)
+      --replicas <R>    gradient replicas, sharing the cores (default 2)
       --data <dir>      photo pools root (default ../shared/data beside the repository)`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -56,7 +56,9 @@ export async function run(argv: string[]): Promise<number> {
     ...(args.values.init ? { initFrom: path.resolve(args.values.init) } : {}),
     evalEvery: num(args.values['eval-every'], 'eval-every', 2000, (n) => n > 0),
     valSize: num(args.values['val-size'], 'val-size', 256, (n) => n >= 16),
-    replicas: num(args.values.replicas, 'replicas', 2, (n) => Number.isInteger(n) && n >= 1 && n <= 8),
+    ...(args.values.replicas !== undefined
+      ? { replicas: num(args.values.replicas, 'replicas', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 8) }
+      : {}),
   });
   await appendExperiment(path.join(repoRoot(), 'docs/training-experiments.md'), recipe, state);
   const plot = path.join(repoRoot(), 'docs/experiments', `${recipe.name}-s${seed}.png`);

@@ -23,7 +23,7 @@ Options:
       --init <dir>        start from these weights (fine-tuning)
       --export <dir>      copy the final weights there (e.g. models/unwarp-base)
       --eval-every <N>    samples between validations (default 4000)
-      --replicas <R>      gradient threads (default 2)`;
+      --replicas <R>      gradient replicas, sharing the cores (default 2)`;
 
 export async function run(argv: string[]): Promise<number> {
   const args = parse(
@@ -68,7 +68,9 @@ export async function run(argv: string[]): Promise<number> {
     resume: v.resume === true,
     ...(v.init ? { initFrom: v.init } : {}),
     evalEvery: num(v['eval-every'], 'eval-every', 4000, (n) => n > 0),
-    replicas: num(v.replicas, 'replicas', 2, (n) => Number.isInteger(n) && n >= 1 && n <= 8),
+    ...(v.replicas !== undefined
+      ? { replicas: num(v.replicas, 'replicas', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 8) }
+      : {}),
   });
   if (v.export) {
     await mkdir(v.export, { recursive: true });

@@ -30,7 +30,7 @@ export type SynthRequest =
 export type SynthReply = { type: 'batch'; id: number; batch: Batch } | { type: 'error'; id: number; message: string };
 
 export type ReplicaRequest =
-  | { type: 'init'; recipe: Recipe }
+  | { type: 'init'; recipe: Recipe; threads: number }
   | { type: 'grads'; id: number; weights: Weight[]; batch: Batch }
   | { type: 'predict'; id: number; weights: Weight[]; batch: Batch };
 export type ReplicaReply =

@@ -32,8 +32,8 @@ function inputs(b: Batch) {
 port.on('message', async (msg: ReplicaRequest) => {
   try {
     if (msg.type === 'init') {
-      // One thread each: the replicas already share the cores between them.
-      ({ tf } = await initBackend({ threads: 1 }));
+      // The replicas share the cores between them (trainer.ts decides how).
+      ({ tf } = await initBackend({ threads: msg.threads }));
       registerWasmGradKernels(tf);
       recipe = msg.recipe;
       port.postMessage({ type: 'ready', backend: tf.getBackend() });
@@ -42,7 +42,9 @@ port.on('message', async (msg: ReplicaRequest) => {
     tf.tidy(() => load(msg.weights));
     if (msg.type === 'grads') {
       const trainable = [...vars.values()].filter((v) => v.trainable);
-      const result = tf.tidy(() => {
+      // The tidy returns tensors, read after it: returned TypedArrays would be walked element by element (~400k of
+      // them per step) looking for tensors.
+      const kept = tf.tidy(() => {
         const { x, flow, labels, original } = inputs(msg.batch);
         const images = original ? { modified: x as tfjs.Tensor4D, original: original as tfjs.Tensor4D } : undefined;
         let parts: Record<string, tfjs.Scalar> = {};
@@ -59,35 +61,40 @@ port.on('message', async (msg: ReplicaRequest) => {
           for (const t of Object.values(parts)) tf.keep(t);
           return loss.total;
         }, trainable);
-        const read = {
-          grads: trainable.map((v) => new Float32Array(grads[v.name]!.dataSync())),
-          loss: Object.fromEntries(Object.entries(parts).map(([k, t]) => [k, t.dataSync()[0]!])),
-          moments: moments.map((m) => ({
-            name: m.name,
-            mean: m.mean.dataSync() as Float32Array,
-            variance: m.variance.dataSync() as Float32Array,
-          })),
-        };
-        // tf.keep let these outlive the forward pass's scope; they are read now.
-        tf.dispose([...Object.values(parts), ...moments.flatMap((m) => [m.mean, m.variance])]);
-        return read;
+        return { grads: trainable.map((v) => grads[v.name]!), parts, moments };
       });
+      const result = {
+        grads: kept.grads.map((g) => new Float32Array(g.dataSync())),
+        loss: Object.fromEntries(Object.entries(kept.parts).map(([k, t]) => [k, t.dataSync()[0]!])),
+        moments: kept.moments.map((m) => ({
+          name: m.name,
+          mean: m.mean.dataSync() as Float32Array,
+          variance: m.variance.dataSync() as Float32Array,
+        })),
+      };
+      tf.dispose([...kept.grads, ...Object.values(kept.parts), ...kept.moments.flatMap((m) => [m.mean, m.variance])]);
       const reply: ReplicaReply = { type: 'grads', id: msg.id, ...result };
       port.postMessage(reply, [...result.grads.map((g) => g.buffer as ArrayBuffer)]);
       return;
     }
-    const result = tf.tidy(() => {
+    const kept = tf.tidy(() => {
       const { x } = inputs(msg.batch);
       const out = forward(tf, recipe.arch, vars as never, x as tfjs.Tensor4D, false);
-      const pre = out.lastPre;
       return {
-        flow: new Float32Array(out.flow.dataSync()),
-        flowSize: out.flow.shape[1],
-        moved: new Float32Array(tf.sigmoid(out.moved).dataSync()),
-        logit: new Float32Array(out.logit.dataSync()),
-        channelMax: new Float32Array(tf.max(pre, [0, 1, 2]).dataSync()),
+        flow: out.flow,
+        moved: tf.sigmoid(out.moved),
+        logit: out.logit,
+        channelMax: tf.max(out.lastPre, [0, 1, 2]),
       };
     });
+    const result = {
+      flow: new Float32Array(kept.flow.dataSync()),
+      flowSize: kept.flow.shape[1]!,
+      moved: new Float32Array(kept.moved.dataSync()),
+      logit: new Float32Array(kept.logit.dataSync()),
+      channelMax: new Float32Array(kept.channelMax.dataSync()),
+    };
+    tf.dispose(Object.values(kept));
     port.postMessage({ type: 'predict', id: msg.id, ...result } satisfies ReplicaReply, [
       result.flow.buffer as ArrayBuffer,
     ]);
