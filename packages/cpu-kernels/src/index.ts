@@ -106,13 +106,13 @@ function packGeometry(g: ConvGeometry): Int32Array {
  * `npm ci`), else why not. `UNWARP_NATIVE_KERNELS=0` turns them off. Loaded once per thread.
  */
 export function loadCpuKernels(): LoadResult {
-  if (loaded) return loaded;
-  loaded = tryLoad();
+  // Read on every call (the load itself is cached): a benchmark starts the backend with them off, then times them.
+  if (process.env.UNWARP_NATIVE_KERNELS === '0') return { reason: 'turned off by UNWARP_NATIVE_KERNELS=0' };
+  loaded ??= tryLoad();
   return loaded;
 }
 
 function tryLoad(): LoadResult {
-  if (process.env.UNWARP_NATIVE_KERNELS === '0') return { reason: 'turned off by UNWARP_NATIVE_KERNELS=0' };
   const rebuild = 'run `npm run compile -w @unwarp/cpu-kernels`';
   if (!existsSync(binaryPath)) return { reason: `not built: ${rebuild}` };
   const stamp = readStamp();

@@ -240,13 +240,22 @@ function resizeBilinearGradJs(dy: Float32Array, dx: Float32Array, r: ResizeGeome
       for (let x = 0; x < OW; x++) {
         const rx = cols[x]!;
         const d = ((n * OH + y) * OW + x) * C;
-        const corners = [
-          [(top + rx.lo) * C, (1 - ry.frac) * (1 - rx.frac)],
-          [(top + rx.hi) * C, (1 - ry.frac) * rx.frac],
-          [(bottom + rx.lo) * C, ry.frac * (1 - rx.frac)],
-          [(bottom + rx.hi) * C, ry.frac * rx.frac],
-        ] as const;
-        for (const [at, w] of corners) for (let k = 0; k < C; k++) dx[at + k] = dx[at + k]! + dy[d + k]! * w;
+        const tl = (top + rx.lo) * C;
+        const tr = (top + rx.hi) * C;
+        const bl = (bottom + rx.lo) * C;
+        const br = (bottom + rx.hi) * C;
+        const wtl = (1 - ry.frac) * (1 - rx.frac);
+        const wtr = (1 - ry.frac) * rx.frac;
+        const wbl = ry.frac * (1 - rx.frac);
+        const wbr = ry.frac * rx.frac;
+        for (let k = 0; k < C; k++) {
+          // One corner at a time: at the borders two corners can be the same pixel.
+          const g = dy[d + k]!;
+          dx[tl + k] = dx[tl + k]! + g * wtl;
+          dx[tr + k] = dx[tr + k]! + g * wtr;
+          dx[bl + k] = dx[bl + k]! + g * wbl;
+          dx[br + k] = dx[br + k]! + g * wbr;
+        }
       }
     }
 }

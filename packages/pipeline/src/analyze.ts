@@ -214,6 +214,7 @@ async function analyzeWith(
     const why = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim().slice(0, 300);
     warnings.push(`the photo's JPEG history could not be read, so the face scores leave it out: ${why}`);
   }
+  lap('history');
   const breaks: (number | undefined)[] = [];
   for (const target of targets) {
     const { crop } = target;

@@ -64,7 +64,7 @@ describe('native kernels on the wasm backend', () => {
     }
   });
 
-  it('concatenate, split, copy and sum along any axes and dtypes as the cpu backend does', async () => {
+  it('concatenate, split, copy, sum and average along any axes and dtypes as the cpu backend does', async () => {
     const { tf, info } = await initBackend();
     if (info.backend !== 'wasm') return;
     const joins = () =>
@@ -98,6 +98,12 @@ describe('native kernels on the wasm backend', () => {
           tf.sum(b, [1, 2]),
           tf.sum(b),
           tf.sum(tf.range(0, 12, 1, 'int32').reshape([3, 4]), 0),
+          tf.mean(b, [1, 2]),
+          tf.mean(b, [1, 2], true),
+          tf.mean(b, [0, 1, 2]),
+          tf.mean(b, 3),
+          tf.sum(b, [1, 3]),
+          tf.moments(c, [1, 2], true).variance,
           // Identity (a copy on the wasm backend) through tf.clone.
           tf.clone(a),
         ].map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) }));

@@ -7,7 +7,8 @@ import { type ConvGeometry, type CpuKernels, loadCpuKernels } from '@unwarp/cpu-
  * - Concat, SplitV and Identity: row copies; the backend's are JS loops over elements, or TypedArray.set, which
  *   copies a SharedArrayBuffer (the threaded heap) element by element: a U-Net's skip connections spent a third of
  *   its inference in Concat, and a training step 90 ms of 420 in SplitV and Identity;
- * - Sum over the leading axes (bias gradients), which the backend does by transposing the whole tensor first.
+ * - Sum and Mean over a block of axes with trailing ones kept (bias gradients, instance norm's statistics), which the
+ *   backend does by transposing the whole tensor first (an 800 px face spent 200 of 440 ms of predict in Mean).
  * Tensors stay on the wasm heap; the native code reads and writes them in place. What the native path does not cover
  * (NCHW, activations other than ReLU, under 8 output channels, where the 16-wide vectors would mostly be padding;
  * other dtypes or axes) goes to the original kernel.
@@ -191,25 +192,42 @@ export function registerNativeKernels(tf: typeof tfjs, threads: number): NativeK
       return outs;
     }) as never,
   });
-  const sum = original(tf, 'Sum');
-  tf.registerKernel({
-    kernelName: 'Sum',
-    backendName: 'wasm',
-    kernelFunc: ((args: KernelArgs) => {
-      const x = args.inputs.x!;
-      const rank = x.shape.length;
-      const axes = tf.util.parseAxisParam(args.attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
-      // Only a reduction over the leading axes (0 … k-1, some left) is a sum of rows.
-      const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-      if (x.dtype !== 'float32' || !leading || x.shape.some((d) => d === 0)) return sum(args);
-      const kept = x.shape.slice(axes.length);
-      const shape = args.attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept;
-      const out = args.backend.makeOutput(shape, 'float32');
-      const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length));
-      kernels.sumRows(args.backend.typedArrayFromHeap(x), args.backend.typedArrayFromHeap(out), rows, threads);
-      return out;
-    }) as never,
-  });
+  // Sum and Mean over one contiguous block of axes with some trailing axes kept (bias gradients: N, H, W; instance
+  // norm's statistics: H, W per image) are sums of rows, image by image.
+  for (const [name, mean] of [
+    ['Sum', false],
+    ['Mean', true],
+  ] as const) {
+    const fallback = original(tf, name);
+    tf.registerKernel({
+      kernelName: name,
+      backendName: 'wasm',
+      kernelFunc: ((args: KernelArgs) => {
+        const x = args.inputs.x!;
+        const rank = x.shape.length;
+        const axes = tf.util.parseAxisParam(args.attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
+        const first = axes[0] ?? 0;
+        const last = axes.at(-1) ?? -1;
+        const block = axes.length > 0 && axes.every((a, i) => a === first + i) && last < rank - 1;
+        if (x.dtype !== 'float32' || !block || x.shape.some((d) => d === 0)) return fallback(args);
+        const shape = args.attrs.keepDims
+          ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d))
+          : x.shape.filter((_, i) => i < first || i > last);
+        const out = args.backend.makeOutput(shape, 'float32');
+        const outer = tf.util.sizeFromShape(x.shape.slice(0, first));
+        const rows = tf.util.sizeFromShape(x.shape.slice(first, last + 1));
+        const cols = tf.util.sizeFromShape(x.shape.slice(last + 1));
+        const xs = args.backend.typedArrayFromHeap(x);
+        const ys = args.backend.typedArrayFromHeap(out);
+        for (let o = 0; o < outer; o++) {
+          const dst = ys.subarray(o * cols, (o + 1) * cols);
+          kernels.sumRows(xs.subarray(o * rows * cols, (o + 1) * rows * cols), dst, rows, threads);
+          if (mean) for (let c = 0; c < cols; c++) dst[c] = dst[c]! / rows;
+        }
+        return out;
+      }) as never,
+    });
+  }
   state = { isa: kernels.isa };
   return state;
 }
