@@ -406,6 +406,62 @@ void resizeBilinearGrad(const float* dy, float* dx, int N, int H, int W, int OH,
   });
 }
 
+// out = LeakyReLU_slope(gamma (x - mean) / sqrt(var + eps) + beta), mean and var per image and channel over the
+// pixels (instance norm, as tf.moments computes it: two passes): the five or six elementwise ops it takes in tfjs
+// in three passes. slope 1 = no activation.
+void instanceNorm(const float* x, const float* gamma, const float* beta, float* out, int N, int pixels, int C,
+                  float eps, float slope, int threads) {
+  if ((double)N * pixels * C < 1e5) threads = 1;
+  // Threads split each image's pixels for the sums (then add), and the pixels again for the output.
+  std::vector<double> sums((size_t)threads * C), sq((size_t)threads * C);
+  std::vector<float> mean(C), scale(C), shift(C);
+  for (int n = 0; n < N; n++) {
+    const float* xi = x + (size_t)n * pixels * C;
+    float* oi = out + (size_t)n * pixels * C;
+    std::fill(sums.begin(), sums.end(), 0.0);
+    parallelFor(threads, pixels, [&](int t, int p0, int p1) {
+      std::vector<float> acc(C);
+      for (int b0 = p0; b0 < p1; b0 += 256) {
+        std::fill(acc.begin(), acc.end(), 0.f);
+        for (int p = b0; p < std::min(p1, b0 + 256); p++)
+          for (int c = 0; c < C; c++) acc[c] += xi[(size_t)p * C + c];
+        for (int c = 0; c < C; c++) sums[(size_t)t * C + c] += acc[c];
+      }
+    });
+    for (int c = 0; c < C; c++) {
+      double s = 0;
+      for (int t = 0; t < threads; t++) s += sums[(size_t)t * C + c];
+      mean[c] = (float)(s / pixels);
+    }
+    std::fill(sq.begin(), sq.end(), 0.0);
+    parallelFor(threads, pixels, [&](int t, int p0, int p1) {
+      std::vector<float> acc(C);
+      for (int b0 = p0; b0 < p1; b0 += 256) {
+        std::fill(acc.begin(), acc.end(), 0.f);
+        for (int p = b0; p < std::min(p1, b0 + 256); p++)
+          for (int c = 0; c < C; c++) {
+            const float d = xi[(size_t)p * C + c] - mean[c];
+            acc[c] += d * d;
+          }
+        for (int c = 0; c < C; c++) sq[(size_t)t * C + c] += acc[c];
+      }
+    });
+    for (int c = 0; c < C; c++) {
+      double v = 0;
+      for (int t = 0; t < threads; t++) v += sq[(size_t)t * C + c];
+      scale[c] = gamma[c] / std::sqrt((float)(v / pixels) + eps);
+      shift[c] = beta[c] - mean[c] * scale[c];
+    }
+    parallelFor(threads, pixels, [&](int, int p0, int p1) {
+      for (int p = p0; p < p1; p++)
+        for (int c = 0; c < C; c++) {
+          const float y = xi[(size_t)p * C + c] * scale[c] + shift[c];
+          oi[(size_t)p * C + c] = y < 0 ? y * slope : y;
+        }
+    });
+  }
+}
+
 // ---- N-API glue -------------------------------------------------------------------------------------------------
 
 bool throwIf(napi_env env, bool bad, const char* msg) {
@@ -654,6 +710,34 @@ napi_value ResizeBilinearGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// instanceNorm(x, gamma, beta, out, [N, pixels, C] as Int32Array, eps, slope, threads)
+napi_value InstanceNorm(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value a[8];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (throwIf(env, argc < 8, "instanceNorm(x, gamma, beta, out, dims, eps, slope, threads)")) return nullptr;
+  bool isTyped = false;
+  napi_is_typedarray(env, a[4], &isTyped);
+  napi_typedarray_type type;
+  size_t len = 0;
+  void* data = nullptr;
+  if (isTyped) napi_get_typedarray_info(env, a[4], &type, &len, &data, nullptr, nullptr);
+  if (throwIf(env, !isTyped || type != napi_int32_array || len < 3, "dims must be an Int32Array of 3")) return nullptr;
+  const int32_t* d = (const int32_t*)data;
+  const int N = d[0], pixels = d[1], C = d[2];
+  if (throwIf(env, N < 1 || pixels < 1 || C < 1, "instanceNorm dims must be positive")) return nullptr;
+  float *x, *gamma, *beta, *out;
+  const size_t size = (size_t)N * pixels * C;
+  if (!floatsOf(env, a[0], size, false, &x, "x") || !floatsOf(env, a[1], C, false, &gamma, "gamma") ||
+      !floatsOf(env, a[2], C, false, &beta, "beta") || !floatsOf(env, a[3], size, false, &out, "out"))
+    return nullptr;
+  double eps = 0, slope = 1;
+  napi_get_value_double(env, a[5], &eps);
+  napi_get_value_double(env, a[6], &slope);
+  instanceNorm(x, gamma, beta, out, N, pixels, C, (float)eps, (float)slope, threadsArg(env, a[7]));
+  return nullptr;
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -672,6 +756,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "sumRows", fn);
   napi_create_function(env, "resizeBilinearGrad", NAPI_AUTO_LENGTH, ResizeBilinearGrad, nullptr, &fn);
   napi_set_named_property(env, exports, "resizeBilinearGrad", fn);
+  napi_create_function(env, "instanceNorm", NAPI_AUTO_LENGTH, InstanceNorm, nullptr, &fn);
+  napi_set_named_property(env, exports, "instanceNorm", fn);
   napi_value isa;
 #if defined(__AVX512F__)
   napi_create_string_utf8(env, "avx512", NAPI_AUTO_LENGTH, &isa);

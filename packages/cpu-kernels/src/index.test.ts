@@ -326,6 +326,37 @@ describe.skipIf(off)('native convolutions', () => {
     },
   );
 
+  it('normalises each image and channel over its pixels (instance norm) and applies the leaky ReLU', () => {
+    const k = loaded.kernels!;
+    for (const [n, pixels, c, slope] of [
+      [2, 37, 5, 0.1],
+      [1, 160 * 160, 24, 1],
+      [3, 1000, 16, 0],
+    ] as const) {
+      const x = random(n * pixels * c, 19).map((v, i) => v * 3 + (i % c)); // channel means well off zero
+      const gamma = random(c, 20);
+      const beta = random(c, 21);
+      const out = new Float32Array(x.length).fill(Number.NaN);
+      k.instanceNorm(x, gamma, beta, out, { batch: n, pixels, channels: c }, 1e-3, slope, 2);
+      let worst = 0;
+      for (let b = 0; b < n; b++)
+        for (let ch = 0; ch < c; ch++) {
+          let mean = 0;
+          for (let p = 0; p < pixels; p++) mean += x[(b * pixels + p) * c + ch]!;
+          mean /= pixels;
+          let v = 0;
+          for (let p = 0; p < pixels; p++) v += (x[(b * pixels + p) * c + ch]! - mean) ** 2;
+          v /= pixels;
+          for (let p = 0; p < pixels; p++) {
+            const i = (b * pixels + p) * c + ch;
+            const y = (gamma[ch]! * (x[i]! - mean)) / Math.sqrt(v + 1e-3) + beta[ch]!;
+            worst = Math.max(worst, Math.abs(out[i]! - (y < 0 ? y * slope : y)));
+          }
+        }
+      expect(worst).toBeLessThan(1e-4);
+    }
+  });
+
   it('refuses arrays that do not fit the geometry, with a clear error', () => {
     const k = loaded.kernels!;
     const g = geometry(1, 8, 8, 4, 3, 8, 1, 1, 'same');

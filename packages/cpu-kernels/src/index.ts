@@ -62,6 +62,20 @@ export type CpuKernels = {
    * formula) applied to dy (N x OH x OW x C).
    */
   resizeBilinearGrad(dy: Float32Array, dx: Float32Array, r: ResizeGeometry, threads: number): void;
+  /**
+   * out = LeakyReLU_slope(gamma (x - mean) / sqrt(var + eps) + beta) with mean and var per image and channel over
+   * its pixels (x: N x pixels x C); slope 1 leaves out the activation.
+   */
+  instanceNorm(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    out: Float32Array,
+    dims: { batch: number; pixels: number; channels: number },
+    eps: number,
+    slope: number,
+    threads: number,
+  ): void;
   /** out[c] = the sum over `rows` rows of x (rows x out.length), e.g. a bias gradient. */
   sumRows(x: Float32Array, out: Float32Array, rows: number, threads: number): void;
 };
@@ -75,6 +89,7 @@ type Addon = {
   split(...args: unknown[]): void;
   sumRows(...args: unknown[]): void;
   resizeBilinearGrad(...args: unknown[]): void;
+  instanceNorm(...args: unknown[]): void;
 };
 
 export type LoadResult = { kernels: CpuKernels; reason?: undefined } | { kernels?: undefined; reason: string };
@@ -135,6 +150,8 @@ function tryLoad(): LoadResult {
       concat: (out, inputs, outer, threads) => addon.concat(out, inputs, outer, threads),
       split: (input, outputs, outer, threads) => addon.split(input, outputs, outer, threads),
       sumRows: (x, out, rows, threads) => addon.sumRows(x, out, rows, threads),
+      instanceNorm: (x, gamma, beta, out, d, eps, slope, threads) =>
+        addon.instanceNorm(x, gamma, beta, out, Int32Array.of(d.batch, d.pixels, d.channels), eps, slope, threads),
       resizeBilinearGrad: (dy, dx, r, threads) =>
         addon.resizeBilinearGrad(
           dy,

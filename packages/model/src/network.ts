@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Tf } from '@unwarp/tf';
+import { fusedInstanceNorm, type Tf } from '@unwarp/tf';
 import type { Recipe } from './recipe.ts';
 
 type Tensor = tfjs.Tensor;
@@ -110,6 +110,12 @@ export function forward(tf: Tf, arch: Arch, params: Map<string, Tensor>, x: Tens
   const moments: Outputs['moments'] = new Map();
   const convBlock = (name: string, input: Tensor4D, stride: number, act = true): Tensor4D => {
     let y = tf.conv2d(input, P(`${name}/w`) as tfjs.Tensor4D, stride, 'same');
+    // Inference on the native kernels: norm and activation in one pass (the same maths; no gradient).
+    const fused =
+      arch.norm === 'instance' && !training
+        ? fusedInstanceNorm(tf, y, P(`${name}/gamma`), P(`${name}/beta`), EPS, act ? SLOPE : 1)
+        : undefined;
+    if (fused) return fused;
     if (arch.norm === 'instance') {
       const m = tf.moments(y, [1, 2], true);
       const scale = tf.mul(P(`${name}/gamma`), tf.rsqrt(tf.add(m.variance, EPS)));

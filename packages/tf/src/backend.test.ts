@@ -1,6 +1,7 @@
 import type { Tensor4D } from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { backendInfo, initBackend } from './backend.ts';
+import { fusedInstanceNorm } from './native-kernels.ts';
 
 describe('initBackend', () => {
   it('falls back to wasm where the native packages are missing, and says why', async () => {
@@ -61,6 +62,25 @@ describe('native kernels on the wasm backend', () => {
       expect(got.length).toBe(want.length);
       const err = Math.max(...got.map((v, j) => Math.abs(v - want[j]!) / (1 + Math.abs(want[j]!))));
       expect(err, `conv ${i}`).toBeLessThan(1e-5);
+    }
+  });
+
+  it('run instance norm + LeakyReLU in one kernel as the composed ops compute it', async () => {
+    const { tf, info } = await initBackend();
+    if (!info.convolutions?.startsWith('native')) return;
+    const x = tf.add(tf.mul(tf.randomNormal([2, 21, 17, 24], 0, 1, 'float32', 8), 3), 1.5) as Tensor4D;
+    const gamma = tf.randomNormal([24], 1, 0.2, 'float32', 9);
+    const beta = tf.randomNormal([24], 0, 0.5, 'float32', 10);
+    for (const slope of [0.1, 1]) {
+      const fused = fusedInstanceNorm(tf, x, gamma, beta, 1e-3, slope)!;
+      const composed = tf.tidy(() => {
+        const m = tf.moments(x, [1, 2], true);
+        const y = tf.add(tf.mul(tf.sub(x, m.mean), tf.mul(gamma, tf.rsqrt(tf.add(m.variance, 1e-3)))), beta);
+        return slope === 1 ? y : tf.leakyRelu(y, slope);
+      });
+      expect(fused.shape).toEqual(x.shape);
+      expect(tf.max(tf.abs(tf.sub(fused, composed))).dataSync()[0]).toBeLessThan(1e-4);
+      tf.dispose([fused, composed]);
     }
   });
 

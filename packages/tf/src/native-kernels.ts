@@ -228,8 +228,52 @@ export function registerNativeKernels(tf: typeof tfjs, threads: number): NativeK
       }) as never,
     });
   }
+  tf.registerKernel({
+    kernelName: INSTANCE_NORM,
+    backendName: 'wasm',
+    kernelFunc: ((args: KernelArgs) => {
+      const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
+      const [batch, height, width, channels] = x.shape as [number, number, number, number];
+      const out = args.backend.makeOutput(x.shape, 'float32');
+      const heap = args.backend;
+      kernels.instanceNorm(
+        heap.typedArrayFromHeap(x),
+        heap.typedArrayFromHeap(gamma),
+        heap.typedArrayFromHeap(beta),
+        heap.typedArrayFromHeap(out),
+        { batch, pixels: height * width, channels },
+        args.attrs.epsilon as number,
+        args.attrs.slope as number,
+        threads,
+      );
+      return out;
+    }) as never,
+  });
   state = { isa: kernels.isa };
   return state;
+}
+
+const INSTANCE_NORM = 'UnwarpInstanceNorm';
+
+/**
+ * Inference-only instance norm + LeakyReLU (slope 1: none) in one kernel, where the native kernels run: gamma (x -
+ * mean) / sqrt(var + eps) + beta with tf.moments' statistics over H and W. Undefined elsewhere (the caller composes
+ * the ops); it has no gradient, so never inside a training step.
+ */
+export function fusedInstanceNorm(
+  tf: typeof tfjs,
+  x: tfjs.Tensor4D,
+  gamma: tfjs.Tensor,
+  beta: tfjs.Tensor,
+  epsilon: number,
+  slope: number,
+): tfjs.Tensor4D | undefined {
+  if (!state?.isa || tf.getBackend() !== 'wasm' || x.dtype !== 'float32') return undefined;
+  const channels = x.shape[3];
+  if (gamma.size !== channels || beta.size !== channels) return undefined;
+  return tf
+    .engine()
+    .runKernel(INSTANCE_NORM, { x, gamma, beta } as never, { epsilon, slope } as never) as tfjs.Tensor4D;
 }
 
 /**
