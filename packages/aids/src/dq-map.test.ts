@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { photoPng } from './_internal/fixtures.ts';
-import { compressionBreak, type DoubleJpegMap, doubleJpegMap, gridOffset, lumaOf } from './dq-map.ts';
+import { compressionBreak, type DoubleJpegMap, doubleJpegMap, gridOffset, historyAround, lumaOf } from './dq-map.ts';
 import { ijgTable, STD_LUMA } from './jpeg.ts';
 
 type Rgb = { width: number; height: number; data: Uint8Array };
@@ -72,8 +72,26 @@ describe('doubleJpegMap', () => {
     const { inside, outside } = meanLlr(map, edit);
     expect(inside).toBeLessThan(0);
     expect(outside).toBeGreaterThan(0);
+    expect(historyAround(map, edit).mean).toBeCloseTo(outside, 5);
     const elsewhere = { x0: 40, y0: 155, x1: 200, y1: 315 };
     expect(compressionBreak(map, edit)).toBeGreaterThan(3 * Math.max(1, compressionBreak(map, elsewhere)));
+  });
+
+  it('historyAround: the photo around a face shows its earlier save, unless it was rescaled since', async () => {
+    const first = await decode(await encode(photo, 75));
+    const face = { x0: 200, y0: 160, x1: 360, y1: 320 };
+    const steps = ijgTable(STD_LUMA, 90);
+    const kept = historyAround(mapOf(await decode(await encode(resampleBox(first, 200, 160, 160), 90)), steps), face);
+    const small = await decode(
+      await sharp(first.data, { raw: { width: first.width, height: first.height, channels: 3 } })
+        .resize(Math.round(first.width * 0.8))
+        .png()
+        .toBuffer(),
+    );
+    const erased = historyAround(mapOf(await decode(await encode(small, 90)), steps), face);
+    expect(kept.blocks).toBeGreaterThan(1000);
+    expect(kept.mean).toBeGreaterThan(0.2);
+    expect(Math.abs(erased.mean)).toBeLessThan(0.2 * kept.mean);
   });
 
   it('has nothing to say about a photo saved once, or never', async () => {

@@ -277,3 +277,25 @@ export function compressionBreak(
     }
   return worst < 0 ? -worst : 0;
 }
+
+/**
+ * How clearly the photo around `region` shows its earlier JPEG save: the mean block LLR (nats per block) of the blocks
+ * whose centres lie outside the region, and how many there are. A break inside a face means something only where the
+ * rest of the photo was quantised twice; after a rescale or a colour change the map is noise around 0 there.
+ */
+export function historyAround(
+  map: DoubleJpegMap,
+  region: { x0: number; y0: number; x1: number; y1: number },
+): { mean: number; blocks: number } {
+  let sum = 0;
+  let blocks = 0;
+  for (let r = 0; r < map.rows; r++)
+    for (let c = 0; c < map.cols; c++) {
+      const cx = map.offsetX + 8 * c + 4;
+      const cy = map.offsetY + 8 * r + 4;
+      if (cx >= region.x0 && cx < region.x1 && cy >= region.y0 && cy < region.y1) continue;
+      sum += map.llr[r * map.cols + c] as number;
+      blocks++;
+    }
+  return { mean: blocks > 0 ? sum / blocks : 0, blocks };
+}

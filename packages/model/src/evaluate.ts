@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compressionBreak, doubleJpegMap, ijgTable, lumaOf, lumaTableOf, STD_LUMA } from '@unwarp/aids';
+import { compressionBreak, doubleJpegMap, historyAround, ijgTable, lumaOf, lumaTableOf, STD_LUMA } from '@unwarp/aids';
 import {
   accuracyAt,
   averagePrecision,
@@ -94,6 +94,8 @@ type EvalSample = {
    * the sample would reach the pipeline as a JPEG; undefined for lossless exports (the pipeline reads none there).
    */
   compressionBreak: number | undefined;
+  /** `historyAround` of `@unwarp/aids` (mean block LLR outside the face box), where compressionBreak is read. */
+  historyAround?: number;
 };
 
 /**
@@ -230,7 +232,7 @@ export async function simulatedSamples(
           flow: pair.flow,
           label: pair.label,
           faceBox,
-          compressionBreak: steps ? breakOver(pair.modified, faceBox, steps) : undefined,
+          ...(steps ? jpegHistoryOf(pair.modified, faceBox, steps) : { compressionBreak: undefined }),
         },
         manifest,
       );
@@ -278,6 +280,7 @@ async function atNetworkScale(s: EvalSample, manifest: ModelManifest): Promise<E
     flow: resizeFlow(s.flow, width, height),
     label: s.label,
     compressionBreak: s.compressionBreak,
+    ...(s.historyAround !== undefined ? { historyAround: s.historyAround } : {}),
     faceBox: {
       x0: Math.floor(x0 * sx),
       y0: Math.floor(y0 * sy),
@@ -327,15 +330,15 @@ async function storedSamples(dirs: string[], count: number) {
           )
         : { x0: 0, y0: 0, x1: flow.width, y1: flow.height };
       const steps = lumaTableOf(modifiedBytes);
-      yield { modified, original, flow, label, faceBox, compressionBreak: breakOver(modified, faceBox, steps) };
+      yield { modified, original, flow, label, faceBox, ...jpegHistoryOf(modified, faceBox, steps) };
     }
   }
   return { total: refs.length, samples: read(), source: `stored pairs in ${dirs.join(', ')}` };
 }
 
-function breakOver(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps: number[] | undefined): number {
+function jpegHistoryOf(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps: number[] | undefined) {
   const map = doubleJpegMap(lumaOf(img.data, img.width, img.height), img.width, img.height, steps ? { steps } : {});
-  return compressionBreak(map, box);
+  return { compressionBreak: compressionBreak(map, box), historyAround: historyAround(map, box).mean };
 }
 
 function landmarkBox(points: number[][], width: number, height: number) {
