@@ -98,6 +98,8 @@ describe('unwarp', () => {
   it('doctor reports the live backend and passes its self-test', async () => {
     const { stdout } = await run(process.execPath, [bin, 'doctor']);
     expect(stdout).toMatch(/backend: +(wasm|tensorflow)/);
+    if (stdout.includes('backend:  wasm'))
+      expect(stdout).toMatch(process.env.UNWARP_NATIVE_KERNELS === '0' ? /convs: +xnnpack/ : /convs: +native \(/);
     expect(stdout).toMatch(/selftest: ok/);
   });
 });
