@@ -1,0 +1,103 @@
+// How often does the JPEG-history evidence (`compressionBreak`, @unwarp/aids; no model) survive the exports real
+// editors make? The eval's `--jpeg Q` saves once with libjpeg's (IJG) tables at Q on the photo's grid; here the same
+// simulator edits of val/helen faces (clean, at the photo's resolution; half untouched) are exported in other ways and
+// the break alone is scored (AP, and the median break of edited and untouched faces). The pool photos were all saved
+// by ImageMagick at q92 (IJG tables), which is the "earlier save" every variant starts from.
+//   node --import tsx packages/model/scripts/jpeg-chain-study.ts [count=100]
+import path from 'node:path';
+import { compressionBreak, doubleJpegMap, lumaOf, lumaTableOf } from '@unwarp/aids';
+import { averagePrecision } from '@unwarp/flow';
+import { createRng, listLandmarkedPhotos, loadFacePhoto, makePair } from '@unwarp/liquify';
+import sharp from 'sharp';
+
+type Rgb = { width: number; height: number; data: Uint8Array };
+type Variant = {
+  name: string;
+  /** Pixels the crop loses on the left and top before the export (a user's crop moves the 8 px grid). */
+  shift?: number;
+  /** Brightness gain before the export (a colour edit). */
+  gain?: number;
+  jpeg: { quality: number; mozjpeg?: boolean; chromaSubsampling?: '4:4:4' | '4:2:0' };
+};
+const VARIANTS: Variant[] = [
+  { name: 'IJG q90 (the eval)', jpeg: { quality: 90 } },
+  { name: 'IJG q80', jpeg: { quality: 80 } },
+  { name: 'IJG q85', jpeg: { quality: 85 } },
+  { name: 'IJG q92 (= the earlier save)', jpeg: { quality: 92 } },
+  { name: 'IJG q95', jpeg: { quality: 95 } },
+  { name: 'IJG q98', jpeg: { quality: 98 } },
+  { name: 'mozjpeg tables q90', jpeg: { quality: 90, mozjpeg: true } },
+  { name: 'IJG q90, 4:2:0 chroma', jpeg: { quality: 90, chromaSubsampling: '4:2:0' } },
+  { name: 'IJG q90 after a 3 px crop', shift: 3, jpeg: { quality: 90 } },
+  { name: 'IJG q90 after brightness x1.05', gain: 1.05, jpeg: { quality: 90 } },
+];
+
+const count = Number(process.argv[2] ?? 100);
+const data = path.resolve(import.meta.dirname, '../../../../shared/data');
+const refs = await listLandmarkedPhotos([path.join(data, 'val/helen')]);
+
+/** Exports the crop as the variant says, on the photo's grid (padding to it, as jpegRoundTrip does). */
+async function exportAs(img: Rgb, origin: { x: number; y: number }, v: Variant) {
+  const shift = v.shift ?? 0;
+  const left = (origin.x + shift) % 16;
+  const top = (origin.y + shift) % 16;
+  let pixels = img.data;
+  if (v.gain) pixels = pixels.map((p) => Math.min(255, Math.round(p * v.gain!)));
+  let s = sharp(pixels, { raw: { width: img.width, height: img.height, channels: 3 } });
+  if (shift > 0)
+    s = sharp(
+      await s
+        .extract({ left: shift, top: shift, width: img.width - shift, height: img.height - shift })
+        .raw()
+        .toBuffer(),
+      { raw: { width: img.width - shift, height: img.height - shift, channels: 3 } },
+    );
+  if (left > 0 || top > 0) s = s.extend({ left, top, extendWith: 'copy' });
+  const bytes = await s.jpeg({ chromaSubsampling: '4:4:4', ...v.jpeg }).toBuffer();
+  const { data: raw, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+  const w = img.width - shift;
+  const h = img.height - shift;
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++)
+    out.set(raw.subarray(((y + top) * info.width + left) * 3, ((y + top) * info.width + left + w) * 3), y * w * 3);
+  return { img: { width: w, height: h, data: out }, steps: lumaTableOf(bytes) };
+}
+
+const rows = VARIANTS.map(() => ({ breaks: [] as number[], labels: [] as number[] }));
+for (let i = 0; i < count; i++) {
+  const rng = createRng((11 * 7_368_787 + i) >>> 0);
+  const pair = await makePair(await loadFacePhoto(refs[i % refs.length]!), rng, {
+    patch: 0,
+    cropShortSide: 0,
+    positiveRate: 0.5,
+    augment: false,
+    keepOriginal: true,
+  });
+  const xs = pair.meta.landmarks.map((p) => p[0]);
+  const ys = pair.meta.landmarks.map((p) => p[1]);
+  for (const [k, v] of VARIANTS.entries()) {
+    const shift = v.shift ?? 0;
+    const { img, steps } = await exportAs(pair.modified, { x: pair.meta.cropBox.x, y: pair.meta.cropBox.y }, v);
+    const box = {
+      x0: Math.max(0, Math.floor(Math.min(...xs)) - shift),
+      y0: Math.max(0, Math.floor(Math.min(...ys)) - shift),
+      x1: Math.min(img.width, Math.ceil(Math.max(...xs)) - shift),
+      y1: Math.min(img.height, Math.ceil(Math.max(...ys)) - shift),
+    };
+    const map = doubleJpegMap(lumaOf(img.data, img.width, img.height), img.width, img.height, steps ? { steps } : {});
+    rows[k]!.breaks.push(compressionBreak(map, box));
+    rows[k]!.labels.push(pair.label);
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+console.log(`JPEG history break alone, ${count} val/helen faces (clean simulator edits, half untouched)`);
+console.log('export | AP | median break edited / untouched (nats)');
+for (const [k, v] of VARIANTS.entries()) {
+  const { breaks, labels } = rows[k]!;
+  const edited = breaks.filter((_, i) => labels[i] === 1);
+  const untouched = breaks.filter((_, i) => labels[i] === 0);
+  console.log(
+    `${v.name} | ${averagePrecision(breaks, labels).toFixed(3)} | ${median(edited).toFixed(1)} / ${median(untouched).toFixed(1)}`,
+  );
+}
+console.log(`chance AP ${(rows[0]!.labels.filter((l) => l === 1).length / count).toFixed(3)}`);
