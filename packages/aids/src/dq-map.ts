@@ -24,6 +24,8 @@ export type DoubleJpegMap = {
   frequencies: number[];
   /** Estimated last quantisation step per natural index (0 where unknown). */
   steps: number[];
+  /** The earlier save's step fitted per used frequency (same order as `frequencies`). */
+  firstSteps: number[];
 };
 
 /** Zigzag order 1..20: low and middle frequencies, where coefficients are seldom all zero. */
@@ -40,7 +42,13 @@ export function doubleJpegMap(
   luma: Float32Array,
   width: number,
   height: number,
-  opts: { steps?: readonly number[]; offset?: { x: number; y: number } } = {},
+  opts: {
+    steps?: readonly number[];
+    offset?: { x: number; y: number };
+    minEvidence?: number;
+    /** Only frequencies whose earlier step was coarser than the last (the pattern is strong there, faint otherwise). */
+    coarserFirstOnly?: boolean;
+  } = {},
 ): DoubleJpegMap {
   const offset = opts.offset ?? gridOffset(luma, width, height);
   const aligned = blockCoefficients(luma, width, height, offset.x, offset.y);
@@ -50,20 +58,23 @@ export function doubleJpegMap(
   const rows = aligned.rows;
   const llr = new Float32Array(cols * rows);
   const frequencies: number[] = [];
+  const firstSteps: number[] = [];
   const clipped = clippedBlocks(luma, width, offset.x, offset.y, cols, rows);
   for (const f of CANDIDATES) {
     const q = steps[f] ?? 0;
     if (q < 2) continue;
-    const table = binLlr(histogram(aligned.coef, f, q), histogram(shifted.coef, f, q), q);
-    if (!table) continue;
+    const fit = binLlr(histogram(aligned.coef, f, q), histogram(shifted.coef, f, q), q, opts.minEvidence);
+    if (!fit || (opts.coarserFirstOnly && fit.q1 < q)) continue;
+    const table = fit.table;
     frequencies.push(f);
+    firstSteps.push(fit.q1);
     for (let b = 0; b < cols * rows; b++) {
       if (clipped[b]) continue;
       const k = Math.abs(Math.round((aligned.coef[b * 64 + f] as number) / q));
       if (k >= 1 && k < MAX_BIN) llr[b] = (llr[b] as number) + (table[k] as number);
     }
   }
-  return { cols, rows, offsetX: offset.x, offsetY: offset.y, llr, frequencies, steps };
+  return { cols, rows, offsetX: offset.x, offsetY: offset.y, llr, frequencies, steps, firstSteps };
 }
 
 /**
@@ -203,7 +214,12 @@ function doubleQuantisationWeights(q1: number, q2: number): Float64Array {
  * quantisation). Undefined when no q1 explains it better than a single quantisation by MIN_EVIDENCE nats per
  * coefficient, e.g. when both saves used the same step.
  */
-function binLlr(aligned: Float64Array, shifted: Float64Array, q2: number): Float64Array | undefined {
+function binLlr(
+  aligned: Float64Array,
+  shifted: Float64Array,
+  q2: number,
+  minEvidence = MIN_EVIDENCE,
+): { table: Float64Array; q1: number } | undefined {
   let na = 0;
   let ns = 0;
   for (let k = 1; k < MAX_BIN; k++) {
@@ -213,7 +229,7 @@ function binLlr(aligned: Float64Array, shifted: Float64Array, q2: number): Float
   if (na < 100 || ns < 100) return undefined;
   const smooth = new Float64Array(MAX_BIN);
   for (let k = 1; k < MAX_BIN; k++) smooth[k] = ((shifted[k] as number) + 0.5) / (ns + 0.5 * MAX_BIN);
-  let best: { gain: number; table: Float64Array } | undefined;
+  let best: { gain: number; table: Float64Array; q1: number } | undefined;
   for (let q1 = 1; q1 <= 2 * q2 + 2; q1++) {
     if (q1 === q2) continue;
     const w = doubleQuantisationWeights(q1, q2);
@@ -225,9 +241,9 @@ function binLlr(aligned: Float64Array, shifted: Float64Array, q2: number): Float
       table[k] = Math.log(Math.max(1e-3, (w[k] as number) / z));
       gain += ((aligned[k] as number) / na) * (table[k] as number);
     }
-    if (!best || gain > best.gain) best = { gain, table };
+    if (!best || gain > best.gain) best = { gain, table, q1 };
   }
-  return best && best.gain >= MIN_EVIDENCE ? best.table : undefined;
+  return best && best.gain >= minEvidence ? { table: best.table, q1: best.q1 } : undefined;
 }
 
 /** Φ, the standard normal CDF (Abramowitz & Stegun 7.1.26 through erf). */

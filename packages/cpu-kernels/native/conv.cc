@@ -290,36 +290,23 @@ void conv2dFilterGrad(const Geometry& g, const float* x, const float* dy, float*
     }
 }
 
-// out rows = the inputs' rows side by side (a concat along an axis, seen as outer x inner): what the wasm backend does
-// one element at a time in JS.
-void concatRows(uint8_t* out, const std::vector<const uint8_t*>& ins, const std::vector<size_t>& widths, size_t outer,
-                int threads) {
+// Joins the parts' rows side by side into `whole` (a concat along an axis, seen as outer x inner), or cuts `whole`'s
+// rows back into the parts (a split): what the wasm backend does one element at a time in JS.
+void copyRows(uint8_t* whole, const std::vector<uint8_t*>& parts, const std::vector<size_t>& widths, size_t outer,
+              bool join, int threads) {
   size_t rowBytes = 0;
   for (size_t w : widths) rowBytes += w;
   if ((double)rowBytes * outer < 4e6) threads = 1;
   parallelFor(threads, (int)outer, [&](int, int r0, int r1) {
     for (int r = r0; r < r1; r++) {
-      uint8_t* dst = out + (size_t)r * rowBytes;
-      for (size_t i = 0; i < ins.size(); i++) {
-        std::memcpy(dst, ins[i] + (size_t)r * widths[i], widths[i]);
-        dst += widths[i];
-      }
-    }
-  });
-}
-
-// The inverse: the input's rows cut into the outputs' rows (a split along an axis).
-void splitRows(const uint8_t* in, const std::vector<uint8_t*>& outs, const std::vector<size_t>& widths, size_t outer,
-               int threads) {
-  size_t rowBytes = 0;
-  for (size_t w : widths) rowBytes += w;
-  if ((double)rowBytes * outer < 4e6) threads = 1;
-  parallelFor(threads, (int)outer, [&](int, int r0, int r1) {
-    for (int r = r0; r < r1; r++) {
-      const uint8_t* src = in + (size_t)r * rowBytes;
-      for (size_t i = 0; i < outs.size(); i++) {
-        std::memcpy(outs[i] + (size_t)r * widths[i], src, widths[i]);
-        src += widths[i];
+      uint8_t* row = whole + (size_t)r * rowBytes;
+      for (size_t i = 0; i < parts.size(); i++) {
+        uint8_t* part = parts[i] + (size_t)r * widths[i];
+        if (join)
+          std::memcpy(row, part, widths[i]);
+        else
+          std::memcpy(part, row, widths[i]);
+        row += widths[i];
       }
     }
   });
@@ -498,15 +485,22 @@ bool floatsOf(napi_env env, napi_value v, size_t need, bool optional, float** ou
   return true;
 }
 
-bool geometryArg(napi_env env, napi_value v, Geometry* g) {
+// An Int32Array of at least `need` values, or null (and a TypeError thrown) with `msg`.
+const int32_t* int32sOf(napi_env env, napi_value v, size_t need, const char* msg) {
   bool isTyped = false;
   napi_is_typedarray(env, v, &isTyped);
   napi_typedarray_type type;
   size_t len = 0;
   void* data = nullptr;
   if (isTyped) napi_get_typedarray_info(env, v, &type, &len, &data, nullptr, nullptr);
-  if (throwIf(env, !isTyped || type != napi_int32_array || len < 15, "geometry must be an Int32Array of 15")) return false;
-  *g = geometryOf((const int32_t*)data);
+  if (throwIf(env, !isTyped || type != napi_int32_array || len < need, msg)) return nullptr;
+  return (const int32_t*)data;
+}
+
+bool geometryArg(napi_env env, napi_value v, Geometry* g) {
+  const int32_t* d = int32sOf(env, v, 15, "geometry must be an Int32Array of 15");
+  if (!d) return false;
+  *g = geometryOf(d);
   const Geometry& q = *g;
   bool bad = q.N < 1 || q.H < 1 || q.W < 1 || q.CI < 1 || q.KH < 1 || q.KW < 1 || q.CO < 1 || q.HO < 1 || q.WO < 1 ||
              q.SH < 1 || q.SW < 1 || q.DH < 1 || q.DW < 1 || q.PT < 0 || q.PL < 0 || q.KH > 16;
@@ -591,75 +585,49 @@ bool bytesOf(napi_env env, napi_value v, uint8_t** data, size_t* bytes) {
   return true;
 }
 
-// concat(out, inputs[], outer, threads): each input holds `outer` rows, out their rows side by side.
-napi_value Concat(napi_env env, napi_callback_info info) {
+// concat(out, inputs[], outer, threads) / split(input, outputs[], outer, threads): `whole` holds `outer` rows, each
+// the parts' rows side by side.
+napi_value copyRowsGlue(napi_env env, napi_callback_info info, bool join) {
+  const char* wholeName = join ? "out" : "the input";
+  const char* partsName = join ? "inputs" : "outputs";
   size_t argc = 4;
   napi_value a[4];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (throwIf(env, argc < 4, "concat(out, inputs, outer, threads)")) return nullptr;
-  uint8_t* out;
-  size_t outBytes;
-  if (!bytesOf(env, a[0], &out, &outBytes)) return nullptr;
+  static thread_local char msg[160];
+  snprintf(msg, sizeof msg, "%s(%s, %s, outer, threads)", join ? "concat" : "split", join ? "out" : "input", partsName);
+  if (throwIf(env, argc < 4, msg)) return nullptr;
+  uint8_t* whole;
+  size_t wholeBytes;
+  if (!bytesOf(env, a[0], &whole, &wholeBytes)) return nullptr;
   int32_t outer = 0;
   napi_get_value_int32(env, a[2], &outer);
-  uint32_t count = 0;
   bool isArray = false;
   napi_is_array(env, a[1], &isArray);
-  if (throwIf(env, !isArray || outer < 1, "concat needs an array of inputs and outer >= 1")) return nullptr;
+  snprintf(msg, sizeof msg, "%s needs an array of %s and outer >= 1", join ? "concat" : "split", partsName);
+  if (throwIf(env, !isArray || outer < 1, msg)) return nullptr;
+  uint32_t count = 0;
   napi_get_array_length(env, a[1], &count);
-  std::vector<const uint8_t*> ins(count);
+  std::vector<uint8_t*> parts(count);
   std::vector<size_t> widths(count);
   size_t total = 0;
   for (uint32_t i = 0; i < count; i++) {
     napi_value el;
     napi_get_element(env, a[1], i, &el);
-    uint8_t* p;
     size_t bytes;
-    if (!bytesOf(env, el, &p, &bytes)) return nullptr;
-    if (throwIf(env, bytes % outer != 0, "an input's size is not a multiple of outer")) return nullptr;
-    ins[i] = p;
+    if (!bytesOf(env, el, &parts[i], &bytes)) return nullptr;
+    snprintf(msg, sizeof msg, "one of the %s has a size that is not a multiple of outer", partsName);
+    if (throwIf(env, bytes % outer != 0, msg)) return nullptr;
     widths[i] = bytes / outer;
     total += bytes;
   }
-  if (throwIf(env, total != outBytes, "out's size is not the inputs' sizes added")) return nullptr;
-  concatRows(out, ins, widths, outer, threadsArg(env, a[3]));
+  snprintf(msg, sizeof msg, "%s's size is not the %s' sizes added", wholeName, partsName);
+  if (throwIf(env, total != wholeBytes, msg)) return nullptr;
+  copyRows(whole, parts, widths, outer, join, threadsArg(env, a[3]));
   return nullptr;
 }
 
-// split(input, outputs[], outer, threads): the input's `outer` rows cut into the outputs' rows.
-napi_value Split(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value a[4];
-  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (throwIf(env, argc < 4, "split(input, outputs, outer, threads)")) return nullptr;
-  uint8_t* in;
-  size_t inBytes;
-  if (!bytesOf(env, a[0], &in, &inBytes)) return nullptr;
-  int32_t outer = 0;
-  napi_get_value_int32(env, a[2], &outer);
-  bool isArray = false;
-  napi_is_array(env, a[1], &isArray);
-  if (throwIf(env, !isArray || outer < 1, "split needs an array of outputs and outer >= 1")) return nullptr;
-  uint32_t count = 0;
-  napi_get_array_length(env, a[1], &count);
-  std::vector<uint8_t*> outs(count);
-  std::vector<size_t> widths(count);
-  size_t total = 0;
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value el;
-    napi_get_element(env, a[1], i, &el);
-    uint8_t* p;
-    size_t bytes;
-    if (!bytesOf(env, el, &p, &bytes)) return nullptr;
-    if (throwIf(env, bytes % outer != 0, "an output's size is not a multiple of outer")) return nullptr;
-    outs[i] = p;
-    widths[i] = bytes / outer;
-    total += bytes;
-  }
-  if (throwIf(env, total != inBytes, "the input's size is not the outputs' sizes added")) return nullptr;
-  splitRows(in, outs, widths, outer, threadsArg(env, a[3]));
-  return nullptr;
-}
+napi_value Concat(napi_env env, napi_callback_info info) { return copyRowsGlue(env, info, true); }
+napi_value Split(napi_env env, napi_callback_info info) { return copyRowsGlue(env, info, false); }
 
 // sumRows(x, out, rows, threads): out[c] = sum over the rows of x (rows x out.length).
 napi_value SumRows(napi_env env, napi_callback_info info) {
@@ -692,14 +660,8 @@ napi_value ResizeBilinearGrad(napi_env env, napi_callback_info info) {
   napi_value a[4];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
   if (throwIf(env, argc < 4, "resizeBilinearGrad(dy, dx, dims, threads)")) return nullptr;
-  bool isTyped = false;
-  napi_is_typedarray(env, a[2], &isTyped);
-  napi_typedarray_type type;
-  size_t len = 0;
-  void* data = nullptr;
-  if (isTyped) napi_get_typedarray_info(env, a[2], &type, &len, &data, nullptr, nullptr);
-  if (throwIf(env, !isTyped || type != napi_int32_array || len < 8, "dims must be an Int32Array of 8")) return nullptr;
-  const int32_t* d = (const int32_t*)data;
+  const int32_t* d = int32sOf(env, a[2], 8, "dims must be an Int32Array of 8");
+  if (!d) return nullptr;
   const int N = d[0], H = d[1], W = d[2], OH = d[3], OW = d[4], C = d[5];
   if (throwIf(env, N < 1 || H < 1 || W < 1 || OH < 1 || OW < 1 || C < 1, "resize dims must be positive")) return nullptr;
   float *dy, *dx;
@@ -716,14 +678,8 @@ napi_value InstanceNorm(napi_env env, napi_callback_info info) {
   napi_value a[8];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
   if (throwIf(env, argc < 8, "instanceNorm(x, gamma, beta, out, dims, eps, slope, threads)")) return nullptr;
-  bool isTyped = false;
-  napi_is_typedarray(env, a[4], &isTyped);
-  napi_typedarray_type type;
-  size_t len = 0;
-  void* data = nullptr;
-  if (isTyped) napi_get_typedarray_info(env, a[4], &type, &len, &data, nullptr, nullptr);
-  if (throwIf(env, !isTyped || type != napi_int32_array || len < 3, "dims must be an Int32Array of 3")) return nullptr;
-  const int32_t* d = (const int32_t*)data;
+  const int32_t* d = int32sOf(env, a[4], 3, "dims must be an Int32Array of 3");
+  if (!d) return nullptr;
   const int N = d[0], pixels = d[1], C = d[2];
   if (throwIf(env, N < 1 || pixels < 1 || C < 1, "instanceNorm dims must be positive")) return nullptr;
   float *x, *gamma, *beta, *out;

@@ -1,5 +1,5 @@
-import { type ConvGeometry, loadCpuKernels, type ResizeGeometry } from '@unwarp/cpu-kernels';
-import { backendInfo, type Tf } from '@unwarp/tf';
+import { loadCpuKernels, type ResizeGeometry } from '@unwarp/cpu-kernels';
+import { backendInfo, convGeometry, type Tf } from '@unwarp/tf';
 
 /**
  * Gradient kernels the wasm backend lacks (Conv2DBackpropFilter) or runs slowly (Conv2DBackpropInput, ~11x a
@@ -19,26 +19,6 @@ type WasmBackend = {
 type KernelArgs = { inputs: Record<string, TensorInfo>; backend: WasmBackend; attrs: Record<string, unknown> };
 
 let registered = false;
-
-function geometryOf(ci: ReturnType<Tf['backend_util']['computeConv2DInfo']>): ConvGeometry {
-  return {
-    batch: ci.batchSize,
-    inHeight: ci.inHeight,
-    inWidth: ci.inWidth,
-    inChannels: ci.inChannels,
-    filterHeight: ci.filterHeight,
-    filterWidth: ci.filterWidth,
-    outChannels: ci.outChannels,
-    outHeight: ci.outHeight,
-    outWidth: ci.outWidth,
-    strideHeight: ci.strideHeight,
-    strideWidth: ci.strideWidth,
-    dilationHeight: ci.dilationHeight,
-    dilationWidth: ci.dilationWidth,
-    padTop: ci.padInfo.top,
-    padLeft: ci.padInfo.left,
-  };
-}
 
 export function registerWasmGradKernels(tf: Tf, opts: { threads?: number } = {}): void {
   if (registered || tf.getBackend() !== 'wasm') return;
@@ -78,7 +58,7 @@ export function registerWasmGradKernels(tf: Tf, opts: { threads?: number } = {})
           backend.typedArrayFromHeap(x),
           backend.typedArrayFromHeap(dy),
           backend.typedArrayFromHeap(out),
-          geometryOf(ci),
+          convGeometry(ci),
           threads,
         );
         return out;
@@ -137,7 +117,7 @@ export function registerWasmGradKernels(tf: Tf, opts: { threads?: number } = {})
           backend.typedArrayFromHeap(dy),
           backend.typedArrayFromHeap(filter),
           backend.typedArrayFromHeap(out),
-          geometryOf(ci),
+          convGeometry(ci),
           threads,
         );
         return out;

@@ -41,7 +41,12 @@ function geometryOf(tf: typeof tfjs, x: TensorInfo, filter: TensorInfo, attrs: R
     attrs.pad as 'same' | 'valid' | number,
     attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
   );
-  const g: ConvGeometry = {
+  return { g: convGeometry(ci), outShape: [ci.batchSize, ci.outHeight, ci.outWidth, ci.outChannels] };
+}
+
+/** tfjs's conv info as `@unwarp/cpu-kernels` takes it (also for the gradient kernels of `@unwarp/model`). */
+export function convGeometry(ci: tfjs.backend_util.Conv2DInfo): ConvGeometry {
+  return {
     batch: ci.batchSize,
     inHeight: ci.inHeight,
     inWidth: ci.inWidth,
@@ -58,7 +63,6 @@ function geometryOf(tf: typeof tfjs, x: TensorInfo, filter: TensorInfo, attrs: R
     padTop: ci.padInfo.top,
     padLeft: ci.padInfo.left,
   };
-  return { g, outShape: [ci.batchSize, ci.outHeight, ci.outWidth, ci.outChannels] };
 }
 
 function nativeCovers(x: TensorInfo, filter: TensorInfo, attrs: Record<string, unknown>): boolean {
