@@ -42,13 +42,7 @@ export function doubleJpegMap(
   luma: Float32Array,
   width: number,
   height: number,
-  opts: {
-    steps?: readonly number[];
-    offset?: { x: number; y: number };
-    minEvidence?: number;
-    /** Only frequencies whose earlier step was coarser than the last (the pattern is strong there, faint otherwise). */
-    coarserFirstOnly?: boolean;
-  } = {},
+  opts: { steps?: readonly number[]; offset?: { x: number; y: number } } = {},
 ): DoubleJpegMap {
   const offset = opts.offset ?? gridOffset(luma, width, height);
   const aligned = blockCoefficients(luma, width, height, offset.x, offset.y);
@@ -63,8 +57,8 @@ export function doubleJpegMap(
   for (const f of CANDIDATES) {
     const q = steps[f] ?? 0;
     if (q < 2) continue;
-    const fit = binLlr(histogram(aligned.coef, f, q), histogram(shifted.coef, f, q), q, opts.minEvidence);
-    if (!fit || (opts.coarserFirstOnly && fit.q1 < q)) continue;
+    const fit = binLlr(histogram(aligned.coef, f, q), histogram(shifted.coef, f, q), q);
+    if (!fit) continue;
     const table = fit.table;
     frequencies.push(f);
     firstSteps.push(fit.q1);
@@ -218,7 +212,6 @@ function binLlr(
   aligned: Float64Array,
   shifted: Float64Array,
   q2: number,
-  minEvidence = MIN_EVIDENCE,
 ): { table: Float64Array; q1: number } | undefined {
   let na = 0;
   let ns = 0;
@@ -243,7 +236,7 @@ function binLlr(
     }
     if (!best || gain > best.gain) best = { gain, table, q1 };
   }
-  return best && best.gain >= minEvidence ? { table: best.table, q1: best.q1 } : undefined;
+  return best && best.gain >= MIN_EVIDENCE ? { table: best.table, q1: best.q1 } : undefined;
 }
 
 /** Φ, the standard normal CDF (Abramowitz & Stegun 7.1.26 through erf). */

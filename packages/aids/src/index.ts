@@ -3,7 +3,14 @@
 export { C2PA_HOW_TO_READ, JPEG_HOW_TO_READ, METADATA_HOW_TO_READ, runAids } from './aids.ts';
 export { findEmbeddedC2pa, readContentCredentials } from './c2pa.ts';
 export type { DoubleJpegMap } from './dq-map.ts';
-export { BREAK_WINDOW_SHARE, compressionBreak, doubleJpegMap, gridOffset, historyAround, lumaOf } from './dq-map.ts';
+export {
+  BREAK_WINDOW_SHARE,
+  compressionBreak,
+  doubleJpegMap,
+  gridOffset,
+  historyAround,
+  lumaOf,
+} from './dq-map.ts';
 export { editorsIn } from './editors.ts';
 export { ELA_HOW_TO_READ, errorLevelAnalysis } from './ela.ts';
 export { UndecodableImageError } from './errors.ts';
