@@ -413,6 +413,13 @@ function FaceCard({
           this face was saved as JPEG once while the rest of the photo was saved twice, as where a warp resampled the
           pixels before the last save. Untouched faces score above 0 too: compare faces of the same photo, and read it
           beside the warp score. Resizing or re-colouring between saves, or a single save, leave nothing to read.
+          {face.compressionBreakInScore === false ? (
+            <>
+              {' '}
+              <strong>Not counted in the warp score</strong>: this file was saved last at a JPEG quality too low for the
+              evidence to separate edited from untouched faces.
+            </>
+          ) : null}
         </p>
       ) : null}
       {hasField ? (

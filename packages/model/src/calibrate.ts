@@ -45,7 +45,11 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
         );
         sources.add(source);
         for await (const s of samples) {
-          const pred = await model.predict(s.modified, { region: s.faceBox, compressionBreak: s.compressionBreak });
+          const pred = await model.predict(s.modified, {
+            region: s.faceBox,
+            compressionBreak: s.compressionBreak,
+            jpegQuality: s.jpegQuality,
+          });
           logits.push(pred.logit);
           labels.push(s.label);
           conditions.push(`${poolName(dir)} ${name}`);

@@ -1,6 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compressionBreak, doubleJpegMap, historyAround, ijgTable, lumaOf, lumaTableOf, STD_LUMA } from '@unwarp/aids';
+import {
+  compressionBreak,
+  doubleJpegMap,
+  estimateJpegQuality,
+  historyAround,
+  ijgTable,
+  lumaOf,
+  lumaTableOf,
+  STD_LUMA,
+} from '@unwarp/aids';
 import {
   accuracyAt,
   averagePrecision,
@@ -96,6 +105,8 @@ type EvalSample = {
   compressionBreak: number | undefined;
   /** `historyAround` of `@unwarp/aids` (mean block LLR outside the face box), where compressionBreak is read. */
   historyAround?: number;
+  /** The file's last JPEG quality (IJG-equivalent), where compressionBreak is read. */
+  jpegQuality?: number;
 };
 
 /**
@@ -128,6 +139,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
     const pred = await model.predict(sample.modified, {
       region: sample.faceBox,
       compressionBreak: sample.compressionBreak,
+      jpegQuality: sample.jpegQuality,
     });
     network.push(pred.networkLogit);
     scores.push(pred.probability);
@@ -232,7 +244,9 @@ export async function simulatedSamples(
           flow: pair.flow,
           label: pair.label,
           faceBox,
-          ...(steps ? jpegHistoryOf(pair.modified, faceBox, steps) : { compressionBreak: undefined }),
+          ...(steps
+            ? { ...jpegHistoryOf(pair.modified, faceBox, steps), jpegQuality: lastQuality! }
+            : { compressionBreak: undefined }),
         },
         manifest,
       );
@@ -281,6 +295,7 @@ async function atNetworkScale(s: EvalSample, manifest: ModelManifest): Promise<E
     label: s.label,
     compressionBreak: s.compressionBreak,
     ...(s.historyAround !== undefined ? { historyAround: s.historyAround } : {}),
+    ...(s.jpegQuality !== undefined ? { jpegQuality: s.jpegQuality } : {}),
     faceBox: {
       x0: Math.floor(x0 * sx),
       y0: Math.floor(y0 * sy),
@@ -330,7 +345,16 @@ async function storedSamples(dirs: string[], count: number) {
           )
         : { x0: 0, y0: 0, x1: flow.width, y1: flow.height };
       const steps = lumaTableOf(modifiedBytes);
-      yield { modified, original, flow, label, faceBox, ...jpegHistoryOf(modified, faceBox, steps) };
+      const jpegQuality = estimateJpegQuality(modifiedBytes).quality ?? undefined;
+      yield {
+        modified,
+        original,
+        flow,
+        label,
+        faceBox,
+        ...jpegHistoryOf(modified, faceBox, steps),
+        ...(jpegQuality !== undefined ? { jpegQuality } : {}),
+      };
     }
   }
   return { total: refs.length, samples: read(), source: `stored pairs in ${dirs.join(', ')}` };

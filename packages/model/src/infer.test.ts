@@ -180,4 +180,24 @@ describe('inference settings in the manifest', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('compressionBreakMinQuality counts the break only for files saved last at that quality or above', async () => {
+    const dir = await variantOf({ compressionBreakWeight: 0.25, compressionBreakMinQuality: 90 });
+    const gated = await loadDetector(dir);
+    try {
+      const base = (await gated.predict(image)).networkLogit;
+      const high = await gated.predict(image, { compressionBreak: 8, jpegQuality: 92 });
+      const low = await gated.predict(image, { compressionBreak: 8, jpegQuality: 85 });
+      const unknown = await gated.predict(image, { compressionBreak: 8 });
+      expect(high.logit).toBeCloseTo(base + 2, 6);
+      expect(high.breakCounted).toBe(true);
+      expect(low.logit).toBe(base);
+      expect(low.breakCounted).toBe(false);
+      expect(unknown.logit).toBe(base); // the gate needs the file's quality: without it, nothing is added
+      expect(unknown.breakCounted).toBe(false);
+    } finally {
+      gated.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

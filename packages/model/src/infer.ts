@@ -21,6 +21,8 @@ export type FacePrediction = {
   logit: number;
   /** The windows' combined logit alone (the network's own score). */
   networkLogit: number;
+  /** Whether the caller's compressionBreak entered `logit` (the manifest weighs it, at this file's quality). */
+  breakCounted: boolean;
   /** Every scored window's logit (those centred in the region), for studies of how to combine them. */
   windows: number[];
   /** The head's whole map of window logits over the input (row-major), for studies that compare regions. */
@@ -46,6 +48,8 @@ export type PredictOptions = {
    * with the manifest's `inference.compressionBreakWeight` (default 0) before calibration.
    */
   compressionBreak?: number;
+  /** The file's last JPEG quality (IJG-equivalent, from its tables), for the manifest's compressionBreakMinQuality. */
+  jpegQuality?: number;
 };
 
 export type WarpDetector = {
@@ -102,6 +106,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
   const movedGate = manifest.inference?.movedGate ?? 0;
   const aggregate = manifest.inference?.aggregate ?? { rule: 'max' };
   const breakWeight = manifest.inference?.compressionBreakWeight ?? 0;
+  const breakMinQuality = manifest.inference?.compressionBreakMinQuality;
   return {
     manifest,
     predictsFlow,
@@ -167,7 +172,11 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
       };
       const windows = windowIndicesInRegion(grid, opts.region).map((i) => logits[i]!);
       const networkLogit = aggregateWindows(windows, aggregate);
-      const score = networkLogit + breakWeight * (opts.compressionBreak ?? 0);
+      const breakCounted =
+        breakWeight !== 0 &&
+        opts.compressionBreak !== undefined &&
+        (breakMinQuality === undefined || (opts.jpegQuality ?? 0) >= breakMinQuality);
+      const score = networkLogit + (breakCounted ? breakWeight * opts.compressionBreak! : 0);
       let movedMax = 0;
       for (const m of moved) movedMax = Math.max(movedMax, m);
       return {
@@ -175,6 +184,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         probability: calibratedProbability(score, manifest.calibration),
         logit: score,
         networkLogit,
+        breakCounted,
         windows,
         grid,
         movedMax,

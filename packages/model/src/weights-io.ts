@@ -38,6 +38,14 @@ export type ModelManifest = {
      * `packages/model/scripts/fusion-study.ts`, then `unwarp calibrate` fits the threshold on the sum.
      */
     compressionBreakWeight?: number;
+    /**
+     * The break counts only for files saved last at this IJG-equivalent quality or above (the caller estimates it from
+     * the file's tables). Below it an earlier save's finer lattice reads as broken on untouched faces too: a q85
+     * export of the q92 pool photos breaks 79% of untouched faces by 4 nats or more
+     * (`packages/model/scripts/jpeg-chain-study.ts`), and `unwarp eval --jpeg 85` flagged 72% of untouched faces
+     * without this. Unset: every quality.
+     */
+    compressionBreakMinQuality?: number;
     reason?: string;
   };
   weights: { name: string; shape: number[]; trainable: boolean; offset: number; length: number }[];

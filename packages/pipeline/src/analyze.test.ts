@@ -111,6 +111,7 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     const breakOf = (a: Analysis) => a.report.faces[0]!.compressionBreak!;
     expect(breakOf(liquified)).toBeGreaterThan(15);
     expect(breakOf(liquified)).toBeGreaterThan(2 * breakOf(untouched));
+    for (const a of [untouched, liquified]) expect(typeof a.report.faces[0]!.compressionBreakInScore).toBe('boolean');
     const png = await analyzer.analyze(await sharp(edited).png().toBuffer(), { aids: false });
     expect(png.report.faces[0]!.compressionBreak).toBeUndefined();
     expect(() => ReportSchema.parse(liquified.report)).not.toThrow();

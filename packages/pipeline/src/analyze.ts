@@ -6,6 +6,7 @@ import {
   compressionBreak,
   type DoubleJpegMap,
   doubleJpegMap,
+  estimateJpegQuality,
   lumaOf,
   lumaTableOf,
   runAids,
@@ -215,7 +216,7 @@ async function analyzeWith(
     warnings.push(`the photo's JPEG history could not be read, so the face scores leave it out: ${why}`);
   }
   lap('history');
-  const breaks: (number | undefined)[] = [];
+  const breaks: ({ value: number; counted: boolean } | undefined)[] = [];
   for (const target of targets) {
     const { crop } = target;
     if (crop.width < 8 || crop.height < 8) continue;
@@ -238,8 +239,9 @@ async function analyzeWith(
     const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
       region,
       compressionBreak: faceBreak,
+      jpegQuality: history?.quality,
     });
-    breaks.push(faceBreak);
+    breaks.push(faceBreak === undefined ? undefined : { value: faceBreak, counted: pred.breakCounted });
     // Back to image pixels: resizeFlow resamples to the crop's size and scales the vectors by the same factor.
     const field = resizeFlow(pred.flow, crop.width, crop.height);
     predicted.push({
@@ -274,7 +276,9 @@ async function analyzeWith(
       probability: round(p.probability, 4),
       movedMax: round(p.movedMax, 4),
       hotspot: { box: p.hotspot.box, probability: round(p.hotspot.probability, 4) },
-      ...(breakEvidence !== undefined ? { compressionBreak: round(breakEvidence, 2) } : {}),
+      ...(breakEvidence !== undefined
+        ? { compressionBreak: round(breakEvidence.value, 2), compressionBreakInScore: breakEvidence.counted }
+        : {}),
       verdict: verdictFor(p.probability, threshold, { experimental: Boolean(experimental) }),
       displacement: statsOf(owned[i]!),
       regions: regionStats(flow, face),
@@ -432,12 +436,17 @@ function jpegHistory(
   input: Buffer,
   image: RgbImage & { orientation?: number },
   area: Box,
-): { map: DoubleJpegMap; area: Box } | undefined {
+): { map: DoubleJpegMap; area: Box; quality?: number } | undefined {
   const table = lumaTableOf(input);
   if (!table) return undefined;
+  const quality = estimateJpegQuality(input).quality ?? undefined;
   const steps = (image.orientation ?? 1) >= 5 ? table.map((_, i) => table[(i % 8) * 8 + (i >> 3)]!) : table;
   const part = cropImage(image, area);
-  return { map: doubleJpegMap(lumaOf(part.data, part.width, part.height), part.width, part.height, { steps }), area };
+  return {
+    map: doubleJpegMap(lumaOf(part.data, part.width, part.height), part.width, part.height, { steps }),
+    area,
+    ...(quality !== undefined ? { quality } : {}),
+  };
 }
 
 /** Searches a copy at most detectionMaxSide on its long side; boxes and landmarks are scaled back to the image. */

@@ -64,6 +64,13 @@ export const FaceReportSchema = z.object({
     .describe(
       "no model: evidence (nats) that part of the face was JPEG-compressed once while the photo around it was compressed twice (aligned double-JPEG map); 0 when nothing breaks the photo's history, or when it has none to read (one save, or resized or re-coloured since)",
     ),
+  /** Absent where compressionBreak is. */
+  compressionBreakInScore: z
+    .boolean()
+    .optional()
+    .describe(
+      "whether compressionBreak entered the face's probability: the model weighs it only for files saved last at a high enough JPEG quality (below it, an earlier finer save reads as broken on untouched faces too)",
+    ),
   verdict: z.string(),
   displacement: DisplacementSchema,
   regions: z.record(z.enum(REGIONS), z.object({ mean: z.number(), max: z.number() })),
