@@ -533,38 +533,45 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// conv2dInputGrad(dy, filter, dx, geometry, threads): geometry of the forward conv.
-napi_value Conv2dInputGrad(napi_env env, napi_callback_info info) {
+enum class Operand { Input, Output, Filter };
+
+size_t floatsIn(const Geometry& g, Operand t) {
+  switch (t) {
+    case Operand::Input:
+      return (size_t)g.N * g.H * g.W * g.CI;
+    case Operand::Output:
+      return (size_t)g.N * g.HO * g.WO * g.CO;
+    default:
+      return (size_t)g.KH * g.KW * g.CI * g.CO;
+  }
+}
+
+using GradKernel = void (*)(const Geometry&, const float*, const float*, float*, int);
+
+// (a, b, result, geometry of the forward conv, threads), each array sized as the operand it stands for.
+napi_value gradGlue(napi_env env, napi_callback_info info, const char* usage, const Operand (&ops)[3],
+                    const char* const (&names)[3], GradKernel kernel) {
   size_t argc = 5;
   napi_value a[5];
   napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (throwIf(env, argc < 5, "conv2dInputGrad(dy, filter, dx, geometry, threads)")) return nullptr;
+  if (throwIf(env, argc < 5, usage)) return nullptr;
   Geometry g;
   if (!geometryArg(env, a[3], &g)) return nullptr;
-  float *dy, *w, *dx;
-  if (!floatsOf(env, a[0], (size_t)g.N * g.HO * g.WO * g.CO, false, &dy, "dy") ||
-      !floatsOf(env, a[1], (size_t)g.KH * g.KW * g.CI * g.CO, false, &w, "filter") ||
-      !floatsOf(env, a[2], (size_t)g.N * g.H * g.W * g.CI, false, &dx, "dx"))
-    return nullptr;
-  conv2dInputGrad(g, dy, w, dx, threadsArg(env, a[4]));
+  float* arrays[3];
+  for (int i = 0; i < 3; i++)
+    if (!floatsOf(env, a[i], floatsIn(g, ops[i]), false, &arrays[i], names[i])) return nullptr;
+  kernel(g, arrays[0], arrays[1], arrays[2], threadsArg(env, a[4]));
   return nullptr;
 }
 
-// conv2dFilterGrad(x, dy, dw, geometry, threads)
+napi_value Conv2dInputGrad(napi_env env, napi_callback_info info) {
+  return gradGlue(env, info, "conv2dInputGrad(dy, filter, dx, geometry, threads)",
+                  {Operand::Output, Operand::Filter, Operand::Input}, {"dy", "filter", "dx"}, conv2dInputGrad);
+}
+
 napi_value Conv2dFilterGrad(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value a[5];
-  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (throwIf(env, argc < 5, "conv2dFilterGrad(x, dy, dw, geometry, threads)")) return nullptr;
-  Geometry g;
-  if (!geometryArg(env, a[3], &g)) return nullptr;
-  float *x, *dy, *dw;
-  if (!floatsOf(env, a[0], (size_t)g.N * g.H * g.W * g.CI, false, &x, "x") ||
-      !floatsOf(env, a[1], (size_t)g.N * g.HO * g.WO * g.CO, false, &dy, "dy") ||
-      !floatsOf(env, a[2], (size_t)g.KH * g.KW * g.CI * g.CO, false, &dw, "dw"))
-    return nullptr;
-  conv2dFilterGrad(g, x, dy, dw, threadsArg(env, a[4]));
-  return nullptr;
+  return gradGlue(env, info, "conv2dFilterGrad(x, dy, dw, geometry, threads)",
+                  {Operand::Input, Operand::Output, Operand::Filter}, {"x", "dy", "dw"}, conv2dFilterGrad);
 }
 
 bool bytesOf(napi_env env, napi_value v, uint8_t** data, size_t* bytes) {

@@ -1,5 +1,5 @@
 import { loadCpuKernels, type ResizeGeometry } from '@unwarp/cpu-kernels';
-import { backendInfo, convGeometry, type Tf } from '@unwarp/tf';
+import { backendInfo, convGeometry, replaceWasmKernel, type Tf } from '@unwarp/tf';
 
 /**
  * Gradient kernels the wasm backend lacks (Conv2DBackpropFilter) or runs slowly (Conv2DBackpropInput, ~11x a
@@ -40,159 +40,145 @@ export function registerWasmGradKernels(tf: Tf, opts: { threads?: number } = {})
     );
   };
 
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropFilter',
-    backendName: 'wasm',
-    kernelFunc: ((args: KernelArgs) => {
-      const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
-      const backend = args.backend;
-      const filterShape = args.attrs.filterShape as number[];
-      const ci = convInfoOf(x.shape, filterShape, args.attrs);
-      const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = ci;
-      const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, outChannels: CO } = ci;
-      const top = ci.padInfo.top;
-      const left = ci.padInfo.left;
-      if (native) {
-        const out = backend.makeOutput(filterShape, 'float32');
-        native.conv2dFilterGrad(
-          backend.typedArrayFromHeap(x),
-          backend.typedArrayFromHeap(dy),
-          backend.typedArrayFromHeap(out),
-          convGeometry(ci),
-          threads,
-        );
-        return out;
-      }
-      const M = N * Ho * Wo;
-      const K = KH * KW * C;
-      const colT = backend.makeOutput([1, K, M], 'float32');
-      // Views after every allocation: growing the heap detaches older views.
-      const xs = backend.typedArrayFromHeap(x);
-      const col = backend.typedArrayFromHeap(colT);
-      for (let ky = 0; ky < KH; ky++) {
-        for (let kx = 0; kx < KW; kx++) {
-          for (let c = 0; c < C; c++) {
-            let o = ((ky * KW + kx) * C + c) * M;
-            for (let n = 0; n < N; n++) {
-              for (let oy = 0; oy < Ho; oy++) {
-                const iy = oy * SH - top + ky;
-                if (iy < 0 || iy >= H) {
-                  col.fill(0, o, o + Wo);
-                  o += Wo;
-                  continue;
-                }
-                const rowBase = (n * H + iy) * W;
-                for (let ox = 0; ox < Wo; ox++) {
-                  const ix = ox * SW - left + kx;
-                  col[o++] = ix >= 0 && ix < W ? xs[(rowBase + ix) * C + c]! : 0;
-                }
+  replaceWasmKernel<KernelArgs>(tf, 'Conv2DBackpropFilter', () => (args) => {
+    const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+    const backend = args.backend;
+    const filterShape = args.attrs.filterShape as number[];
+    const ci = convInfoOf(x.shape, filterShape, args.attrs);
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = ci;
+    const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, outChannels: CO } = ci;
+    const top = ci.padInfo.top;
+    const left = ci.padInfo.left;
+    if (native) {
+      const out = backend.makeOutput(filterShape, 'float32');
+      native.conv2dFilterGrad(
+        backend.typedArrayFromHeap(x),
+        backend.typedArrayFromHeap(dy),
+        backend.typedArrayFromHeap(out),
+        convGeometry(ci),
+        threads,
+      );
+      return out;
+    }
+    const M = N * Ho * Wo;
+    const K = KH * KW * C;
+    const colT = backend.makeOutput([1, K, M], 'float32');
+    // Views after every allocation: growing the heap detaches older views.
+    const xs = backend.typedArrayFromHeap(x);
+    const col = backend.typedArrayFromHeap(colT);
+    for (let ky = 0; ky < KH; ky++) {
+      for (let kx = 0; kx < KW; kx++) {
+        for (let c = 0; c < C; c++) {
+          let o = ((ky * KW + kx) * C + c) * M;
+          for (let n = 0; n < N; n++) {
+            for (let oy = 0; oy < Ho; oy++) {
+              const iy = oy * SH - top + ky;
+              if (iy < 0 || iy >= H) {
+                col.fill(0, o, o + Wo);
+                o += Wo;
+                continue;
+              }
+              const rowBase = (n * H + iy) * W;
+              for (let ox = 0; ox < Wo; ox++) {
+                const ix = ox * SW - left + kx;
+                col[o++] = ix >= 0 && ix < W ? xs[(rowBase + ix) * C + c]! : 0;
               }
             }
           }
         }
       }
-      const out = matMul({
-        inputs: { a: colT, b: { dataId: dy.dataId, shape: [1, M, CO], dtype: 'float32' } },
-        backend,
-        attrs: { transposeA: false, transposeB: false },
-      });
-      backend.disposeData(colT.dataId);
-      return { dataId: out.dataId, shape: filterShape, dtype: 'float32' };
-    }) as never,
+    }
+    const out = matMul({
+      inputs: { a: colT, b: { dataId: dy.dataId, shape: [1, M, CO], dtype: 'float32' } },
+      backend,
+      attrs: { transposeA: false, transposeB: false },
+    });
+    backend.disposeData(colT.dataId);
+    return { dataId: out.dataId, shape: filterShape, dtype: 'float32' };
   });
 
   // The built-in one works but is slow; replace it.
-  if (tf.getKernel('Conv2DBackpropInput', 'wasm')) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
-    kernelFunc: ((args: KernelArgs) => {
-      const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
-      const backend = args.backend;
-      const inputShape = args.attrs.inputShape as number[];
-      const ci = convInfoOf(inputShape, filter.shape, args.attrs);
-      if (native) {
-        const out = backend.makeOutput(inputShape, 'float32');
-        native.conv2dInputGrad(
-          backend.typedArrayFromHeap(dy),
-          backend.typedArrayFromHeap(filter),
-          backend.typedArrayFromHeap(out),
-          convGeometry(ci),
-          threads,
-        );
-        return out;
-      }
-      const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = ci;
-      const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, outChannels: CO } = ci;
-      // dx = valid correlation of P with the flipped filter, P = dy dilated by the stride and padded so that
-      // P has (H + KH - 1) x (W + KW - 1) pixels.
-      const padTop = KH - 1 - ci.padInfo.top;
-      const padLeft = KW - 1 - ci.padInfo.left;
-      const HP = H + KH - 1;
-      const WP = W + KW - 1;
-      const padded = backend.makeOutput([N, HP, WP, CO], 'float32');
-      const flipped = backend.makeOutput([KH, KW, CO, C], 'float32');
-      const P = backend.typedArrayFromHeap(padded);
-      const F = backend.typedArrayFromHeap(flipped);
-      const dys = backend.typedArrayFromHeap(dy);
-      const fs = backend.typedArrayFromHeap(filter);
-      P.fill(0);
-      for (let n = 0; n < N; n++) {
-        for (let oy = 0; oy < Ho; oy++) {
-          const py = oy * SH + padTop;
-          if (py < 0 || py >= HP) continue;
-          for (let ox = 0; ox < Wo; ox++) {
-            const px = ox * SW + padLeft;
-            if (px < 0 || px >= WP) continue;
-            const src = ((n * Ho + oy) * Wo + ox) * CO;
-            P.set(dys.subarray(src, src + CO), ((n * HP + py) * WP + px) * CO);
-          }
+  replaceWasmKernel<KernelArgs>(tf, 'Conv2DBackpropInput', () => (args) => {
+    const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+    const backend = args.backend;
+    const inputShape = args.attrs.inputShape as number[];
+    const ci = convInfoOf(inputShape, filter.shape, args.attrs);
+    if (native) {
+      const out = backend.makeOutput(inputShape, 'float32');
+      native.conv2dInputGrad(
+        backend.typedArrayFromHeap(dy),
+        backend.typedArrayFromHeap(filter),
+        backend.typedArrayFromHeap(out),
+        convGeometry(ci),
+        threads,
+      );
+      return out;
+    }
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = ci;
+    const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, outChannels: CO } = ci;
+    // dx = valid correlation of P with the flipped filter, P = dy dilated by the stride and padded so that
+    // P has (H + KH - 1) x (W + KW - 1) pixels.
+    const padTop = KH - 1 - ci.padInfo.top;
+    const padLeft = KW - 1 - ci.padInfo.left;
+    const HP = H + KH - 1;
+    const WP = W + KW - 1;
+    const padded = backend.makeOutput([N, HP, WP, CO], 'float32');
+    const flipped = backend.makeOutput([KH, KW, CO, C], 'float32');
+    const P = backend.typedArrayFromHeap(padded);
+    const F = backend.typedArrayFromHeap(flipped);
+    const dys = backend.typedArrayFromHeap(dy);
+    const fs = backend.typedArrayFromHeap(filter);
+    P.fill(0);
+    for (let n = 0; n < N; n++) {
+      for (let oy = 0; oy < Ho; oy++) {
+        const py = oy * SH + padTop;
+        if (py < 0 || py >= HP) continue;
+        for (let ox = 0; ox < Wo; ox++) {
+          const px = ox * SW + padLeft;
+          if (px < 0 || px >= WP) continue;
+          const src = ((n * Ho + oy) * Wo + ox) * CO;
+          P.set(dys.subarray(src, src + CO), ((n * HP + py) * WP + px) * CO);
         }
       }
-      for (let ky = 0; ky < KH; ky++)
-        for (let kx = 0; kx < KW; kx++)
-          for (let c = 0; c < C; c++)
-            for (let o = 0; o < CO; o++)
-              F[((ky * KW + kx) * CO + o) * C + c] = fs[(((KH - 1 - ky) * KW + (KW - 1 - kx)) * C + c) * CO + o]!;
-      const out = conv2d({
-        inputs: { x: padded, filter: flipped },
-        backend,
-        attrs: { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined },
-      });
-      backend.disposeData(padded.dataId);
-      backend.disposeData(flipped.dataId);
-      return out;
-    }) as never,
+    }
+    for (let ky = 0; ky < KH; ky++)
+      for (let kx = 0; kx < KW; kx++)
+        for (let c = 0; c < C; c++)
+          for (let o = 0; o < CO; o++)
+            F[((ky * KW + kx) * CO + o) * C + c] = fs[(((KH - 1 - ky) * KW + (KW - 1 - kx)) * C + c) * CO + o]!;
+    const out = conv2d({
+      inputs: { x: padded, filter: flipped },
+      backend,
+      attrs: { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined },
+    });
+    backend.disposeData(padded.dataId);
+    backend.disposeData(flipped.dataId);
+    return out;
   });
 
   // tfjs's ResizeBilinearGrad (cpu and wasm alike) ignores halfPixelCenters: for the half-pixel 2x upsampling of the
   // decoder and of the flow it is not the forward's transpose (<resize(x), dy> ≠ <x, grad>; off by 80% on a random
   // 6x6 case). Replaced by the exact adjoint: native where built, else the same loop in JS.
-  if (tf.getKernel('ResizeBilinearGrad', 'wasm')) tf.unregisterKernel('ResizeBilinearGrad', 'wasm');
-  tf.registerKernel({
-    kernelName: 'ResizeBilinearGrad',
-    backendName: 'wasm',
-    kernelFunc: ((args: KernelArgs) => {
-      const { images, dy } = args.inputs as { images: TensorInfo; dy: TensorInfo };
-      const backend = args.backend;
-      const [batch, inHeight, inWidth, channels] = images.shape as [number, number, number, number];
-      const r = {
-        batch,
-        inHeight,
-        inWidth,
-        outHeight: dy.shape[1]!,
-        outWidth: dy.shape[2]!,
-        channels,
-        alignCorners: Boolean(args.attrs.alignCorners),
-        halfPixelCenters: Boolean(args.attrs.halfPixelCenters),
-      };
-      const out = backend.makeOutput(images.shape, 'float32');
-      const dys = backend.typedArrayFromHeap(dy);
-      const dx = backend.typedArrayFromHeap(out);
-      if (native) native.resizeBilinearGrad(dys, dx, r, threads);
-      else resizeBilinearGradJs(dys, dx, r);
-      return out;
-    }) as never,
+  replaceWasmKernel<KernelArgs>(tf, 'ResizeBilinearGrad', () => (args) => {
+    const { images, dy } = args.inputs as { images: TensorInfo; dy: TensorInfo };
+    const backend = args.backend;
+    const [batch, inHeight, inWidth, channels] = images.shape as [number, number, number, number];
+    const r = {
+      batch,
+      inHeight,
+      inWidth,
+      outHeight: dy.shape[1]!,
+      outWidth: dy.shape[2]!,
+      channels,
+      alignCorners: Boolean(args.attrs.alignCorners),
+      halfPixelCenters: Boolean(args.attrs.halfPixelCenters),
+    };
+    const out = backend.makeOutput(images.shape, 'float32');
+    const dys = backend.typedArrayFromHeap(dy);
+    const dx = backend.typedArrayFromHeap(out);
+    if (native) native.resizeBilinearGrad(dys, dx, r, threads);
+    else resizeBilinearGradJs(dys, dx, r);
+    return out;
   });
 }
 

@@ -1,3 +1,3 @@
 export type { BackendInfo, BackendName, Tf } from './backend.ts';
 export { backendInfo, getTf, initBackend } from './backend.ts';
-export { convGeometry, fusedInstanceNorm } from './native-kernels.ts';
+export { convGeometry, fusedInstanceNorm, replaceWasmKernel } from './native-kernels.ts';

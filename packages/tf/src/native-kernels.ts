@@ -103,12 +103,26 @@ function convolve(
 let state: NativeKernels | undefined;
 let identityShared = false;
 
-/** Unregisters a wasm kernel and returns its function, for the cases ours hand back. */
-function original(tf: typeof tfjs, name: string): KernelFunc {
-  const k = tf.getKernel(name, 'wasm');
-  if (!k) throw new Error(`the wasm backend has no ${name} kernel to fall back to`);
-  tf.unregisterKernel(name, 'wasm');
-  return k.kernelFunc as unknown as KernelFunc;
+/**
+ * Puts `kernelFunc` in place of the wasm backend's `name` kernel (registering it where the backend has none) and hands
+ * it the one it replaces, for the cases it gives back. The one place kernels are swapped (also for `@unwarp/model`'s
+ * gradient kernels).
+ */
+export function replaceWasmKernel<Args = KernelArgs>(
+  tf: typeof tfjs,
+  name: string,
+  make: (original: ((args: Args) => unknown) | undefined) => (args: Args) => unknown,
+): void {
+  const existing = tf.getKernel(name, 'wasm');
+  if (existing) tf.unregisterKernel(name, 'wasm');
+  const original = existing?.kernelFunc as unknown as ((args: Args) => unknown) | undefined;
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(original) as never });
+}
+
+/** The replaced kernel, for kernels that always have one to fall back to. */
+function must<F>(original: F | undefined, name: string): F {
+  if (!original) throw new Error(`the wasm backend has no ${name} kernel to fall back to`);
+  return original;
 }
 
 /** Registers the native kernels on the live wasm backend (once per thread); says which, or why not. */
@@ -120,81 +134,62 @@ export function registerNativeKernels(tf: typeof tfjs, threads: number): NativeK
     return state;
   }
   const kernels = loaded.kernels;
-  const conv2d = original(tf, 'Conv2D');
-  const fused = original(tf, 'FusedConv2D');
-  tf.registerKernel({
-    kernelName: 'Conv2D',
-    backendName: 'wasm',
-    kernelFunc: ((args: KernelArgs) => {
-      const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-      if (!nativeCovers(x, filter, args.attrs)) return conv2d(args);
-      return convolve(tf, kernels, threads, args, undefined, false);
-    }) as never,
+  replaceWasmKernel(tf, 'Conv2D', (conv2d) => (args: KernelArgs) => {
+    const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+    if (!nativeCovers(x, filter, args.attrs)) return must(conv2d, 'Conv2D')(args);
+    return convolve(tf, kernels, threads, args, undefined, false);
   });
-  tf.registerKernel({
-    kernelName: 'FusedConv2D',
-    backendName: 'wasm',
-    kernelFunc: ((args: KernelArgs) => {
-      const { x, filter, bias, preluActivationWeights } = args.inputs;
-      const activation = (args.attrs.activation as string | undefined) ?? 'linear';
-      const covered =
-        nativeCovers(x!, filter!, args.attrs) &&
-        !preluActivationWeights &&
-        (activation === 'linear' || activation === 'relu') &&
-        (!bias || (bias.dtype === 'float32' && bias.shape.reduce((a, b) => a * b, 1) === filter!.shape[3]));
-      if (!covered) return fused(args);
-      return convolve(tf, kernels, threads, args, bias, activation === 'relu');
-    }) as never,
+  replaceWasmKernel(tf, 'FusedConv2D', (fused) => (args: KernelArgs) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs;
+    const activation = (args.attrs.activation as string | undefined) ?? 'linear';
+    const covered =
+      nativeCovers(x!, filter!, args.attrs) &&
+      !preluActivationWeights &&
+      (activation === 'linear' || activation === 'relu') &&
+      (!bias || (bias.dtype === 'float32' && bias.shape.reduce((a, b) => a * b, 1) === filter!.shape[3]));
+    if (!covered) return must(fused, 'FusedConv2D')(args);
+    return convolve(tf, kernels, threads, args, bias, activation === 'relu');
   });
-  const concat = original(tf, 'Concat');
-  tf.registerKernel({
-    kernelName: 'Concat',
-    backendName: 'wasm',
-    kernelFunc: ((args: KernelArgs) => {
-      const inputs = (args.inputs as unknown as TensorInfo[]).filter((t) => t.shape.every((d) => d > 0));
-      const dtype = inputs[0]?.dtype;
-      if (inputs.length < 2 || !dtype || !BYTES[dtype] || inputs.some((t) => t.dtype !== dtype)) return concat(args);
-      const shapes = inputs.map((t) => t.shape);
-      const axis = tf.util.parseAxisParam(args.attrs.axis as number, shapes[0]!)[0]!;
-      tf.backend_util.assertParamsConsistent(shapes, axis);
-      const out = args.backend.makeOutput(tf.backend_util.computeOutShape(shapes, axis), dtype);
-      const outer = tf.util.sizeFromShape(shapes[0]!.slice(0, axis));
-      // typedArrayFromHeap views float32 and int32 as such and bool as bytes: the copy is bytewise either way.
-      kernels.concat(
-        args.backend.typedArrayFromHeap(out),
-        inputs.map((t) => args.backend.typedArrayFromHeap(t)),
-        outer,
-        threads,
-      );
-      return out;
-    }) as never,
+  replaceWasmKernel(tf, 'Concat', (concat) => (args: KernelArgs) => {
+    const inputs = (args.inputs as unknown as TensorInfo[]).filter((t) => t.shape.every((d) => d > 0));
+    const dtype = inputs[0]?.dtype;
+    if (inputs.length < 2 || !dtype || !BYTES[dtype] || inputs.some((t) => t.dtype !== dtype))
+      return must(concat, 'Concat')(args);
+    const shapes = inputs.map((t) => t.shape);
+    const axis = tf.util.parseAxisParam(args.attrs.axis as number, shapes[0]!)[0]!;
+    tf.backend_util.assertParamsConsistent(shapes, axis);
+    const out = args.backend.makeOutput(tf.backend_util.computeOutShape(shapes, axis), dtype);
+    const outer = tf.util.sizeFromShape(shapes[0]!.slice(0, axis));
+    // typedArrayFromHeap views float32 and int32 as such and bool as bytes: the copy is bytewise either way.
+    kernels.concat(
+      args.backend.typedArrayFromHeap(out),
+      inputs.map((t) => args.backend.typedArrayFromHeap(t)),
+      outer,
+      threads,
+    );
+    return out;
   });
-  const splitV = original(tf, 'SplitV');
-  tf.registerKernel({
-    kernelName: 'SplitV',
-    backendName: 'wasm',
-    kernelFunc: ((args: KernelArgs) => {
-      const x = args.inputs.x!;
-      if (!BYTES[x.dtype] || x.shape.some((d) => d === 0)) return splitV(args) as never;
-      const axis = tf.util.parseAxisParam(args.attrs.axis as number, x.shape)[0]!;
-      const sizes = tf.backend_util.prepareSplitSize(
-        x as never,
-        args.attrs.numOrSizeSplits as number | number[],
-        axis,
-      ) as number[];
-      const outs = sizes.map((size) => {
-        const shape = [...x.shape];
-        shape[axis] = size;
-        return args.backend.makeOutput(shape, x.dtype);
-      });
-      kernels.split(
-        args.backend.typedArrayFromHeap(x),
-        outs.map((t) => args.backend.typedArrayFromHeap(t)),
-        tf.util.sizeFromShape(x.shape.slice(0, axis)),
-        threads,
-      );
-      return outs;
-    }) as never,
+  replaceWasmKernel(tf, 'SplitV', (splitV) => (args: KernelArgs) => {
+    const x = args.inputs.x!;
+    if (!BYTES[x.dtype] || x.shape.some((d) => d === 0)) return must(splitV, 'SplitV')(args);
+    const axis = tf.util.parseAxisParam(args.attrs.axis as number, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(
+      x as never,
+      args.attrs.numOrSizeSplits as number | number[],
+      axis,
+    ) as number[];
+    const outs = sizes.map((size) => {
+      const shape = [...x.shape];
+      shape[axis] = size;
+      return args.backend.makeOutput(shape, x.dtype);
+    });
+    kernels.split(
+      args.backend.typedArrayFromHeap(x),
+      outs.map((t) => args.backend.typedArrayFromHeap(t)),
+      tf.util.sizeFromShape(x.shape.slice(0, axis)),
+      threads,
+    );
+    return outs;
   });
   // Sum and Mean over one contiguous block of axes with some trailing axes kept (bias gradients: N, H, W; instance
   // norm's statistics: H, W per image) are sums of rows, image by image.
@@ -202,56 +197,47 @@ export function registerNativeKernels(tf: typeof tfjs, threads: number): NativeK
     ['Sum', false],
     ['Mean', true],
   ] as const) {
-    const fallback = original(tf, name);
-    tf.registerKernel({
-      kernelName: name,
-      backendName: 'wasm',
-      kernelFunc: ((args: KernelArgs) => {
-        const x = args.inputs.x!;
-        const rank = x.shape.length;
-        const axes = tf.util.parseAxisParam(args.attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
-        const first = axes[0] ?? 0;
-        const last = axes.at(-1) ?? -1;
-        const block = axes.length > 0 && axes.every((a, i) => a === first + i) && last < rank - 1;
-        if (x.dtype !== 'float32' || !block || x.shape.some((d) => d === 0)) return fallback(args);
-        const shape = args.attrs.keepDims
-          ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d))
-          : x.shape.filter((_, i) => i < first || i > last);
-        const out = args.backend.makeOutput(shape, 'float32');
-        const outer = tf.util.sizeFromShape(x.shape.slice(0, first));
-        const rows = tf.util.sizeFromShape(x.shape.slice(first, last + 1));
-        const cols = tf.util.sizeFromShape(x.shape.slice(last + 1));
-        const xs = args.backend.typedArrayFromHeap(x);
-        const ys = args.backend.typedArrayFromHeap(out);
-        for (let o = 0; o < outer; o++) {
-          const dst = ys.subarray(o * cols, (o + 1) * cols);
-          kernels.sumRows(xs.subarray(o * rows * cols, (o + 1) * rows * cols), dst, rows, threads);
-          if (mean) for (let c = 0; c < cols; c++) dst[c] = dst[c]! / rows;
-        }
-        return out;
-      }) as never,
+    replaceWasmKernel(tf, name, (fallback) => (args: KernelArgs) => {
+      const x = args.inputs.x!;
+      const rank = x.shape.length;
+      const axes = tf.util.parseAxisParam(args.attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
+      const first = axes[0] ?? 0;
+      const last = axes.at(-1) ?? -1;
+      const block = axes.length > 0 && axes.every((a, i) => a === first + i) && last < rank - 1;
+      if (x.dtype !== 'float32' || !block || x.shape.some((d) => d === 0)) return must(fallback, name)(args);
+      const shape = args.attrs.keepDims
+        ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d))
+        : x.shape.filter((_, i) => i < first || i > last);
+      const out = args.backend.makeOutput(shape, 'float32');
+      const outer = tf.util.sizeFromShape(x.shape.slice(0, first));
+      const rows = tf.util.sizeFromShape(x.shape.slice(first, last + 1));
+      const cols = tf.util.sizeFromShape(x.shape.slice(last + 1));
+      const xs = args.backend.typedArrayFromHeap(x);
+      const ys = args.backend.typedArrayFromHeap(out);
+      for (let o = 0; o < outer; o++) {
+        const dst = ys.subarray(o * cols, (o + 1) * cols);
+        kernels.sumRows(xs.subarray(o * rows * cols, (o + 1) * rows * cols), dst, rows, threads);
+        if (mean) for (let c = 0; c < cols; c++) dst[c] = dst[c]! / rows;
+      }
+      return out;
     });
   }
-  tf.registerKernel({
-    kernelName: INSTANCE_NORM,
-    backendName: 'wasm',
-    kernelFunc: ((args: KernelArgs) => {
-      const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
-      const [batch, height, width, channels] = x.shape as [number, number, number, number];
-      const out = args.backend.makeOutput(x.shape, 'float32');
-      const heap = args.backend;
-      kernels.instanceNorm(
-        heap.typedArrayFromHeap(x),
-        heap.typedArrayFromHeap(gamma),
-        heap.typedArrayFromHeap(beta),
-        heap.typedArrayFromHeap(out),
-        { batch, pixels: height * width, channels },
-        args.attrs.epsilon as number,
-        args.attrs.slope as number,
-        threads,
-      );
-      return out;
-    }) as never,
+  replaceWasmKernel(tf, INSTANCE_NORM, () => (args: KernelArgs) => {
+    const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
+    const [batch, height, width, channels] = x.shape as [number, number, number, number];
+    const out = args.backend.makeOutput(x.shape, 'float32');
+    const heap = args.backend;
+    kernels.instanceNorm(
+      heap.typedArrayFromHeap(x),
+      heap.typedArrayFromHeap(gamma),
+      heap.typedArrayFromHeap(beta),
+      heap.typedArrayFromHeap(out),
+      { batch, pixels: height * width, channels },
+      args.attrs.epsilon as number,
+      args.attrs.slope as number,
+      threads,
+    );
+    return out;
   });
   state = { isa: kernels.isa };
   return state;
@@ -289,15 +275,10 @@ export function fusedInstanceNorm(
 export function registerSharedIdentity(tf: typeof tfjs): void {
   if (identityShared) return;
   identityShared = true;
-  const identity = original(tf, 'Identity');
-  tf.registerKernel({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kernelFunc: ((args: KernelArgs) => {
-      const x = args.inputs.x!;
-      if (x.dtype === 'string') return identity(args);
-      args.backend.incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    }) as never,
+  replaceWasmKernel(tf, 'Identity', (identity) => (args: KernelArgs) => {
+    const x = args.inputs.x!;
+    if (x.dtype === 'string') return must(identity, 'Identity')(args);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
 }
