@@ -26,7 +26,6 @@ type KernelArgs = {
   backend: WasmBackend;
   attrs: Record<string, unknown>;
 };
-type KernelFunc = (args: KernelArgs) => TensorInfo;
 
 export type NativeKernels = { isa: string; reason?: undefined } | { isa?: undefined; reason: string };
 
