@@ -280,6 +280,17 @@ recipes['native-aligned'] = variant(
   recipes['native-clean'],
 );
 
+recipes['native-flow-160'] = variant(
+  'native-flow-160',
+  "native-clean (--init models/unwarp-base/resume, 200k) asked for the field's direction with more context: 160 px patches (a brush push or a bloat is often wider than 96 px, so a 96 px window may hold only its flank) and the EPE term x3, at a lower learning rate. flow-study.ts at 200k: mean cosine 0.30, 32% of moved pixels pointing the wrong way",
+  (r) => {
+    r.data.patch = 160;
+    r.loss = { ...r.loss, epe: 3 };
+    r.schedule = { ...r.schedule, lr: 3e-4, finalLr: 1e-4, warmupSamples: 200 };
+  },
+  recipes['native-clean'],
+);
+
 recipes['face-128'] = variant(
   'face-128',
   'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',
