@@ -111,7 +111,25 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     const breakOf = (a: Analysis) => a.report.faces[0]!.compressionBreak!;
     expect(breakOf(liquified)).toBeGreaterThan(15);
     expect(breakOf(liquified)).toBeGreaterThan(2 * breakOf(untouched));
-    for (const a of [untouched, liquified]) expect(typeof a.report.faces[0]!.compressionBreakInScore).toBe('boolean');
+    // The fixture model does not weigh the break: the report says nothing about it entering the score.
+    for (const a of [untouched, liquified]) expect(a.report.faces[0]!.compressionBreakInScore).toBeUndefined();
+    // One that weighs it from q90 up leaves these q85 files out and counts a q95 save.
+    await withFixtureVariant(
+      (manifest) => {
+        manifest.inference = { ...manifest.inference, compressionBreakWeight: 0.5, compressionBreakMinQuality: 90 };
+      },
+      async (dir) => {
+        const weighing = await createAnalyzer({ modelDir: dir });
+        try {
+          const low = await weighing.analyze(edited, { aids: false });
+          expect(low.report.faces[0]!.compressionBreakInScore).toBe(false);
+          const high = await weighing.analyze(await sharp(edited).jpeg({ quality: 95 }).toBuffer(), { aids: false });
+          expect(high.report.faces[0]!.compressionBreakInScore).toBe(true);
+        } finally {
+          weighing.dispose();
+        }
+      },
+    );
     const png = await analyzer.analyze(await sharp(edited).png().toBuffer(), { aids: false });
     expect(png.report.faces[0]!.compressionBreak).toBeUndefined();
     expect(() => ReportSchema.parse(liquified.report)).not.toThrow();

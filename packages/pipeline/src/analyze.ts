@@ -217,6 +217,7 @@ async function analyzeWith(
   }
   lap('history');
   const breaks: ({ value: number; counted: boolean } | undefined)[] = [];
+  const breakWeighed = (model.manifest.inference?.compressionBreakWeight ?? 0) !== 0;
   for (const target of targets) {
     const { crop } = target;
     if (crop.width < 8 || crop.height < 8) continue;
@@ -277,7 +278,11 @@ async function analyzeWith(
       movedMax: round(p.movedMax, 4),
       hotspot: { box: p.hotspot.box, probability: round(p.hotspot.probability, 4) },
       ...(breakEvidence !== undefined
-        ? { compressionBreak: round(breakEvidence.value, 2), compressionBreakInScore: breakEvidence.counted }
+        ? {
+            compressionBreak: round(breakEvidence.value, 2),
+            // Only where the model weighs the break at all: then `false` means the file's quality kept it out.
+            ...(breakWeighed ? { compressionBreakInScore: breakEvidence.counted } : {}),
+          }
         : {}),
       verdict: verdictFor(p.probability, threshold, { experimental: Boolean(experimental) }),
       displacement: statsOf(owned[i]!),

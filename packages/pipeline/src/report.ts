@@ -64,7 +64,7 @@ export const FaceReportSchema = z.object({
     .describe(
       "no model: evidence (nats) that part of the face was JPEG-compressed once while the photo around it was compressed twice (aligned double-JPEG map); 0 when nothing breaks the photo's history, or when it has none to read (one save, or resized or re-coloured since)",
     ),
-  /** Absent where compressionBreak is. */
+  /** Absent where compressionBreak is, and where the model does not weigh it at all. */
   compressionBreakInScore: z
     .boolean()
     .optional()
