@@ -20,11 +20,11 @@ type KernelArgs = { inputs: Record<string, TensorInfo>; backend: WasmBackend; at
 
 let registered = false;
 
-export function registerWasmGradKernels(tf: Tf, opts: { threads?: number } = {}): void {
+export function registerWasmGradKernels(tf: Tf): void {
   if (registered || tf.getBackend() !== 'wasm') return;
   registered = true;
   const native = loadCpuKernels().kernels;
-  const threads = opts.threads ?? Math.max(1, backendInfo()?.threads ?? 1);
+  const threads = Math.max(1, backendInfo()?.threads ?? 1);
   const matMul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc as unknown as (a: KernelArgs) => TensorInfo;
   const conv2d = tf.getKernel('Conv2D', 'wasm')!.kernelFunc as unknown as (a: KernelArgs) => TensorInfo;
   const convInfoOf = (xShape: number[], filterShape: number[], attrs: Record<string, unknown>) => {
@@ -45,10 +45,6 @@ export function registerWasmGradKernels(tf: Tf, opts: { threads?: number } = {})
     const backend = args.backend;
     const filterShape = args.attrs.filterShape as number[];
     const ci = convInfoOf(x.shape, filterShape, args.attrs);
-    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = ci;
-    const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, outChannels: CO } = ci;
-    const top = ci.padInfo.top;
-    const left = ci.padInfo.left;
     if (native) {
       const out = backend.makeOutput(filterShape, 'float32');
       native.conv2dFilterGrad(
@@ -60,6 +56,10 @@ export function registerWasmGradKernels(tf: Tf, opts: { threads?: number } = {})
       );
       return out;
     }
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = ci;
+    const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, outChannels: CO } = ci;
+    const top = ci.padInfo.top;
+    const left = ci.padInfo.left;
     const M = N * Ho * Wo;
     const K = KH * KW * C;
     const colT = backend.makeOutput([1, K, M], 'float32');
