@@ -4,7 +4,7 @@ import { applyWarp, cropImage, type Image, psnr } from '@unwarp/flow';
 import { describe, expect, it } from 'vitest';
 import { bloat, pushStroke, twirl } from './brushes.ts';
 import { FAMILIES, sampleEdits, warpFromEdits } from './edits.ts';
-import { type FacePhoto, jpegRoundTrip, makePair } from './pairs.ts';
+import { type FacePhoto, jpegRoundTrip, landmarkBox, makePair } from './pairs.ts';
 import { listLandmarkedPhotos, loadFacePhoto } from './photo-pool.ts';
 import { createRng } from './random.ts';
 import { compose, movePoint, rasterize } from './warp.ts';
@@ -119,6 +119,40 @@ describe.skipIf(!haveData)(`training pairs from real photos (${data})`, () => {
     expect(native.meta.jpegGrid).toBe('photo');
     expect(resized.meta.jpegGrid).toBe('patch');
     expect(historic.meta.jpegGrid).toBe('patch');
+  });
+
+  it('shrinkFace edits a smaller copy of the photo, and never cuts a patch larger than the shrunk photo allows', async () => {
+    const refs = await listLandmarkedPhotos([data]);
+    const photo = await loadFacePhoto(refs[2]!);
+    const nativeWidth = landmarkBox(photo.landmarks).width;
+    const options = { cropShortSide: 0, positiveRate: 1, augment: false, keepOriginal: true } as const;
+    const whole = await makePair(photo, createRng(9), {
+      ...options,
+      patch: 0,
+      shrinkFace: { share: 1, widths: [60, 80] },
+    });
+    const width = landmarkBox(whole.meta.landmarks).width;
+    expect(width).toBeGreaterThan(55);
+    expect(width).toBeLessThan(85);
+    expect(nativeWidth).toBeGreaterThan(150);
+    // The crop follows the face: about its width x 1.8, not the native crop's.
+    expect(whole.modified.width).toBeLessThan(width * 2);
+    expect(whole.label).toBe(1);
+    expect(psnr(whole.modified, whole.original!)).toBeLessThan(60);
+    // A 160 px patch from a face asked to be 20 px wide: the photo stops shrinking where a patch still fits.
+    const patch = await makePair(photo, createRng(9), {
+      ...options,
+      patch: 160,
+      shrinkFace: { share: 1, widths: [20, 20] },
+    });
+    expect(patch.modified.width).toBe(160);
+    expect(patch.meta.region.size).toBe(160);
+    const unshrunk = await makePair(photo, createRng(9), {
+      ...options,
+      patch: 0,
+      shrinkFace: { share: 0, widths: [60, 80] },
+    });
+    expect(landmarkBox(unshrunk.meta.landmarks).width).toBeCloseTo(nativeWidth, 6);
   });
 });
 

@@ -40,6 +40,13 @@ export type PairOptions = {
    * then sit on the old ones. `patch` (default, the historic simulator) starts them at the patch's corner.
    */
   jpegGrid?: 'photo' | 'patch';
+  /**
+   * With probability `share`, first shrink the whole photo so the face (landmark extent) is `widths[0]`…`widths[1]`
+   * px wide, and save it as a JPEG (q88–95) on its own grid, as a site that downsizes uploads does: the face is then
+   * edited at that size. Faces already narrower are left alone. Teaches small faces to a model whose photos hold
+   * only large ones.
+   */
+  shrinkFace?: { share: number; widths: [number, number] };
 };
 
 export const DEFAULT_PAIR_OPTIONS: PairOptions = {
@@ -86,7 +93,9 @@ export function landmarkBox(lm: readonly Point[]) {
  * One training pair: crop the face by the research tool's policy, warp (or not), then post-process both halves
  * identically (colour, blur/sharpen, noise, rescale, JPEG) so only the geometry differs.
  */
-export async function makePair(photo: FacePhoto, rng: Rng, opts: PairOptions = DEFAULT_PAIR_OPTIONS): Promise<Pair> {
+export async function makePair(source: FacePhoto, rng: Rng, opts: PairOptions = DEFAULT_PAIR_OPTIONS): Promise<Pair> {
+  // Drawn only when asked, so recipes without it keep their exact pairs.
+  const photo = opts.shrinkFace && rng.chance(opts.shrinkFace.share) ? await shrinkFace(source, rng, opts) : source;
   const { image } = photo;
   const box = landmarkBox(photo.landmarks);
   // Jitter the box like a detector would.
@@ -99,7 +108,7 @@ export async function makePair(photo: FacePhoto, rng: Rng, opts: PairOptions = D
     width: box.width * js,
     height: box.height * js,
   };
-  const crop = cropBoxFor(jittered, image.width, image.height);
+  const crop = atLeast(cropBoxFor(jittered, image.width, image.height), opts.patch, image.width, image.height);
   // cropShortSide 0 keeps the photo's own pixel grid (and with it the traces of its JPEG history).
   const scale = opts.cropShortSide > 0 ? opts.cropShortSide / Math.min(crop.width, crop.height) : 1;
   const cw = Math.max(1, Math.round(crop.width * scale));
@@ -170,6 +179,46 @@ export async function makePair(photo: FacePhoto, rng: Rng, opts: PairOptions = D
       augment: post.describe,
       landmarks: lm,
     },
+  };
+}
+
+type Box = Pair['meta']['cropBox'];
+
+/** The box grown (about its centre, inside the image) to at least `side` x `side`, so a patch fits without upscaling. */
+function atLeast(box: Box, side: number, imageWidth: number, imageHeight: number): Box {
+  const grow = (start: number, length: number, limit: number) => {
+    const target = Math.min(Math.max(length, side), limit);
+    const begin = clampInt(start - (target - length) / 2, 0, limit - target);
+    return [begin, target] as const;
+  };
+  const [x, width] = grow(box.x, box.width, imageWidth);
+  const [y, height] = grow(box.y, box.height, imageHeight);
+  return { x, y, width, height };
+}
+
+async function shrinkFace(photo: FacePhoto, rng: Rng, opts: PairOptions): Promise<FacePhoto> {
+  const { widths } = opts.shrinkFace!;
+  const { image } = photo;
+  const faceWidth = landmarkBox(photo.landmarks).width;
+  // Never below a patch on either side: training patches are cut from the photo without upscaling.
+  const floor = Math.max(opts.patch, 1) / Math.min(image.width, image.height);
+  const scale = Math.min(1, Math.max(floor, rng.uniform(widths[0], widths[1]) / faceWidth));
+  if (scale >= 1) return photo;
+  const width = Math.max(1, Math.round(image.width * scale));
+  const height = Math.max(1, Math.round(image.height * scale));
+  const kernel = rng.pick(['lanczos3', 'cubic', 'mitchell', 'linear'] as const);
+  const resized = await toRaw(
+    sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).resize(width, height, {
+      kernel,
+      fit: 'fill',
+    }),
+  );
+  const sx = width / image.width;
+  const sy = height / image.height;
+  return {
+    id: photo.id,
+    image: await jpegRoundTrip(resized, Math.round(rng.uniform(88, 95))),
+    landmarks: photo.landmarks.map(([x, y]) => [(x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5]),
   };
 }
 

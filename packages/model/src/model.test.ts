@@ -29,6 +29,9 @@ describe('recipes', () => {
     const odd: Recipe = structuredClone(recipes.base!);
     odd.data.patch = 100;
     expect(() => validateRecipe(odd)).toThrow(/multiple/);
+    const shrink: Recipe = structuredClone(recipes['native-flow-sizes']!);
+    shrink.data.shrinkFace = { share: 0.5, widths: [240, 40] };
+    expect(() => validateRecipe(shrink)).toThrow(/shrinkFace/);
   });
 });
 

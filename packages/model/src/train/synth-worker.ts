@@ -102,6 +102,7 @@ port.on('message', async (msg: SynthRequest) => {
           augment: msg.augmentLevel >= 0 && !keepClean,
           keepOriginal: paired || withOriginals,
           jpegGrid: data.jpegGrid,
+          shrinkFace: data.shrinkFace,
         });
         modified = pair.modified.data;
         original = pair.original?.data;
