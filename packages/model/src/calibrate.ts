@@ -1,8 +1,15 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Calibration, fitCalibration } from './calibration.ts';
-import { simulatedSamples } from './evaluate.ts';
-import { loadDetector } from './infer.ts';
+import { psnr, unwarp } from '@unwarp/flow';
+import {
+  type Calibration,
+  calibratedProbability,
+  type FieldCalibration,
+  fitCalibration,
+  fitFieldGain,
+} from './calibration.ts';
+import { faceBoxMask, simulatedSamples } from './evaluate.ts';
+import { loadDetector, type WarpDetector } from './infer.ts';
 import type { ModelManifest } from './weights-io.ts';
 
 export type CalibrateOptions = {
@@ -20,7 +27,14 @@ export type CalibrateOptions = {
   seed: number;
   targetFpr: number;
   onProgress?: (done: number, total: number) => void;
+  /** Fit the score alone, leaving a field model's field unscaled (its `field` part dropped). */
+  scoreOnly?: boolean;
+  /** Called as the field's gain is fitted (models that predict a field): edited faces re-scored, of how many. */
+  onFieldProgress?: (done: number, total: number) => void;
 };
+
+/** Gains of the field tried by the field calibration. */
+export const FIELD_GAINS = [0.15, 0.25, 0.35, 0.5, 0.7, 1];
 
 /**
  * Scores simulator-edited and untouched whole faces from each of `photoDirs` under each of CONDITIONS (the
@@ -57,7 +71,7 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
         }
       }
     const fit = fitCalibration(logits, labels, opts.targetFpr, conditions);
-    const calibration: Calibration = {
+    let calibration: Calibration = {
       ...fit,
       targetFpr: opts.targetFpr,
       faces: labels.length,
@@ -67,6 +81,10 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
       seed: opts.seed,
       createdAt: new Date().toISOString(),
     };
+    if (model.predictsFlow && !opts.scoreOnly) {
+      const edited = labels.filter((l) => l === 1).length;
+      calibration = { ...calibration, field: await fitField(model, opts, calibration, edited) };
+    }
     const file = path.join(opts.modelDir, 'model.json');
     const manifest = JSON.parse(await readFile(file, 'utf8')) as ModelManifest;
     manifest.calibration = calibration;
@@ -76,6 +94,43 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The same edited faces again, each unwarped with its field at every gain of FIELD_GAINS times its probability under
+ * the new calibration, against its true original: the gain with the best mean PSNR gain over the face boxes.
+ */
+async function fitField(
+  model: WarpDetector,
+  opts: CalibrateOptions,
+  calibration: Calibration,
+  edited: number,
+): Promise<FieldCalibration> {
+  const rows: number[][] = [];
+  const names: string[] = [];
+  for (const dir of opts.photoDirs)
+    for (const [name, condition] of CONDITIONS) {
+      const { samples } = await simulatedSamples(
+        { photoDirs: [dir], count: opts.count, seed: opts.seed, ...condition },
+        model.manifest,
+      );
+      for await (const s of samples) {
+        if (s.label !== 1) continue;
+        const pred = await model.predict(s.modified, { region: s.faceBox, rawField: true });
+        const p = calibratedProbability(pred.logit, calibration);
+        const mask = faceBoxMask(s.flow.width, s.flow.height, s.faceBox);
+        const before = psnr(s.modified, s.original, { mask });
+        rows.push(
+          FIELD_GAINS.map((g) => {
+            const field = { ...pred.flow, data: pred.flow.data.map((v) => v * g * p) };
+            return psnr(unwarp(s.modified, field, { interpolation: 'bicubic' }).image, s.original, { mask }) - before;
+          }),
+        );
+        names.push(`${poolName(dir)} ${name}`);
+        opts.onFieldProgress?.(rows.length, edited);
+      }
+    }
+  return fitFieldGain(FIELD_GAINS, rows, names);
 }
 
 /**

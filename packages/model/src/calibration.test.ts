@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibratedProbability, fitCalibration } from './calibration.ts';
+import { calibratedProbability, fitCalibration, fitFieldGain } from './calibration.ts';
 
 /** Deterministic normal-ish draws (sum of uniforms from an LCG), so the test is the same on every run. */
 function draws(n: number, mean: number, seed: number): number[] {
@@ -74,3 +74,25 @@ describe('fitCalibration', () => {
 });
 
 const META = { targetFpr: 0.05, faces: 400, edited: 200, pools: [], source: 'test', seed: 0, createdAt: '' };
+
+describe('fitFieldGain', () => {
+  it('picks the gain with the best mean PSNR gain, reports it per condition, and keeps the smaller gain on a tie', () => {
+    const gains = [0.25, 0.5, 1];
+    const rows = [
+      [1, 2, -1],
+      [0, 1, -3],
+      [2, 2, 1],
+    ];
+    const fit = fitFieldGain(gains, rows, ['a', 'a', 'b']);
+    expect(fit.gain).toBe(0.5);
+    expect(fit.psnrGain).toBeCloseTo(5 / 3, 12);
+    expect(fit.candidates.map((c) => c.gain)).toEqual(gains);
+    expect(fit.candidates[2]!.psnrGain).toBeCloseTo(-1, 12);
+    expect(fit.conditions).toEqual([
+      { name: 'a', faces: 2, psnrGain: 1.5 },
+      { name: 'b', faces: 1, psnrGain: 2 },
+    ]);
+    expect(fitFieldGain(gains, [[1, 1, 0]], ['a']).gain).toBe(0.25);
+    expect(() => fitFieldGain(gains, [], [])).toThrow(/no edited faces/);
+  });
+});

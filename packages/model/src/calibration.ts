@@ -21,10 +21,65 @@ export type Calibration = {
   edited: number;
   /** The photo pools it was fitted on (e.g. `val/afw`): report metrics on others. */
   pools: string[];
+  /** How far to trust the predicted warp field, for models that predict one. */
+  field?: FieldCalibration;
   source: string;
   seed: number;
   createdAt: string;
 };
+
+/**
+ * The field the product shows and undoes is W × P(moved) × `gain` × p, where p is the face's calibrated probability:
+ * the displacement to expect given how sure the model is that the face was edited at all, and with the gain that
+ * undid the calibration faces' edits best. A field trained on end-point error keeps its full length even where its
+ * direction is a guess; undoing such a guess costs more than it gains, so the expected value is shorter.
+ */
+export type FieldCalibration = {
+  gain: number;
+  /** Mean PSNR gain over edited faces' boxes after unwarping with the chosen field (dB; 0 = not unwarped). */
+  psnrGain: number;
+  /** The same for every gain tried. */
+  candidates: { gain: number; psnrGain: number }[];
+  /** The chosen gain's PSNR gain per pool × condition. */
+  conditions: { name: string; faces: number; psnrGain: number }[];
+};
+
+/**
+ * The gain whose mean PSNR gain is highest. `psnrGains[i][j]` is face i's gain with candidate j; a tie keeps the
+ * smaller gain (the shorter field claims less).
+ */
+export function fitFieldGain(
+  gains: readonly number[],
+  psnrGains: readonly (readonly number[])[],
+  conditions: readonly string[],
+): FieldCalibration {
+  if (psnrGains.length === 0) throw new Error('fitFieldGain: no edited faces');
+  if (conditions.length !== psnrGains.length) throw new Error('fitFieldGain: conditions and faces differ in length');
+  const mean = (j: number, keep: (i: number) => boolean = () => true) => {
+    let s = 0;
+    let n = 0;
+    psnrGains.forEach((row, i) => {
+      if (keep(i)) {
+        s += row[j]!;
+        n++;
+      }
+    });
+    return s / n;
+  };
+  const candidates = gains.map((gain, j) => ({ gain, psnrGain: mean(j) }));
+  let best = 0;
+  for (let j = 1; j < candidates.length; j++) if (candidates[j]!.psnrGain > candidates[best]!.psnrGain) best = j;
+  return {
+    gain: gains[best]!,
+    psnrGain: candidates[best]!.psnrGain,
+    candidates,
+    conditions: [...new Set(conditions)].map((name) => ({
+      name,
+      faces: conditions.filter((c) => c === name).length,
+      psnrGain: mean(best, (i) => conditions[i] === name),
+    })),
+  };
+}
 
 export function calibratedProbability(logit: number, c: Calibration | undefined): number {
   const z = c ? c.slope * (logit - c.logitThreshold) : logit;

@@ -148,6 +148,34 @@ describe('inference settings in the manifest', () => {
     }
   });
 
+  it("a field calibration scales W by its gain times the face's probability; rawField leaves it out", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-infer-'));
+    await cp(FIXTURE, dir, { recursive: true });
+    const manifest = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
+    const field = { gain: 0.35, psnrGain: 0.5, candidates: [], conditions: [] };
+    const calibration = { logitThreshold: 0, slope: 1, targetFpr: 0.05, fpr: 0, tpr: 1, faces: 20, edited: 10 };
+    await writeFile(
+      path.join(dir, 'model.json'),
+      JSON.stringify({
+        ...manifest,
+        calibration: { ...calibration, pools: [], source: '', seed: 1, createdAt: '', field },
+      }),
+    );
+    const model = await loadDetector(dir);
+    try {
+      const scaled = await model.predict(image);
+      const raw = await model.predict(image, { rawField: true });
+      expect(scaled.probability).toBe(raw.probability);
+      expect(energy(raw.flow.data)).toBeGreaterThan(0);
+      const k = 0.35 * raw.probability;
+      const worst = scaled.flow.data.reduce((m, v, i) => Math.max(m, Math.abs(v - raw.flow.data[i]! * k)), 0);
+      expect(worst).toBeLessThan(1e-5);
+    } finally {
+      model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('movedGate keeps W only where the moved probability reaches it', async () => {
     const dir = await variantOf({ movedGate: 0.999 });
     const [plain, gated] = await Promise.all([loadDetector(FIXTURE), loadDetector(dir)]);

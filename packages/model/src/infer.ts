@@ -9,7 +9,10 @@ import { loadWeights, type ModelManifest } from './weights-io.ts';
 export type RgbImage = { width: number; height: number; channels: number; data: Uint8Array };
 
 export type FacePrediction = {
-  /** Expected W on the input's grid, in input pixels: predicted W × P(moved), upsampled from 1/4 resolution. */
+  /**
+   * Expected W on the input's grid, in input pixels: predicted W × P(moved), upsampled from 1/4 resolution, and where
+   * the model's calibration has a field part, × its gain × `probability` (see `FieldCalibration`).
+   */
   flow: FlowField;
   /**
    * Probability that the face was warped: the global head's training-sized windows over the face, combined by the
@@ -50,6 +53,8 @@ export type PredictOptions = {
   compressionBreak?: number;
   /** The file's last JPEG quality (IJG-equivalent, from its tables), for the manifest's compressionBreakMinQuality. */
   jpegQuality?: number;
+  /** W × P(moved) without the field calibration's scaling: what the calibration fits its gain on. */
+  rawField?: boolean;
 };
 
 export type WarpDetector = {
@@ -179,9 +184,15 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
       const score = networkLogit + (breakCounted ? breakWeight * opts.compressionBreak! : 0);
       let movedMax = 0;
       for (const m of moved) movedMax = Math.max(movedMax, m);
+      const probability = calibratedProbability(score, manifest.calibration);
+      const fieldGain = manifest.calibration?.field?.gain;
+      if (predictsFlow && fieldGain !== undefined && !opts.rawField) {
+        const k = fieldGain * probability;
+        for (let i = 0; i < cropped.data.length; i++) cropped.data[i] = cropped.data[i]! * k;
+      }
       return {
         flow: cropped,
-        probability: calibratedProbability(score, manifest.calibration),
+        probability,
         logit: score,
         networkLogit,
         breakCounted,

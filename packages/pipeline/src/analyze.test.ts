@@ -335,6 +335,39 @@ describe.skipIf(!hasData())('an experimental model (manifest training.experiment
   });
 });
 
+describe.skipIf(!hasData())('a calibrated field (calibration.field)', () => {
+  it("scales W by the gain times the face's probability, and the report names the gain", async () => {
+    await withFixtureVariant(
+      (manifest) => {
+        manifest.calibration = {
+          ...{ logitThreshold: 0, slope: 1, targetFpr: 0.05, fpr: 0.05, tpr: 0.5, faces: 40, edited: 20 },
+          ...{ pools: ['val/afw'], source: 'test', seed: 1, createdAt: '2026-11-25T00:00:00.000Z' },
+          field: { gain: 0.5, psnrGain: 0.4, candidates: [], conditions: [] },
+        };
+      },
+      async (dir) => {
+        const [scaled, plain] = await Promise.all([
+          createAnalyzer({ modelDir: dir }),
+          createAnalyzer({ modelDir: FIXTURE_MODEL_DIR }),
+        ]);
+        try {
+          const bytes = await readFile(photoPath(PHOTOS.portrait));
+          const [a, b] = [await scaled.analyze(bytes, { aids: false }), await plain.analyze(bytes, { aids: false })];
+          expect(a.report.model.calibration?.fieldGain).toBe(0.5);
+          expect(b.report.model.calibration).toBeUndefined();
+          const k = 0.5 * a.report.faces[0]!.probability;
+          const [ma, mb] = [a.report.faces[0]!.displacement.mean, b.report.faces[0]!.displacement.mean];
+          expect(mb).toBeGreaterThan(0);
+          expect(ma / mb).toBeCloseTo(k, 2);
+        } finally {
+          scaled.dispose();
+          plain.dispose();
+        }
+      },
+    );
+  });
+});
+
 describe('hostile and odd inputs (test/fixtures/bad-images)', () => {
   it.each(Object.entries(manifest))('%s', async (name, e) => {
     const bytes = await readFile(path.join(BAD_IMAGES_DIR, name));

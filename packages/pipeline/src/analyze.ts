@@ -498,7 +498,17 @@ function modelSummary(model: WarpDetector): Report['model'] {
     name,
     version,
     predictsFlow: model.predictsFlow,
-    ...(c ? { calibration: { pools: c.pools, faces: c.faces, falsePositiveRate: c.fpr, detectionRate: c.tpr } } : {}),
+    ...(c
+      ? {
+          calibration: {
+            pools: c.pools,
+            faces: c.faces,
+            falsePositiveRate: c.fpr,
+            detectionRate: c.tpr,
+            ...(c.field && model.predictsFlow ? { fieldGain: c.field.gain } : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -208,6 +208,11 @@ export const ReportSchema = z.object({
         faces: z.number(),
         falsePositiveRate: z.number(),
         detectionRate: z.number(),
+        /**
+         * The model's field is an expected displacement: W × this gain × the face's probability, the gain that undid
+         * the calibration faces' edits best (PSNR). Absent when the field is shown as predicted.
+         */
+        fieldGain: z.number().optional(),
       })
       .optional(),
   }),

@@ -37,6 +37,14 @@ describe.skipIf(!existsSync(AFW))('unwarp calibrate', () => {
     ]);
     for (const k of c.conditions) expect(k.fpr).toBeLessThanOrEqual(0.1);
     expect(c.slope).toBeGreaterThan(0);
+    // The fixture predicts a field: its gain is fitted on the same edited faces, the best of those tried.
+    expect(c.field.candidates.map((k: { gain: number }) => k.gain)).toEqual([0.15, 0.25, 0.35, 0.5, 0.7, 1]);
+    expect(c.field.psnrGain).toBe(Math.max(...c.field.candidates.map((k: { psnrGain: number }) => k.psnrGain)));
+    expect(c.field.conditions.map((k: { name: string }) => k.name)).toEqual([
+      'val/afw re-saved',
+      'val/afw jpeg q90',
+      'val/afw clean',
+    ]);
     const manifest = JSON.parse(await readFile(path.join(model, 'model.json'), 'utf8'));
     expect(manifest.calibration).toEqual(c);
     // Same faces scored again by eval: the untouched ones flagged at 0.5 are exactly those at or above the threshold.
@@ -67,12 +75,13 @@ describe.skipIf(!existsSync(AFW))('unwarp calibrate', () => {
   }, async () => {
     const r = await runCli('calibrate', [
       ...['--model', model, '--data', AFW, '--data', TRAIN_HELEN],
-      ...['--count', '40', '--fpr', '0.1', '--json'],
+      ...['--count', '40', '--fpr', '0.1', '--score-only', '--json'],
     ]);
     expect(r.code, r.stderr).toBe(0);
     const c = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(c.faces).toBe(240);
     expect(c.pools).toEqual(['val/afw', 'train/helen']);
+    expect(c.field).toBeUndefined(); // --score-only
     expect(c.conditions.map((k: { name: string }) => k.name)).toEqual([
       'val/afw re-saved',
       'val/afw jpeg q90',

@@ -5,7 +5,7 @@ import { num, parse } from '../args.ts';
 import { dataDir } from '../paths.ts';
 import { createProgress } from '../progress.ts';
 
-const HELP = `Usage: unwarp calibrate [--model <dir>] [--data <dir>...] [--count N] [--seed S] [--fpr F] [--json]
+const HELP = `Usage: unwarp calibrate [--model <dir>] [--data <dir>...] [--count N] [--seed S] [--fpr F] [--score-only] [--json]
 
 Fits how the model's face score becomes the probability the product shows, and writes it into <model>/model.json.
 Whole faces from each photo pool (default: val/afw and train/helen; \`unwarp eval\` reports on val/helen), edited by
@@ -13,8 +13,12 @@ the simulator with every warp family, half left untouched, are scored three time
 re-saved after the edit (JPEG, rescaling), saved once as JPEG q90 on the photo's grid, and exported losslessly. The
 threshold is set where at most F (default 0.05) of the untouched faces reach it in every pool under every condition
 (untouched scores shift with the photos' source and size, and with the JPEG-history term when the model weighs it),
-and that point becomes probability 0.5, the threshold of every verdict. Run it after exporting a model and
-before \`unwarp eval\`.`;
+and that point becomes probability 0.5, the threshold of every verdict. For a model that predicts the warp field,
+the edited faces are then unwarped with the field scaled by each of a few gains times the face's new probability,
+and the gain that brought them closest to their originals (PSNR over the face) is kept: the field the product shows
+and undoes is that expected displacement (--score-only skips this and leaves the field unscaled). Run it after exporting a model and before \`unwarp eval\`.`;
+
+const signed = (db: number) => `${db >= 0 ? '+' : ''}${db.toFixed(2)}`;
 
 export async function run(argv: string[]): Promise<number> {
   const args = parse(
@@ -26,6 +30,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       fpr: { type: 'string' },
       json: { type: 'boolean' },
+      'score-only': { type: 'boolean' },
     },
     HELP,
   );
@@ -35,15 +40,23 @@ export async function run(argv: string[]): Promise<number> {
   const modelDir = v.model ?? process.env.UNWARP_MODEL_DIR ?? DEFAULT_MODEL_DIR;
   const photoDirs = v.data ?? [path.join(dataDir(), 'val/afw'), path.join(dataDir(), 'train/helen')];
   const progress = createProgress(3 * count * photoDirs.length, 'calibrate ');
+  let fieldProgress: ReturnType<typeof createProgress> | undefined;
   const c = await calibrateModel({
     modelDir,
     photoDirs,
     count,
     seed: num(v.seed, 'seed', 11, Number.isInteger),
     targetFpr: num(v.fpr, 'fpr', 0.05, (n) => n > 0 && n < 0.5),
+    scoreOnly: v['score-only'] === true,
     onProgress: (d) => progress.update(d),
+    onFieldProgress: (d, n) => {
+      if (d === 1) progress.done();
+      fieldProgress ??= createProgress(n, 'field gain ');
+      fieldProgress.update(d);
+    },
   });
-  progress.done();
+  if (fieldProgress) fieldProgress.done();
+  else progress.done();
   if (v.json) {
     process.stdout.write(`${JSON.stringify(c)}\n`);
     return 0;
@@ -57,6 +70,12 @@ export async function run(argv: string[]): Promise<number> {
         (k) =>
           `  ${k.name}: ${k.faces} faces, false positives ${(100 * k.fpr).toFixed(1)}%, edited faces caught ${(100 * k.tpr).toFixed(1)}%`,
       ),
+      ...(c.field
+        ? [
+            `warp field: gain ${c.field.gain} x the face's probability; PSNR after unwarping the edited faces ${signed(c.field.psnrGain)} dB (gains tried: ${c.field.candidates.map((k) => `${k.gain} ${signed(k.psnrGain)}`).join(', ')})`,
+            ...c.field.conditions.map((k) => `  ${k.name}: ${k.faces} edited faces, ${signed(k.psnrGain)} dB`),
+          ]
+        : []),
     ].join('\n') + '\n',
   );
   return 0;

@@ -83,6 +83,8 @@ describe.skipIf(!existsSync(HELEN))('unwarp eval --pairs (stored pairs)', () => 
     // Same seeds, so the same photos and edits: only the re-save differs, which the modified faces show.
     expect(c.positives).toBe(p.positives);
     expect(c.psnr.modified).not.toBe(p.psnr.modified);
+    // Undoing the true W on a clean edit must bring the face closer to its original: the ceiling of the gain.
+    expect(c.psnr.trueFlowGain).toBeGreaterThan(1);
   });
 
   it("edits at the photo's resolution and sends the crop as the pipeline does: resized, or as it is for a native model", async () => {

@@ -75,7 +75,7 @@ export async function run(argv: string[]): Promise<number> {
       `FPR on untouched    ${r.fprUntouched}`,
       `EPE |W|>1 px        ${r.epeMoved.model} px vs zero-flow ${r.epeMoved.zeroFlow} px = ${(100 * r.epeMoved.ratio).toFixed(1)}%`,
       `EPE face box        ${r.epeFaceBox.model} px vs zero-flow ${r.epeFaceBox.zeroFlow} px = ${(100 * r.epeFaceBox.ratio).toFixed(1)}%`,
-      `PSNR face           modified ${r.psnr.modified} dB -> unwarped ${r.psnr.recovered} dB: gain ${r.psnr.gain >= 0 ? '+' : ''}${r.psnr.gain} dB (zero-flow: +0)`,
+      `PSNR face           modified ${r.psnr.modified} dB -> unwarped ${r.psnr.recovered} dB: gain ${r.psnr.gain >= 0 ? '+' : ''}${r.psnr.gain} dB (zero-flow: +0, true W: ${r.psnr.trueFlowGain >= 0 ? '+' : ''}${r.psnr.trueFlowGain} dB)`,
       `JPEG history break  AP ${r.compressionBreak.ap}, ROC AUC ${r.compressionBreak.auc} (no model: where the face lost the photo's earlier JPEG compression)`,
       `network alone       AP ${r.network.ap}, ROC AUC ${r.network.auc} (the score without the JPEG-history term)`,
     ].join('\n') + '\n',
