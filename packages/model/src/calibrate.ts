@@ -33,8 +33,8 @@ export type CalibrateOptions = {
   onFieldProgress?: (done: number, total: number) => void;
 };
 
-/** Gains of the field tried by the field calibration. */
-export const FIELD_GAINS = [0.15, 0.25, 0.35, 0.5, 0.7, 1];
+/** Gains of the field tried by the field calibration; 0 (no field: nothing undone, PSNR gain 0) wins if none helps. */
+export const FIELD_GAINS = [0, 0.15, 0.25, 0.35, 0.5, 0.7, 1];
 
 /**
  * Scores simulator-edited and untouched whole faces from each of `photoDirs` under each of CONDITIONS (the
@@ -81,7 +81,7 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
       seed: opts.seed,
       createdAt: new Date().toISOString(),
     };
-    if (model.predictsFlow && !opts.scoreOnly) {
+    if (model.fieldAvailable && !opts.scoreOnly) {
       const edited = labels.filter((l) => l === 1).length;
       calibration = { ...calibration, field: await fitField(model, opts, calibration, edited) };
     }
@@ -122,6 +122,7 @@ async function fitField(
         const before = psnr(s.modified, s.original, { mask });
         rows.push(
           FIELD_GAINS.map((g) => {
+            if (g === 0) return 0;
             const field = { ...pred.flow, data: pred.flow.data.map((v) => v * g * p) };
             return psnr(unwarp(s.modified, field, { interpolation: 'bicubic' }).image, s.original, { mask }) - before;
           }),

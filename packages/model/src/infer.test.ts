@@ -176,6 +176,32 @@ describe('inference settings in the manifest', () => {
     }
   });
 
+  it('a field calibration that kept gain 0 turns the field off, saying so; rawField still reads it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-infer-'));
+    await cp(FIXTURE, dir, { recursive: true });
+    const manifest = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
+    const field = { gain: 0, psnrGain: 0, candidates: [], conditions: [] };
+    const calibration = { logitThreshold: 0, slope: 1, targetFpr: 0.05, fpr: 0, tpr: 1, faces: 20, edited: 10 };
+    await writeFile(
+      path.join(dir, 'model.json'),
+      JSON.stringify({
+        ...manifest,
+        calibration: { ...calibration, pools: [], source: '', seed: 1, createdAt: '', field },
+      }),
+    );
+    const model = await loadDetector(dir);
+    try {
+      expect(model.predictsFlow).toBe(false);
+      expect(model.fieldAvailable).toBe(true);
+      expect(model.noFlowReason).toMatch(/calibration found/);
+      expect(energy((await model.predict(image)).flow.data)).toBe(0);
+      expect(energy((await model.predict(image, { rawField: true })).flow.data)).toBeGreaterThan(0);
+    } finally {
+      model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('movedGate keeps W only where the moved probability reaches it', async () => {
     const dir = await variantOf({ movedGate: 0.999 });
     const [plain, gated] = await Promise.all([loadDetector(FIXTURE), loadDetector(dir)]);

@@ -53,17 +53,23 @@ export type PredictOptions = {
   compressionBreak?: number;
   /** The file's last JPEG quality (IJG-equivalent, from its tables), for the manifest's compressionBreakMinQuality. */
   jpegQuality?: number;
-  /** W × P(moved) without the field calibration's scaling: what the calibration fits its gain on. */
+  /**
+   * W × P(moved) without the field calibration's scaling (also where it kept gain 0): what the calibration fits its
+   * gain on.
+   */
   rawField?: boolean;
 };
 
 export type WarpDetector = {
   manifest: ModelManifest;
   /**
-   * False for a model trained without flow terms (loss.epe = 0), or shipped with its field switched off
-   * (`inference.useFlow: false`): it scores faces, and its W is always zero. `noFlowReason` says which.
+   * False for a model trained without flow terms (loss.epe = 0), shipped with its field switched off
+   * (`inference.useFlow: false`), or whose field calibration kept gain 0: it scores faces, and its W is always zero.
+   * `noFlowReason` says which.
    */
   predictsFlow: boolean;
+  /** Trained for a field and not switched off: what `rawField` predictions return and calibration fits. */
+  fieldAvailable: boolean;
   noFlowReason?: string;
   backend: BackendInfo;
   predict(image: RgbImage, opts?: PredictOptions): Promise<FacePrediction>;
@@ -102,12 +108,17 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
   const f = 2 ** arch.flowLevel;
   // An untrained flow head outputs noise; a detection-only model must not pass that off as a warp field.
   const trainedForFlow = manifest.recipe.loss.epe > 0;
-  const predictsFlow = trainedForFlow && manifest.inference?.useFlow !== false;
+  const switchedOn = manifest.inference?.useFlow !== false;
+  const fieldGain = manifest.calibration?.field?.gain;
+  const fieldAvailable = trainedForFlow && switchedOn;
+  const predictsFlow = fieldAvailable && fieldGain !== 0;
   const noFlowReason = !trainedForFlow
     ? 'it was not trained to predict the warp field'
-    : predictsFlow
-      ? undefined
-      : `its warp field is switched off${manifest.inference?.reason ? ` (${manifest.inference.reason})` : ''}`;
+    : !switchedOn
+      ? `its warp field is switched off${manifest.inference?.reason ? ` (${manifest.inference.reason})` : ''}`
+      : predictsFlow
+        ? undefined
+        : 'its calibration found that undoing its warp field, at any length, took the calibration faces further from their originals';
   const movedGate = manifest.inference?.movedGate ?? 0;
   const aggregate = manifest.inference?.aggregate ?? { rule: 'max' };
   const breakWeight = manifest.inference?.compressionBreakWeight ?? 0;
@@ -115,6 +126,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
   return {
     manifest,
     predictsFlow,
+    fieldAvailable,
     ...(noFlowReason ? { noFlowReason } : {}),
     backend: info,
     async predict(image, opts = {}) {
@@ -148,9 +160,10 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         const head = globalHead(tf, params, out.deepest, [cells, cells]);
         return { expected, head, pMoved };
       });
-      const flow = predictsFlow
-        ? (outputs.expected.dataSync() as Float32Array)
-        : new Float32Array(outputs.expected.size);
+      const flow =
+        predictsFlow || (opts.rawField && fieldAvailable)
+          ? (outputs.expected.dataSync() as Float32Array)
+          : new Float32Array(outputs.expected.size);
       const logits = outputs.head.dataSync() as Float32Array;
       const logitsShape = outputs.head.shape;
       const moved = outputs.pMoved.dataSync() as Float32Array;
@@ -185,7 +198,6 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
       let movedMax = 0;
       for (const m of moved) movedMax = Math.max(movedMax, m);
       const probability = calibratedProbability(score, manifest.calibration);
-      const fieldGain = manifest.calibration?.field?.gain;
       if (predictsFlow && fieldGain !== undefined && !opts.rawField) {
         const k = fieldGain * probability;
         for (let i = 0; i < cropped.data.length; i++) cropped.data[i] = cropped.data[i]! * k;

@@ -38,7 +38,8 @@ describe.skipIf(!existsSync(AFW))('unwarp calibrate', () => {
     for (const k of c.conditions) expect(k.fpr).toBeLessThanOrEqual(0.1);
     expect(c.slope).toBeGreaterThan(0);
     // The fixture predicts a field: its gain is fitted on the same edited faces, the best of those tried.
-    expect(c.field.candidates.map((k: { gain: number }) => k.gain)).toEqual([0.15, 0.25, 0.35, 0.5, 0.7, 1]);
+    expect(c.field.candidates.map((k: { gain: number }) => k.gain)).toEqual([0, 0.15, 0.25, 0.35, 0.5, 0.7, 1]);
+    expect(c.field.candidates[0].psnrGain).toBe(0);
     expect(c.field.psnrGain).toBe(Math.max(...c.field.candidates.map((k: { psnrGain: number }) => k.psnrGain)));
     expect(c.field.conditions.map((k: { name: string }) => k.name)).toEqual([
       'val/afw re-saved',
