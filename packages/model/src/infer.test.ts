@@ -104,6 +104,17 @@ describe('inference settings in the manifest', () => {
     await writeFile(path.join(dir, 'model.json'), JSON.stringify({ ...manifest, inference }));
     return dir;
   }
+  /** The fixture with a calibration whose field part kept `gain` (logit threshold 0, slope 1). */
+  async function withFieldGain(gain: number) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-infer-'));
+    await cp(FIXTURE, dir, { recursive: true });
+    const manifest = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
+    const field = { gain, psnrGain: 0, candidates: [], conditions: [] };
+    const fit = { logitThreshold: 0, slope: 1, targetFpr: 0.05, fpr: 0, tpr: 1, faces: 20, edited: 10 };
+    const calibration = { ...fit, pools: [], source: '', seed: 1, createdAt: '', field };
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify({ ...manifest, calibration }));
+    return dir;
+  }
   const size = 96;
   const data = new Uint8Array(size * size * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 7919) % 251;
@@ -149,18 +160,7 @@ describe('inference settings in the manifest', () => {
   });
 
   it("a field calibration scales W by its gain times the face's probability; rawField leaves it out", async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-infer-'));
-    await cp(FIXTURE, dir, { recursive: true });
-    const manifest = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
-    const field = { gain: 0.35, psnrGain: 0.5, candidates: [], conditions: [] };
-    const calibration = { logitThreshold: 0, slope: 1, targetFpr: 0.05, fpr: 0, tpr: 1, faces: 20, edited: 10 };
-    await writeFile(
-      path.join(dir, 'model.json'),
-      JSON.stringify({
-        ...manifest,
-        calibration: { ...calibration, pools: [], source: '', seed: 1, createdAt: '', field },
-      }),
-    );
+    const dir = await withFieldGain(0.35);
     const model = await loadDetector(dir);
     try {
       const scaled = await model.predict(image);
@@ -177,18 +177,7 @@ describe('inference settings in the manifest', () => {
   });
 
   it('a field calibration that kept gain 0 turns the field off, saying so; rawField still reads it', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-infer-'));
-    await cp(FIXTURE, dir, { recursive: true });
-    const manifest = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
-    const field = { gain: 0, psnrGain: 0, candidates: [], conditions: [] };
-    const calibration = { logitThreshold: 0, slope: 1, targetFpr: 0.05, fpr: 0, tpr: 1, faces: 20, edited: 10 };
-    await writeFile(
-      path.join(dir, 'model.json'),
-      JSON.stringify({
-        ...manifest,
-        calibration: { ...calibration, pools: [], source: '', seed: 1, createdAt: '', field },
-      }),
-    );
+    const dir = await withFieldGain(0);
     const model = await loadDetector(dir);
     try {
       expect(model.predictsFlow).toBe(false);
