@@ -206,7 +206,7 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
                   <span>{HEATMAP_RANGE_PX.max} px or more</span>
                   <span>
                     — how far the model thinks each point was pushed; untouched areas stay as in the photo.
-                    {report.model.calibration?.fieldGain !== undefined
+                    {report.model.calibration?.fieldGains !== undefined
                       ? ' Lengths are what to expect given how sure the model is that the face was edited: an unsure face gets a faint field.'
                       : null}
                   </span>

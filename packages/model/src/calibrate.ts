@@ -98,7 +98,8 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
 
 /**
  * The same edited faces again, each unwarped with its field at every gain of FIELD_GAINS times its probability under
- * the new calibration, against its true original: the gain with the best mean PSNR gain over the face boxes.
+ * the new calibration, against its true original: the gain with the best mean PSNR gain over the face boxes, over
+ * all faces and per band of face width.
  */
 async function fitField(
   model: WarpDetector,
@@ -108,6 +109,7 @@ async function fitField(
 ): Promise<FieldCalibration> {
   const rows: number[][] = [];
   const names: string[] = [];
+  const widths: number[] = [];
   for (const dir of opts.photoDirs)
     for (const [name, condition] of CONDITIONS) {
       const { samples } = await simulatedSamples(
@@ -128,10 +130,11 @@ async function fitField(
           }),
         );
         names.push(`${poolName(dir)} ${name}`);
+        widths.push(s.faceBox.x1 - s.faceBox.x0);
         opts.onFieldProgress?.(rows.length, edited);
       }
     }
-  return fitFieldGain(FIELD_GAINS, rows, names);
+  return fitFieldGain(FIELD_GAINS, rows, names, widths);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibratedProbability, fitCalibration, fitFieldGain } from './calibration.ts';
+import { calibratedProbability, fieldGainFor, fitCalibration, fitFieldGain } from './calibration.ts';
 
 /** Deterministic normal-ish draws (sum of uniforms from an LCG), so the test is the same on every run. */
 function draws(n: number, mean: number, seed: number): number[] {
@@ -94,5 +94,31 @@ describe('fitFieldGain', () => {
     ]);
     expect(fitFieldGain(gains, [[1, 1, 0]], ['a']).gain).toBe(0.25);
     expect(() => fitFieldGain(gains, [], [])).toThrow(/no edited faces/);
+  });
+
+  it('fits each band of face width on its own faces; a band with too few faces keeps 0', () => {
+    const gains = [0, 0.5, 1];
+    // 30 small faces the field hurts, 30 large ones it helps most at full length, 5 mid-sized ones.
+    const rows = [
+      ...Array.from({ length: 30 }, () => [0, -1, -2]),
+      ...Array.from({ length: 30 }, () => [0, 1, 2]),
+      ...Array.from({ length: 5 }, () => [0, 3, 3]),
+    ];
+    const widths = [...rows.slice(0, 30).map(() => 80), ...rows.slice(30, 60).map(() => 300), 150, 150, 150, 150, 150];
+    const fit = fitFieldGain(
+      gains,
+      rows,
+      rows.map(() => 'all'),
+      widths,
+    );
+    expect(fit.bySize).toEqual([
+      { minFaceWidth: 0, faces: 30, gain: 0, psnrGain: 0 },
+      { minFaceWidth: 120, faces: 5, gain: 0, psnrGain: 0 },
+      { minFaceWidth: 200, faces: 30, gain: 1, psnrGain: 2 },
+    ]);
+    expect(fieldGainFor(fit, 60)).toBe(0);
+    expect(fieldGainFor(fit, 199)).toBe(0);
+    expect(fieldGainFor(fit, 200)).toBe(1);
+    expect(fieldGainFor({ ...fit, bySize: undefined }, 60)).toBe(fit.gain);
   });
 });

@@ -29,10 +29,12 @@ export type Calibration = {
 };
 
 /**
- * The field the product shows and undoes is W × P(moved) × `gain` × p, where p is the face's calibrated probability:
+ * The field the product shows and undoes is W × P(moved) × gain × p, where p is the face's calibrated probability:
  * the displacement to expect given how sure the model is that the face was edited at all, and with the gain that
  * undid the calibration faces' edits best. A field trained on end-point error keeps its full length even where its
- * direction is a guess; undoing such a guess costs more than it gains, so the expected value is shorter.
+ * direction is a guess; undoing such a guess costs more than it gains, so the expected value is shorter. How good the
+ * field is depends on the face's size (small faces hold small edits and few pixels to read them from), so the gain is
+ * fitted per band of face width (`bySize`); `gain` is the one gain fitted over all faces.
  */
 export type FieldCalibration = {
   gain: number;
@@ -42,19 +44,39 @@ export type FieldCalibration = {
   candidates: { gain: number; psnrGain: number }[];
   /** The chosen gain's PSNR gain per pool × condition. */
   conditions: { name: string; faces: number; psnrGain: number }[];
+  /**
+   * Per band of face width (the face box on the network's input, px), ascending: faces at least `minFaceWidth` wide
+   * (and narrower than the next band's) use `gain`. A band with too few faces to fit keeps 0.
+   */
+  bySize?: { minFaceWidth: number; faces: number; gain: number; psnrGain: number }[];
 };
 
+/** Bands of face width the field's gain is fitted on (px on the network's input). */
+export const FIELD_SIZE_BANDS = [0, 120, 200];
+const MIN_BAND_FACES = 20;
+
+/** The gain for a face this wide: its band's, or the overall one for a calibration without bands. */
+export function fieldGainFor(field: FieldCalibration, faceWidth: number): number {
+  if (!field.bySize?.length) return field.gain;
+  let gain = 0;
+  for (const band of field.bySize) if (faceWidth >= band.minFaceWidth) gain = band.gain;
+  return gain;
+}
+
 /**
- * The gain whose mean PSNR gain is highest. `psnrGains[i][j]` is face i's gain with candidate j; a tie keeps the
- * smaller gain (the shorter field claims less).
+ * The gain whose mean PSNR gain is highest, over all faces and per band of face width. `psnrGains[i][j]` is face i's
+ * gain with candidate j; a tie keeps the smaller gain (the shorter field claims less).
  */
 export function fitFieldGain(
   gains: readonly number[],
   psnrGains: readonly (readonly number[])[],
   conditions: readonly string[],
+  faceWidths?: readonly number[],
 ): FieldCalibration {
   if (psnrGains.length === 0) throw new Error('fitFieldGain: no edited faces');
   if (conditions.length !== psnrGains.length) throw new Error('fitFieldGain: conditions and faces differ in length');
+  if (faceWidths && faceWidths.length !== psnrGains.length)
+    throw new Error('fitFieldGain: face widths and faces differ in length');
   const mean = (j: number, keep: (i: number) => boolean = () => true) => {
     let s = 0;
     let n = 0;
@@ -64,21 +86,34 @@ export function fitFieldGain(
         n++;
       }
     });
-    return s / n;
+    return n > 0 ? s / n : 0;
   };
-  const candidates = gains.map((gain, j) => ({ gain, psnrGain: mean(j) }));
-  let best = 0;
-  for (let j = 1; j < candidates.length; j++) if (candidates[j]!.psnrGain > candidates[best]!.psnrGain) best = j;
-  return {
+  const bestOf = (keep?: (i: number) => boolean) => {
+    let best = 0;
+    for (let j = 1; j < gains.length; j++) if (mean(j, keep) > mean(best, keep)) best = j;
+    return best;
+  };
+  const best = bestOf();
+  const fit: FieldCalibration = {
     gain: gains[best]!,
-    psnrGain: candidates[best]!.psnrGain,
-    candidates,
+    psnrGain: mean(best),
+    candidates: gains.map((gain, j) => ({ gain, psnrGain: mean(j) })),
     conditions: [...new Set(conditions)].map((name) => ({
       name,
       faces: conditions.filter((c) => c === name).length,
       psnrGain: mean(best, (i) => conditions[i] === name),
     })),
   };
+  if (!faceWidths) return fit;
+  const bySize = FIELD_SIZE_BANDS.map((minFaceWidth, b) => {
+    const next = FIELD_SIZE_BANDS[b + 1] ?? Number.POSITIVE_INFINITY;
+    const inBand = (i: number) => faceWidths[i]! >= minFaceWidth && faceWidths[i]! < next;
+    const faces = faceWidths.filter((_, i) => inBand(i)).length;
+    if (faces < MIN_BAND_FACES) return { minFaceWidth, faces, gain: 0, psnrGain: 0 };
+    const j = bestOf(inBand);
+    return { minFaceWidth, faces, gain: gains[j]!, psnrGain: mean(j, inBand) };
+  });
+  return { ...fit, bySize };
 }
 
 export function calibratedProbability(logit: number, c: Calibration | undefined): number {

@@ -105,11 +105,12 @@ describe('inference settings in the manifest', () => {
     return dir;
   }
   /** The fixture with a calibration whose field part kept `gain` (logit threshold 0, slope 1). */
-  async function withFieldGain(gain: number) {
+  async function withFieldGain(gain: number, bySize?: { minFaceWidth: number; gain: number }[]) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-infer-'));
     await cp(FIXTURE, dir, { recursive: true });
     const manifest = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
-    const field = { gain, psnrGain: 0, candidates: [], conditions: [] };
+    const bands = bySize?.map((b) => ({ ...b, faces: 20, psnrGain: 0 }));
+    const field = { gain, psnrGain: 0, candidates: [], conditions: [], ...(bands ? { bySize: bands } : {}) };
     const fit = { logitThreshold: 0, slope: 1, targetFpr: 0.05, fpr: 0, tpr: 1, faces: 20, edited: 10 };
     const calibration = { ...fit, pools: [], source: '', seed: 1, createdAt: '', field };
     await writeFile(path.join(dir, 'model.json'), JSON.stringify({ ...manifest, calibration }));
@@ -170,6 +171,25 @@ describe('inference settings in the manifest', () => {
       const k = 0.35 * raw.probability;
       const worst = scaled.flow.data.reduce((m, v, i) => Math.max(m, Math.abs(v - raw.flow.data[i]! * k)), 0);
       expect(worst).toBeLessThan(1e-5);
+    } finally {
+      model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a field calibrated per face width uses the band the face's region reaches", async () => {
+    const dir = await withFieldGain(0, [
+      { minFaceWidth: 0, gain: 0 },
+      { minFaceWidth: 60, gain: 1 },
+    ]);
+    const model = await loadDetector(dir);
+    try {
+      expect(model.predictsFlow).toBe(true);
+      const narrow = await model.predict(image, { region: { x0: 20, y0: 20, x1: 70, y1: 70 } });
+      const wide = await model.predict(image, { region: { x0: 10, y0: 10, x1: 80, y1: 80 } });
+      const raw = await model.predict(image, { region: { x0: 10, y0: 10, x1: 80, y1: 80 }, rawField: true });
+      expect(energy(narrow.flow.data)).toBe(0);
+      expect(energy(wide.flow.data)).toBeCloseTo(energy(raw.flow.data) * wide.probability ** 2, 3);
     } finally {
       model.dispose();
       await rm(dir, { recursive: true, force: true });

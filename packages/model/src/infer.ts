@@ -1,7 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { type FlowField, resizeFlow } from '@unwarp/flow';
 import { type BackendInfo, initBackend } from '@unwarp/tf';
-import { calibratedProbability } from './calibration.ts';
+import { calibratedProbability, fieldGainFor } from './calibration.ts';
 import { forward, globalHead } from './network.ts';
 import { loadWeights, type ModelManifest } from './weights-io.ts';
 
@@ -11,7 +11,8 @@ export type RgbImage = { width: number; height: number; channels: number; data: 
 export type FacePrediction = {
   /**
    * Expected W on the input's grid, in input pixels: predicted W × P(moved), upsampled from 1/4 resolution, and where
-   * the model's calibration has a field part, × its gain × `probability` (see `FieldCalibration`).
+   * the model's calibration has a field part, × the gain for the face's width (the region's, else the input's) ×
+   * `probability` (see `FieldCalibration`).
    */
   flow: FlowField;
   /**
@@ -109,9 +110,11 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
   // An untrained flow head outputs noise; a detection-only model must not pass that off as a warp field.
   const trainedForFlow = manifest.recipe.loss.epe > 0;
   const switchedOn = manifest.inference?.useFlow !== false;
-  const fieldGain = manifest.calibration?.field?.gain;
   const fieldAvailable = trainedForFlow && switchedOn;
-  const predictsFlow = fieldAvailable && fieldGain !== 0;
+  const field = manifest.calibration?.field;
+  // A calibration that kept no gain above 0 (in any band of face size) leaves no field to show.
+  const predictsFlow =
+    fieldAvailable && (!field || Math.max(field.gain, ...(field.bySize ?? []).map((b) => b.gain)) > 0);
   const noFlowReason = !trainedForFlow
     ? 'it was not trained to predict the warp field'
     : !switchedOn
@@ -198,8 +201,9 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
       let movedMax = 0;
       for (const m of moved) movedMax = Math.max(movedMax, m);
       const probability = calibratedProbability(score, manifest.calibration);
-      if (predictsFlow && fieldGain !== undefined && !opts.rawField) {
-        const k = fieldGain * probability;
+      if (predictsFlow && field && !opts.rawField) {
+        const faceWidth = opts.region ? opts.region.x1 - opts.region.x0 : width;
+        const k = fieldGainFor(field, faceWidth) * probability;
         for (let i = 0; i < cropped.data.length; i++) cropped.data[i] = cropped.data[i]! * k;
       }
       return {

@@ -353,7 +353,7 @@ describe.skipIf(!hasData())('a calibrated field (calibration.field)', () => {
         try {
           const bytes = await readFile(photoPath(PHOTOS.portrait));
           const [a, b] = [await scaled.analyze(bytes, { aids: false }), await plain.analyze(bytes, { aids: false })];
-          expect(a.report.model.calibration?.fieldGain).toBe(0.5);
+          expect(a.report.model.calibration?.fieldGains).toEqual([{ minFaceWidth: 0, gain: 0.5 }]);
           expect(b.report.model.calibration).toBeUndefined();
           const k = 0.5 * a.report.faces[0]!.probability;
           const [ma, mb] = [a.report.faces[0]!.displacement.mean, b.report.faces[0]!.displacement.mean];

@@ -505,7 +505,13 @@ function modelSummary(model: WarpDetector): Report['model'] {
             faces: c.faces,
             falsePositiveRate: c.fpr,
             detectionRate: c.tpr,
-            ...(c.field && model.predictsFlow ? { fieldGain: c.field.gain } : {}),
+            ...(c.field && model.predictsFlow
+              ? {
+                  fieldGains: c.field.bySize?.map(({ minFaceWidth, gain }) => ({ minFaceWidth, gain })) ?? [
+                    { minFaceWidth: 0, gain: c.field.gain },
+                  ],
+                }
+              : {}),
           },
         }
       : {}),

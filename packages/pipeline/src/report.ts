@@ -209,10 +209,11 @@ export const ReportSchema = z.object({
         falsePositiveRate: z.number(),
         detectionRate: z.number(),
         /**
-         * The model's field is an expected displacement: W × this gain × the face's probability, the gain that undid
+         * The model's field is an expected displacement: W × the gain for the face's width (px on the network's
+         * input; the band with the largest minFaceWidth the face reaches) × the face's probability, gains that undid
          * the calibration faces' edits best (PSNR). Absent when the field is shown as predicted.
          */
-        fieldGain: z.number().optional(),
+        fieldGains: z.array(z.object({ minFaceWidth: z.number(), gain: z.number() })).optional(),
       })
       .optional(),
   }),

@@ -72,8 +72,12 @@ export async function run(argv: string[]): Promise<number> {
       ),
       ...(c.field
         ? [
-            `warp field: gain ${c.field.gain} x the face's probability; PSNR after unwarping the edited faces ${signed(c.field.psnrGain)} dB (gains tried: ${c.field.candidates.map((k) => `${k.gain} ${signed(k.psnrGain)}`).join(', ')})`,
+            `warp field: gain ${c.field.gain} x the face's probability over all faces; PSNR after unwarping the edited faces ${signed(c.field.psnrGain)} dB (gains tried: ${c.field.candidates.map((k) => `${k.gain} ${signed(k.psnrGain)}`).join(', ')})`,
             ...c.field.conditions.map((k) => `  ${k.name}: ${k.faces} edited faces, ${signed(k.psnrGain)} dB`),
+            ...(c.field.bySize ?? []).map(
+              (b) =>
+                `  faces ${b.minFaceWidth}+ px wide: ${b.faces} edited faces, gain ${b.gain} (${signed(b.psnrGain)} dB)`,
+            ),
           ]
         : []),
     ].join('\n') + '\n',
