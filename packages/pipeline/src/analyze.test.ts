@@ -359,9 +359,43 @@ describe.skipIf(!hasData())('a calibrated field (calibration.field)', () => {
           const [ma, mb] = [a.report.faces[0]!.displacement.mean, b.report.faces[0]!.displacement.mean];
           expect(mb).toBeGreaterThan(0);
           expect(ma / mb).toBeCloseTo(k, 2);
+          expect(a.report.warnings.join(' ')).not.toMatch(/no warp field is shown/);
         } finally {
           scaled.dispose();
           plain.dispose();
+        }
+      },
+    );
+  });
+});
+
+describe.skipIf(!hasData())('a field calibrated per face width', () => {
+  it('shows no field on a face narrower than every band that kept a gain, and says so', async () => {
+    await withFixtureVariant(
+      (manifest) => {
+        manifest.calibration = {
+          ...{ logitThreshold: 0, slope: 1, targetFpr: 0.05, fpr: 0.05, tpr: 0.5, faces: 40, edited: 20 },
+          ...{ pools: ['val/afw'], source: 'test', seed: 1, createdAt: '2026-11-25T00:00:00.000Z' },
+          field: {
+            ...{ gain: 0, psnrGain: 0, candidates: [], conditions: [] },
+            bySize: [
+              { minFaceWidth: 0, faces: 20, gain: 0, psnrGain: 0 },
+              { minFaceWidth: 5000, faces: 20, gain: 1, psnrGain: 1 },
+            ],
+          },
+        };
+      },
+      async (dir) => {
+        const banded = await createAnalyzer({ modelDir: dir });
+        try {
+          const a = await banded.analyze(await readFile(photoPath(PHOTOS.portrait)), { aids: false });
+          expect(a.report.model.predictsFlow).toBe(true);
+          expect(a.flow.data.every((v) => v === 0)).toBe(true);
+          expect(a.report.warnings.join(' ')).toMatch(
+            /no warp field is shown for face 0 \(\d+ px wide\).*5000 px wide or more/,
+          );
+        } finally {
+          banded.dispose();
         }
       },
     );

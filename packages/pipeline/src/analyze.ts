@@ -22,7 +22,14 @@ import {
   type RgbImage,
 } from '@unwarp/faces';
 import { createFlow, cropFlow, cropImage, type FlowField, flowMagnitude, resizeFlow, unwarp } from '@unwarp/flow';
-import { calibratedProbability, loadDetector, networkScale, seesNatively, type WarpDetector } from '@unwarp/model';
+import {
+  calibratedProbability,
+  fieldGainFor,
+  loadDetector,
+  networkScale,
+  seesNatively,
+  type WarpDetector,
+} from '@unwarp/model';
 import sharp, { type Metadata } from 'sharp';
 import { type BlendCrop, blendCrops, clusterBoxes, union } from './_internal/blend.ts';
 import { createEvidenceMap, type EvidenceMap, type Hotspot, paintEvidence } from './evidence.ts';
@@ -202,6 +209,8 @@ async function analyzeWith(
     hotspot: Hotspot;
   })[] = [];
   const small: number[] = [];
+  // Faces narrower than any band of face width where the field's calibration kept a gain: their W is zero.
+  const unfielded: { index: number; width: number }[] = [];
   // Model-free evidence beside the network: where a face lost the photo's earlier JPEG compression. The model's
   // manifest says how much of it enters the face's score (inference.compressionBreakWeight).
   const faceCrops = targets.filter((t) => t.face).map((t) => t.crop);
@@ -243,6 +252,14 @@ async function analyzeWith(
       jpegQuality: history?.quality,
     });
     breaks.push(faceBreak === undefined ? undefined : { value: faceBreak, counted: pred.breakCounted });
+    const fieldCalibration = model.manifest.calibration?.field;
+    if (
+      model.predictsFlow &&
+      target.face &&
+      fieldCalibration &&
+      fieldGainFor(fieldCalibration, region.x1 - region.x0) === 0
+    )
+      unfielded.push({ index: predicted.length, width: Math.round(region.x1 - region.x0) });
     // Back to image pixels: resizeFlow resamples to the crop's size and scales the vectors by the same factor.
     const field = resizeFlow(pred.flow, crop.width, crop.height);
     predicted.push({
@@ -254,6 +271,13 @@ async function analyzeWith(
       networkScale: size.width / crop.width,
       hotspot: paintEvidence(evidence, pred.grid, crop, size, region, toProbability),
     });
+  }
+  if (unfielded.length > 0) {
+    const bands = model.manifest.calibration?.field?.bySize ?? [];
+    const from = Math.min(...bands.filter((b) => b.gain > 0).map((b) => b.minFaceWidth));
+    warnings.push(
+      `no warp field is shown for ${unfielded.map((u) => `face ${u.index} (${u.width} px wide)`).join(', ')}: the model's calibration found its field helps only on faces ${from} px wide or more`,
+    );
   }
   if (small.length > 0)
     warnings.push(
