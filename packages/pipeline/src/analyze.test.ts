@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Box } from '@unwarp/faces';
 import { flowMagnitude } from '@unwarp/flow';
 import { liquifyLandmarkedJpeg } from '@unwarp/liquify';
-import type { ModelManifest } from '@unwarp/model';
+import type { Calibration, FieldCalibration, ModelManifest } from '@unwarp/model';
 import { getTf, initBackend } from '@unwarp/tf';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -335,15 +335,20 @@ describe.skipIf(!hasData())('an experimental model (manifest training.experiment
   });
 });
 
+/** A calibration at logit 0, slope 1, with this field part. */
+function withField(field: FieldCalibration): Calibration {
+  return {
+    ...{ logitThreshold: 0, slope: 1, targetFpr: 0.05, fpr: 0.05, tpr: 0.5, faces: 40, edited: 20 },
+    ...{ pools: ['val/afw'], source: 'test', seed: 1, createdAt: '2026-11-25T00:00:00.000Z' },
+    field,
+  };
+}
+
 describe.skipIf(!hasData())('a calibrated field (calibration.field)', () => {
   it("scales W by the gain times the face's probability, and the report names the gain", async () => {
     await withFixtureVariant(
       (manifest) => {
-        manifest.calibration = {
-          ...{ logitThreshold: 0, slope: 1, targetFpr: 0.05, fpr: 0.05, tpr: 0.5, faces: 40, edited: 20 },
-          ...{ pools: ['val/afw'], source: 'test', seed: 1, createdAt: '2026-11-25T00:00:00.000Z' },
-          field: { gain: 0.5, psnrGain: 0.4, candidates: [], conditions: [] },
-        };
+        manifest.calibration = withField({ gain: 0.5, psnrGain: 0.4, candidates: [], conditions: [] });
       },
       async (dir) => {
         const [scaled, plain] = await Promise.all([
@@ -373,17 +378,13 @@ describe.skipIf(!hasData())('a field calibrated per face width', () => {
   it('shows no field on a face narrower than every band that kept a gain, and says so', async () => {
     await withFixtureVariant(
       (manifest) => {
-        manifest.calibration = {
-          ...{ logitThreshold: 0, slope: 1, targetFpr: 0.05, fpr: 0.05, tpr: 0.5, faces: 40, edited: 20 },
-          ...{ pools: ['val/afw'], source: 'test', seed: 1, createdAt: '2026-11-25T00:00:00.000Z' },
-          field: {
-            ...{ gain: 0, psnrGain: 0, candidates: [], conditions: [] },
-            bySize: [
-              { minFaceWidth: 0, faces: 20, gain: 0, psnrGain: 0 },
-              { minFaceWidth: 5000, faces: 20, gain: 1, psnrGain: 1 },
-            ],
-          },
-        };
+        manifest.calibration = withField({
+          ...{ gain: 0, psnrGain: 0, candidates: [], conditions: [] },
+          bySize: [
+            { minFaceWidth: 0, faces: 20, gain: 0, psnrGain: 0 },
+            { minFaceWidth: 5000, faces: 20, gain: 1, psnrGain: 1 },
+          ],
+        });
       },
       async (dir) => {
         const banded = await createAnalyzer({ modelDir: dir });
