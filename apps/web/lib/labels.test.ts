@@ -91,11 +91,11 @@ describe('pct', () => {
 describe('calibrationNote', () => {
   it('says in one sentence what 50% meant on the calibration faces', () => {
     expect(calibrationNote({ pools: ['val/afw'], faces: 300, falsePositiveRate: 0.0467, detectionRate: 0.38 })).toBe(
-      'Score calibrated on 300 faces the model never trained on (val/afw): it scored 50% or more on 4.7% of untouched faces and 38.0% of faces given a Liquify-style warp.',
+      'Score calibrated on 300 faces from val/afw: it scored 50% or more on 4.7% of untouched faces and 38.0% of faces given a Liquify-style warp.',
     );
     expect(
       calibrationNote({ pools: ['val/afw', 'val/lfpw'], faces: 1200, falsePositiveRate: 0.05, detectionRate: 0.5 }),
-    ).toMatch(/^Score calibrated on 1,200 faces .* \(val\/afw, val\/lfpw\): it scored 50% or more on 5\.0% .* 50\.0% /);
+    ).toMatch(/^Score calibrated on 1,200 faces from val\/afw, val\/lfpw: it scored 50% or more on 5\.0% .* 50\.0% /);
   });
 
   it('is absent for an uncalibrated model', () => {

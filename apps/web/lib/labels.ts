@@ -69,16 +69,16 @@ export const bytes = (n: number) =>
 export const db = (v: number | undefined) => (v === undefined ? '–' : v >= 99 ? 'identical' : `${v.toFixed(1)} dB`);
 
 /**
- * One plain sentence on what the score's 50% means for a calibrated model (`unwarp calibrate`), as measured on faces it
- * never trained on; `null` for an uncalibrated model, which gets no such line.
+ * One plain sentence on what the score's 50% means for a calibrated model (`unwarp calibrate`), as measured on its
+ * calibration faces (their pools named: one may be a training pool, edited afresh); `null` for an uncalibrated model.
  */
 export function calibrationNote(calibration: Report['model']['calibration']): string | null {
   if (!calibration) return null;
   const { pools, faces, falsePositiveRate, detectionRate } = calibration;
   const share = (r: number) => `${(r * 100).toFixed(1)}%`;
-  const where = pools.length > 0 ? ` (${pools.join(', ')})` : '';
+  const where = pools.length > 0 ? ` from ${pools.join(', ')}` : '';
   return (
-    `Score calibrated on ${faces.toLocaleString('en-US')} faces the model never trained on${where}: ` +
+    `Score calibrated on ${faces.toLocaleString('en-US')} faces${where}: ` +
     `it scored 50% or more on ${share(falsePositiveRate)} of untouched faces and ${share(detectionRate)} of faces given a Liquify-style warp.`
   );
 }
