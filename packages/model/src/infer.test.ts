@@ -189,6 +189,7 @@ describe('inference settings in the manifest', () => {
       const wide = await model.predict(image, { region: { x0: 10, y0: 10, x1: 80, y1: 80 } });
       const raw = await model.predict(image, { region: { x0: 10, y0: 10, x1: 80, y1: 80 }, rawField: true });
       expect(energy(narrow.flow.data)).toBe(0);
+      expect([narrow.fieldGain, wide.fieldGain, raw.fieldGain]).toEqual([0, 1, undefined]);
       expect(energy(wide.flow.data)).toBeCloseTo(energy(raw.flow.data) * wide.probability ** 2, 3);
     } finally {
       model.dispose();

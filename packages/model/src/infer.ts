@@ -21,6 +21,8 @@ export type FacePrediction = {
    * has one (then 0.5 is its measured operating point).
    */
   probability: number;
+  /** The field calibration's gain for this face's width, as applied to `flow` (absent when the field is unscaled). */
+  fieldGain?: number;
   /** The face's logit before calibration: the windows' combined logit plus the JPEG-history term, if any. */
   logit: number;
   /** The windows' combined logit alone (the network's own score). */
@@ -163,10 +165,13 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         const head = globalHead(tf, params, out.deepest, [cells, cells]);
         return { expected, head, pMoved };
       });
-      const flow =
-        predictsFlow || (opts.rawField && fieldAvailable)
-          ? (outputs.expected.dataSync() as Float32Array)
-          : new Float32Array(outputs.expected.size);
+      // The calibrated gain for this face's width; a band that kept 0 shows no field, so there is none to read.
+      const fieldGain =
+        predictsFlow && field && !opts.rawField
+          ? fieldGainFor(field, opts.region ? opts.region.x1 - opts.region.x0 : width)
+          : undefined;
+      const readField = opts.rawField ? fieldAvailable : predictsFlow && fieldGain !== 0;
+      const flow = readField ? (outputs.expected.dataSync() as Float32Array) : new Float32Array(outputs.expected.size);
       const logits = outputs.head.dataSync() as Float32Array;
       const logitsShape = outputs.head.shape;
       const moved = outputs.pMoved.dataSync() as Float32Array;
@@ -201,14 +206,14 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
       let movedMax = 0;
       for (const m of moved) movedMax = Math.max(movedMax, m);
       const probability = calibratedProbability(score, manifest.calibration);
-      if (predictsFlow && field && !opts.rawField) {
-        const faceWidth = opts.region ? opts.region.x1 - opts.region.x0 : width;
-        const k = fieldGainFor(field, faceWidth) * probability;
+      if (fieldGain !== undefined) {
+        const k = fieldGain * probability;
         for (let i = 0; i < cropped.data.length; i++) cropped.data[i] = cropped.data[i]! * k;
       }
       return {
         flow: cropped,
         probability,
+        ...(fieldGain !== undefined ? { fieldGain } : {}),
         logit: score,
         networkLogit,
         breakCounted,

@@ -22,14 +22,7 @@ import {
   type RgbImage,
 } from '@unwarp/faces';
 import { createFlow, cropFlow, cropImage, type FlowField, flowMagnitude, resizeFlow, unwarp } from '@unwarp/flow';
-import {
-  calibratedProbability,
-  fieldGainFor,
-  loadDetector,
-  networkScale,
-  seesNatively,
-  type WarpDetector,
-} from '@unwarp/model';
+import { calibratedProbability, loadDetector, networkScale, seesNatively, type WarpDetector } from '@unwarp/model';
 import sharp, { type Metadata } from 'sharp';
 import { type BlendCrop, blendCrops, clusterBoxes, union } from './_internal/blend.ts';
 import { createEvidenceMap, type EvidenceMap, type Hotspot, paintEvidence } from './evidence.ts';
@@ -252,13 +245,7 @@ async function analyzeWith(
       jpegQuality: history?.quality,
     });
     breaks.push(faceBreak === undefined ? undefined : { value: faceBreak, counted: pred.breakCounted });
-    const fieldCalibration = model.manifest.calibration?.field;
-    if (
-      model.predictsFlow &&
-      target.face &&
-      fieldCalibration &&
-      fieldGainFor(fieldCalibration, region.x1 - region.x0) === 0
-    )
+    if (target.face && pred.fieldGain === 0)
       unfielded.push({ index: predicted.length, width: Math.round(region.x1 - region.x0) });
     // Back to image pixels: resizeFlow resamples to the crop's size and scales the vectors by the same factor.
     const field = resizeFlow(pred.flow, crop.width, crop.height);
