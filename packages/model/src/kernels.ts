@@ -40,22 +40,31 @@ export function registerWasmGradKernels(tf: Tf): void {
     );
   };
 
+  // Both native gradients take (a, b, out, geometry, threads) on the wasm heap.
+  const nativeGrad = (
+    grad: 'conv2dFilterGrad' | 'conv2dInputGrad',
+    backend: WasmBackend,
+    outShape: number[],
+    [a, b]: [TensorInfo, TensorInfo],
+    ci: ReturnType<typeof convInfoOf>,
+  ) => {
+    const out = backend.makeOutput(outShape, 'float32');
+    native![grad](
+      backend.typedArrayFromHeap(a),
+      backend.typedArrayFromHeap(b),
+      backend.typedArrayFromHeap(out),
+      convGeometry(ci),
+      threads,
+    );
+    return out;
+  };
+
   replaceWasmKernel<KernelArgs>(tf, 'Conv2DBackpropFilter', () => (args) => {
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
     const backend = args.backend;
     const filterShape = args.attrs.filterShape as number[];
     const ci = convInfoOf(x.shape, filterShape, args.attrs);
-    if (native) {
-      const out = backend.makeOutput(filterShape, 'float32');
-      native.conv2dFilterGrad(
-        backend.typedArrayFromHeap(x),
-        backend.typedArrayFromHeap(dy),
-        backend.typedArrayFromHeap(out),
-        convGeometry(ci),
-        threads,
-      );
-      return out;
-    }
+    if (native) return nativeGrad('conv2dFilterGrad', backend, filterShape, [x, dy], ci);
     const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = ci;
     const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, outChannels: CO } = ci;
     const top = ci.padInfo.top;
@@ -103,17 +112,7 @@ export function registerWasmGradKernels(tf: Tf): void {
     const backend = args.backend;
     const inputShape = args.attrs.inputShape as number[];
     const ci = convInfoOf(inputShape, filter.shape, args.attrs);
-    if (native) {
-      const out = backend.makeOutput(inputShape, 'float32');
-      native.conv2dInputGrad(
-        backend.typedArrayFromHeap(dy),
-        backend.typedArrayFromHeap(filter),
-        backend.typedArrayFromHeap(out),
-        convGeometry(ci),
-        threads,
-      );
-      return out;
-    }
+    if (native) return nativeGrad('conv2dInputGrad', backend, inputShape, [dy, filter], ci);
     const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = ci;
     const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW, outChannels: CO } = ci;
     // dx = valid correlation of P with the flipped filter, P = dy dilated by the stride and padded so that
