@@ -99,7 +99,7 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
 /**
  * The same edited faces again, each unwarped with its field at every gain of FIELD_GAINS times its probability under
  * the new calibration, against its true original: the gain with the best mean PSNR gain over the face boxes, over
- * all faces and per band of face width.
+ * all faces, per band of face width, and per band within files last saved as JPEG and within lossless ones.
  */
 async function fitField(
   model: WarpDetector,
@@ -110,6 +110,7 @@ async function fitField(
   const rows: number[][] = [];
   const names: string[] = [];
   const widths: number[] = [];
+  const lastSaveJpeg: boolean[] = [];
   for (const dir of opts.photoDirs)
     for (const [name, condition] of CONDITIONS) {
       const { samples } = await simulatedSamples(
@@ -118,7 +119,13 @@ async function fitField(
       );
       for await (const s of samples) {
         if (s.label !== 1) continue;
-        const pred = await model.predict(s.modified, { region: s.faceBox, rawField: true });
+        // Scored as `predict` scores it in use (its JPEG history counted), so p is the probability the field meets.
+        const pred = await model.predict(s.modified, {
+          region: s.faceBox,
+          compressionBreak: s.compressionBreak,
+          jpegQuality: s.jpegQuality,
+          rawField: true,
+        });
         const p = calibratedProbability(pred.logit, calibration);
         const mask = faceBoxMask(s.flow.width, s.flow.height, s.faceBox);
         const before = psnr(s.modified, s.original, { mask });
@@ -131,10 +138,11 @@ async function fitField(
         );
         names.push(`${poolName(dir)} ${name}`);
         widths.push(s.faceBox.x1 - s.faceBox.x0);
+        lastSaveJpeg.push(s.jpegQuality !== undefined);
         opts.onFieldProgress?.(rows.length, edited);
       }
     }
-  return fitFieldGain(FIELD_GAINS, rows, names, widths);
+  return fitFieldGain(FIELD_GAINS, rows, names, widths, lastSaveJpeg);
 }
 
 /**

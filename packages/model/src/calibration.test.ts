@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibratedProbability, fieldGainFor, fitCalibration, fitFieldGain } from './calibration.ts';
+import { calibratedProbability, fieldBandsFor, fieldGainFor, fitCalibration, fitFieldGain } from './calibration.ts';
 
 /** Deterministic normal-ish draws (sum of uniforms from an LCG), so the test is the same on every run. */
 function draws(n: number, mean: number, seed: number): number[] {
@@ -120,5 +120,29 @@ describe('fitFieldGain', () => {
     expect(fieldGainFor(fit, 199)).toBe(0);
     expect(fieldGainFor(fit, 200)).toBe(1);
     expect(fieldGainFor({ ...fit, bySize: undefined }, 60)).toBe(fit.gain);
+  });
+
+  it('fits JPEG and lossless files apart when told which each face was; callers that do not say get the pooled bands', () => {
+    const gains = [0, 0.5, 1];
+    // Large faces: lossless ones gain most at full length, JPEG ones lose at any length.
+    const rows = [...Array.from({ length: 30 }, () => [0, 1, 2]), ...Array.from({ length: 40 }, () => [0, -0.5, -1])];
+    const widths = rows.map(() => 300);
+    const jpeg = rows.map((_, i) => i >= 30);
+    const fit = fitFieldGain(
+      gains,
+      rows,
+      rows.map(() => 'all'),
+      widths,
+      jpeg,
+    );
+    expect(fit.byLastSave?.lossless[2]).toEqual({ minFaceWidth: 200, faces: 30, gain: 1, psnrGain: 2 });
+    expect(fit.byLastSave?.jpeg[2]).toEqual({ minFaceWidth: 200, faces: 40, gain: 0, psnrGain: 0 });
+    // Pooled: 30 × 2 − 40 × 1 = +20 at gain 1 beats +10 at gain 0.5.
+    expect(fit.bySize?.[2]?.gain).toBe(1);
+    expect(fieldGainFor(fit, 300, false)).toBe(1);
+    expect(fieldGainFor(fit, 300, true)).toBe(0);
+    expect(fieldGainFor(fit, 300)).toBe(1);
+    expect(fieldBandsFor(fit, true)).toBe(fit.byLastSave?.jpeg);
+    expect(() => fitFieldGain(gains, rows, widths.map(String), undefined, jpeg)).toThrow(/need face widths/);
   });
 });

@@ -48,35 +48,57 @@ export type FieldCalibration = {
    * Per band of face width (the face box on the network's input, px), ascending: faces at least `minFaceWidth` wide
    * (and narrower than the next band's) use `gain`. A band with too few faces to fit keeps 0.
    */
-  bySize?: { minFaceWidth: number; faces: number; gain: number; psnrGain: number }[];
+  bySize?: FieldBand[];
+  /**
+   * `bySize` fitted apart on the faces whose file was last saved as JPEG and on those exported losslessly: a re-save
+   * blurs the traces the field is read from, so the same field is worth less there. Used where the caller says which
+   * the file is (`predict` does: a JPEG quality is given for JPEG files).
+   */
+  byLastSave?: { jpeg: FieldBand[]; lossless: FieldBand[] };
 };
+
+export type FieldBand = { minFaceWidth: number; faces: number; gain: number; psnrGain: number };
 
 /** Bands of face width the field's gain is fitted on (px on the network's input). */
 export const FIELD_SIZE_BANDS = [0, 120, 200];
 const MIN_BAND_FACES = 20;
 
-/** The gain for a face this wide: its band's, or the overall one for a calibration without bands. */
-export function fieldGainFor(field: FieldCalibration, faceWidth: number): number {
-  if (!field.bySize?.length) return field.gain;
+/**
+ * The bands of face width that apply to a file last saved as JPEG (true), losslessly (false) or not known
+ * (undefined); undefined for a calibration without bands.
+ */
+export function fieldBandsFor(field: FieldCalibration, lastSaveJpeg?: boolean): FieldBand[] | undefined {
+  if (field.byLastSave && lastSaveJpeg !== undefined) return field.byLastSave[lastSaveJpeg ? 'jpeg' : 'lossless'];
+  return field.bySize?.length ? field.bySize : undefined;
+}
+
+/** The gain for a face this wide in such a file: its band's, or the overall one for a calibration without bands. */
+export function fieldGainFor(field: FieldCalibration, faceWidth: number, lastSaveJpeg?: boolean): number {
+  const bands = fieldBandsFor(field, lastSaveJpeg);
+  if (!bands) return field.gain;
   let gain = 0;
-  for (const band of field.bySize) if (faceWidth >= band.minFaceWidth) gain = band.gain;
+  for (const band of bands) if (faceWidth >= band.minFaceWidth) gain = band.gain;
   return gain;
 }
 
 /**
- * The gain whose mean PSNR gain is highest, over all faces and per band of face width. `psnrGains[i][j]` is face i's
- * gain with candidate j; a tie keeps the smaller gain (the shorter field claims less).
+ * The gain whose mean PSNR gain is highest, over all faces and per band of face width (with `lastSaveJpeg`, also per
+ * band within JPEG and within lossless files). `psnrGains[i][j]` is face i's gain with candidate j; a tie keeps the
+ * smaller gain (the shorter field claims less).
  */
 export function fitFieldGain(
   gains: readonly number[],
   psnrGains: readonly (readonly number[])[],
   conditions: readonly string[],
   faceWidths?: readonly number[],
+  lastSaveJpeg?: readonly boolean[],
 ): FieldCalibration {
   if (psnrGains.length === 0) throw new Error('fitFieldGain: no edited faces');
   if (conditions.length !== psnrGains.length) throw new Error('fitFieldGain: conditions and faces differ in length');
   if (faceWidths && faceWidths.length !== psnrGains.length)
     throw new Error('fitFieldGain: face widths and faces differ in length');
+  if (lastSaveJpeg && (!faceWidths || lastSaveJpeg.length !== psnrGains.length))
+    throw new Error('fitFieldGain: last saves need face widths, one per face');
   const mean = (j: number, keep: (i: number) => boolean = () => true) => {
     let s = 0;
     let n = 0;
@@ -105,15 +127,19 @@ export function fitFieldGain(
     })),
   };
   if (!faceWidths) return fit;
-  const bySize = FIELD_SIZE_BANDS.map((minFaceWidth, b) => {
-    const next = FIELD_SIZE_BANDS[b + 1] ?? Number.POSITIVE_INFINITY;
-    const inBand = (i: number) => faceWidths[i]! >= minFaceWidth && faceWidths[i]! < next;
-    const faces = faceWidths.filter((_, i) => inBand(i)).length;
-    if (faces < MIN_BAND_FACES) return { minFaceWidth, faces, gain: 0, psnrGain: 0 };
-    const j = bestOf(inBand);
-    return { minFaceWidth, faces, gain: gains[j]!, psnrGain: mean(j, inBand) };
-  });
-  return { ...fit, bySize };
+  const bandsOf = (keep: (i: number) => boolean): FieldBand[] =>
+    FIELD_SIZE_BANDS.map((minFaceWidth, b) => {
+      const next = FIELD_SIZE_BANDS[b + 1] ?? Number.POSITIVE_INFINITY;
+      const inBand = (i: number) => keep(i) && faceWidths[i]! >= minFaceWidth && faceWidths[i]! < next;
+      const faces = faceWidths.filter((_, i) => inBand(i)).length;
+      if (faces < MIN_BAND_FACES) return { minFaceWidth, faces, gain: 0, psnrGain: 0 };
+      const j = bestOf(inBand);
+      return { minFaceWidth, faces, gain: gains[j]!, psnrGain: mean(j, inBand) };
+    });
+  const bySize = bandsOf(() => true);
+  if (!lastSaveJpeg) return { ...fit, bySize };
+  const byLastSave = { jpeg: bandsOf((i) => lastSaveJpeg[i]!), lossless: bandsOf((i) => !lastSaveJpeg[i]) };
+  return { ...fit, bySize, byLastSave };
 }
 
 export function calibratedProbability(logit: number, c: Calibration | undefined): number {

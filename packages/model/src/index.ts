@@ -1,7 +1,14 @@
 export type { CalibrateOptions } from './calibrate.ts';
 export { calibrateModel } from './calibrate.ts';
 export type { Calibration, FieldCalibration } from './calibration.ts';
-export { calibratedProbability, fieldGainFor, fitCalibration, fitFieldGain } from './calibration.ts';
+export {
+  calibratedProbability,
+  type FieldBand,
+  fieldBandsFor,
+  fieldGainFor,
+  fitCalibration,
+  fitFieldGain,
+} from './calibration.ts';
 export type { EvalOptions, EvalReport } from './evaluate.ts';
 export { evaluateModel } from './evaluate.ts';
 export type {

@@ -105,12 +105,20 @@ describe('inference settings in the manifest', () => {
     return dir;
   }
   /** The fixture with a calibration whose field part kept `gain` (logit threshold 0, slope 1). */
-  async function withFieldGain(gain: number, bySize?: { minFaceWidth: number; gain: number }[]) {
+  type Bands = { minFaceWidth: number; gain: number }[];
+  async function withFieldGain(gain: number, bySize?: Bands, byLastSave?: { jpeg: Bands; lossless: Bands }) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-infer-'));
     await cp(FIXTURE, dir, { recursive: true });
     const manifest = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
-    const bands = bySize?.map((b) => ({ ...b, faces: 20, psnrGain: 0 }));
-    const field = { gain, psnrGain: 0, candidates: [], conditions: [], ...(bands ? { bySize: bands } : {}) };
+    const full = (b: Bands) => b.map((band) => ({ ...band, faces: 20, psnrGain: 0 }));
+    const field = {
+      gain,
+      psnrGain: 0,
+      candidates: [],
+      conditions: [],
+      ...(bySize ? { bySize: full(bySize) } : {}),
+      ...(byLastSave ? { byLastSave: { jpeg: full(byLastSave.jpeg), lossless: full(byLastSave.lossless) } } : {}),
+    };
     const fit = { logitThreshold: 0, slope: 1, targetFpr: 0.05, fpr: 0, tpr: 1, faces: 20, edited: 10 };
     const calibration = { ...fit, pools: [], source: '', seed: 1, createdAt: '', field };
     await writeFile(path.join(dir, 'model.json'), JSON.stringify({ ...manifest, calibration }));
@@ -191,6 +199,27 @@ describe('inference settings in the manifest', () => {
       expect(energy(narrow.flow.data)).toBe(0);
       expect([narrow.fieldGain, wide.fieldGain, raw.fieldGain]).toEqual([0, 1, undefined]);
       expect(energy(wide.flow.data)).toBeCloseTo(energy(raw.flow.data) * wide.probability ** 2, 3);
+    } finally {
+      model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a field calibrated per last save uses the JPEG bands when a JPEG quality is given, else the lossless ones', async () => {
+    const pooled = [{ minFaceWidth: 0, gain: 0.5 }];
+    const dir = await withFieldGain(0, pooled, {
+      jpeg: [{ minFaceWidth: 0, gain: 0 }],
+      lossless: [{ minFaceWidth: 0, gain: 0.7 }],
+    });
+    const model = await loadDetector(dir);
+    try {
+      expect(model.predictsFlow).toBe(true);
+      const region = { x0: 10, y0: 10, x1: 80, y1: 80 };
+      const jpeg = await model.predict(image, { region, jpegQuality: 92 });
+      const lossless = await model.predict(image, { region });
+      expect([jpeg.fieldGain, lossless.fieldGain]).toEqual([0, 0.7]);
+      expect(energy(jpeg.flow.data)).toBe(0);
+      expect(energy(lossless.flow.data)).toBeGreaterThan(0);
     } finally {
       model.dispose();
       await rm(dir, { recursive: true, force: true });

@@ -54,7 +54,10 @@ export type PredictOptions = {
    * with the manifest's `inference.compressionBreakWeight` (default 0) before calibration.
    */
   compressionBreak?: number;
-  /** The file's last JPEG quality (IJG-equivalent, from its tables), for the manifest's compressionBreakMinQuality. */
+  /**
+   * The file's last JPEG quality (IJG-equivalent, from its tables), for the manifest's compressionBreakMinQuality;
+   * absent for a file last saved losslessly. The field's calibrated gain depends on which it is.
+   */
   jpegQuality?: number;
   /**
    * W × P(moved) without the field calibration's scaling (also where it kept gain 0): what the calibration fits its
@@ -116,7 +119,14 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
   const field = manifest.calibration?.field;
   // A calibration that kept no gain above 0 (in any band of face size) leaves no field to show.
   const predictsFlow =
-    fieldAvailable && (!field || Math.max(field.gain, ...(field.bySize ?? []).map((b) => b.gain)) > 0);
+    fieldAvailable &&
+    (!field ||
+      Math.max(
+        field.gain,
+        ...[...(field.bySize ?? []), ...(field.byLastSave?.jpeg ?? []), ...(field.byLastSave?.lossless ?? [])].map(
+          (b) => b.gain,
+        ),
+      ) > 0);
   const noFlowReason = !trainedForFlow
     ? 'it was not trained to predict the warp field'
     : !switchedOn
@@ -168,7 +178,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
       // The calibrated gain for this face's width; a band that kept 0 shows no field, so there is none to read.
       const fieldGain =
         predictsFlow && field && !opts.rawField
-          ? fieldGainFor(field, opts.region ? opts.region.x1 - opts.region.x0 : width)
+          ? fieldGainFor(field, opts.region ? opts.region.x1 - opts.region.x0 : width, opts.jpegQuality !== undefined)
           : undefined;
       const readField = opts.rawField ? fieldAvailable : predictsFlow && fieldGain !== 0;
       const flow = readField ? (outputs.expected.dataSync() as Float32Array) : new Float32Array(outputs.expected.size);

@@ -403,6 +403,42 @@ describe.skipIf(!hasData())('a field calibrated per face width', () => {
   });
 });
 
+describe.skipIf(!hasData())('a field calibrated per last save', () => {
+  it('shows the field on a lossless copy of a photo and none on the JPEG, saying why for the JPEG', async () => {
+    const band = (gain: number) => [{ minFaceWidth: 0, faces: 20, gain, psnrGain: gain }];
+    await withFixtureVariant(
+      (manifest) => {
+        manifest.calibration = withField({
+          ...{ gain: 0.5, psnrGain: 0, candidates: [], conditions: [] },
+          bySize: band(0.5),
+          byLastSave: { jpeg: band(0), lossless: band(1) },
+        });
+      },
+      async (dir) => {
+        const bySave = await createAnalyzer({ modelDir: dir });
+        try {
+          const jpegBytes = await readFile(photoPath(PHOTOS.portrait));
+          const pngBytes = await sharp(jpegBytes).png().toBuffer();
+          const [jpeg, png] = [
+            await bySave.analyze(jpegBytes, { aids: false }),
+            await bySave.analyze(pngBytes, { aids: false }),
+          ];
+          expect(jpeg.flow.data.every((v) => v === 0)).toBe(true);
+          expect(png.flow.data.some((v) => v !== 0)).toBe(true);
+          expect(jpeg.report.warnings.join(' ')).toMatch(
+            /no warp field is shown for face 0 .*does not help on photos last saved as JPEG at any face size/,
+          );
+          expect(png.report.warnings.join(' ')).not.toMatch(/no warp field is shown/);
+          expect(jpeg.report.model.calibration?.fieldGains).toEqual([{ minFaceWidth: 0, gain: 0 }]);
+          expect(png.report.model.calibration?.fieldGains).toEqual([{ minFaceWidth: 0, gain: 1 }]);
+        } finally {
+          bySave.dispose();
+        }
+      },
+    );
+  });
+});
+
 describe('hostile and odd inputs (test/fixtures/bad-images)', () => {
   it.each(Object.entries(manifest))('%s', async (name, e) => {
     const bytes = await readFile(path.join(BAD_IMAGES_DIR, name));

@@ -22,7 +22,14 @@ import {
   type RgbImage,
 } from '@unwarp/faces';
 import { createFlow, cropFlow, cropImage, type FlowField, flowMagnitude, resizeFlow, unwarp } from '@unwarp/flow';
-import { calibratedProbability, loadDetector, networkScale, seesNatively, type WarpDetector } from '@unwarp/model';
+import {
+  calibratedProbability,
+  fieldBandsFor,
+  loadDetector,
+  networkScale,
+  seesNatively,
+  type WarpDetector,
+} from '@unwarp/model';
 import sharp, { type Metadata } from 'sharp';
 import { type BlendCrop, blendCrops, clusterBoxes, union } from './_internal/blend.ts';
 import { createEvidenceMap, type EvidenceMap, type Hotspot, paintEvidence } from './evidence.ts';
@@ -259,11 +266,18 @@ async function analyzeWith(
       hotspot: paintEvidence(evidence, pred.grid, crop, size, region, toProbability),
     });
   }
+  // `predict` picked each face's field gain by this too: JPEG files have their own bands.
+  const lastSaveJpeg = history?.quality !== undefined;
   if (unfielded.length > 0) {
-    const bands = model.manifest.calibration?.field?.bySize ?? [];
+    const field = model.manifest.calibration?.field;
+    const bands = (field && fieldBandsFor(field, lastSaveJpeg)) ?? [];
     const from = Math.min(...bands.filter((b) => b.gain > 0).map((b) => b.minFaceWidth));
+    const files = lastSaveJpeg ? 'photos last saved as JPEG' : 'losslessly saved photos';
+    const found = Number.isFinite(from)
+      ? `helps only on faces ${from} px wide or more`
+      : `does not help on ${files} at any face size`;
     warnings.push(
-      `no warp field is shown for ${unfielded.map((u) => `face ${u.index} (${u.width} px wide)`).join(', ')}: the model's calibration found its field helps only on faces ${from} px wide or more`,
+      `no warp field is shown for ${unfielded.map((u) => `face ${u.index} (${u.width} px wide)`).join(', ')}: the model's calibration found its field ${found}`,
     );
   }
   if (small.length > 0)
@@ -369,7 +383,7 @@ async function analyzeWith(
     faces: faceReports,
     noFace: faceReports.length === 0,
     ...(imageScore ? { imageScore } : {}),
-    model: modelSummary(model),
+    model: modelSummary(model, lastSaveJpeg),
     backend: model.backend.backend,
     timings,
     warnings,
@@ -503,7 +517,7 @@ function landmarkRegion(face: Face, crop: Box, size: { width: number; height: nu
   return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
 }
 
-function modelSummary(model: WarpDetector): Report['model'] {
+function modelSummary(model: WarpDetector, lastSaveJpeg: boolean): Report['model'] {
   const { name, version, calibration: c } = model.manifest;
   return {
     name,
@@ -518,9 +532,10 @@ function modelSummary(model: WarpDetector): Report['model'] {
             detectionRate: c.tpr,
             ...(c.field && model.predictsFlow
               ? {
-                  fieldGains: c.field.bySize?.map(({ minFaceWidth, gain }) => ({ minFaceWidth, gain })) ?? [
-                    { minFaceWidth: 0, gain: c.field.gain },
-                  ],
+                  fieldGains: fieldBandsFor(c.field, lastSaveJpeg)?.map(({ minFaceWidth, gain }) => ({
+                    minFaceWidth,
+                    gain,
+                  })) ?? [{ minFaceWidth: 0, gain: c.field.gain }],
                 }
               : {}),
           },

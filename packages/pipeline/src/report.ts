@@ -211,7 +211,8 @@ export const ReportSchema = z.object({
         /**
          * The model's field is an expected displacement: W × the gain for the face's width (px on the network's
          * input; the band with the largest minFaceWidth the face reaches) × the face's probability, gains that undid
-         * the calibration faces' edits best (PSNR). Absent when the field is shown as predicted.
+         * the calibration faces' edits best (PSNR), fitted apart for files last saved as JPEG and losslessly (the bands
+         * listed are this file's). Absent when the field is shown as predicted.
          */
         fieldGains: z.array(z.object({ minFaceWidth: z.number(), gain: z.number() })).optional(),
       })

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { calibrateModel } from '@unwarp/model';
+import { calibrateModel, type FieldBand } from '@unwarp/model';
 import { DEFAULT_MODEL_DIR } from '@unwarp/pipeline';
 import { num, parse } from '../args.ts';
 import { dataDir } from '../paths.ts';
@@ -74,13 +74,19 @@ export async function run(argv: string[]): Promise<number> {
         ? [
             `warp field: gain ${c.field.gain} x the face's probability over all faces; PSNR after unwarping the edited faces ${signed(c.field.psnrGain)} dB (gains tried: ${c.field.candidates.map((k) => `${k.gain} ${signed(k.psnrGain)}`).join(', ')})`,
             ...c.field.conditions.map((k) => `  ${k.name}: ${k.faces} edited faces, ${signed(k.psnrGain)} dB`),
-            ...(c.field.bySize ?? []).map(
-              (b) =>
-                `  faces ${b.minFaceWidth}+ px wide: ${b.faces} edited faces, gain ${b.gain} (${signed(b.psnrGain)} dB)`,
-            ),
+            ...bandLines('', c.field.bySize),
+            ...bandLines('JPEG files, ', c.field.byLastSave?.jpeg),
+            ...bandLines('lossless files, ', c.field.byLastSave?.lossless),
           ]
         : []),
     ].join('\n') + '\n',
   );
   return 0;
+}
+
+function bandLines(files: string, bands: FieldBand[] | undefined): string[] {
+  return (bands ?? []).map(
+    (b) =>
+      `  ${files}faces ${b.minFaceWidth}+ px wide: ${b.faces} edited faces, gain ${b.gain} (${signed(b.psnrGain)} dB)`,
+  );
 }
