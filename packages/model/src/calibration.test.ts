@@ -145,4 +145,25 @@ describe('fitFieldGain', () => {
     expect(fieldBandsFor(fit, true)).toBe(fit.byLastSave?.jpeg);
     expect(() => fitFieldGain(gains, rows, widths.map(String), undefined, jpeg)).toThrow(/need face widths/);
   });
+
+  it('keeps no field where the best gain beats none by less than MIN_FIELD_PSNR_GAIN', () => {
+    const gains = [0, 0.5, 1];
+    const rows = Array.from({ length: 30 }, () => [0, 0.01, 0.02]);
+    const fit = fitFieldGain(
+      gains,
+      rows,
+      rows.map(() => 'all'),
+      rows.map(() => 300),
+    );
+    expect(fit.gain).toBe(0);
+    expect(fit.bySize?.[2]).toEqual({ minFaceWidth: 200, faces: 30, gain: 0, psnrGain: 0 });
+    const clear = rows.map(() => [0, 0.03, 0.06]);
+    expect(
+      fitFieldGain(
+        gains,
+        clear,
+        clear.map(() => 'all'),
+      ).gain,
+    ).toBe(1);
+  });
 });

@@ -62,6 +62,8 @@ export type FieldBand = { minFaceWidth: number; faces: number; gain: number; psn
 /** Bands of face width the field's gain is fitted on (px on the network's input). */
 export const FIELD_SIZE_BANDS = [0, 120, 200];
 const MIN_BAND_FACES = 20;
+/** dB over no field a gain must reach to be kept (session 10: JPEG bands picked gain 1 for +0.02 dB on 57 faces). */
+export const MIN_FIELD_PSNR_GAIN = 0.05;
 
 /**
  * The bands of face width that apply to a file last saved as JPEG (true), losslessly (false) or not known
@@ -84,7 +86,7 @@ export function fieldGainFor(field: FieldCalibration, faceWidth: number, lastSav
 /**
  * The gain whose mean PSNR gain is highest, over all faces and per band of face width (with `lastSaveJpeg`, also per
  * band within JPEG and within lossless files). `psnrGains[i][j]` is face i's gain with candidate j; a tie keeps the
- * smaller gain (the shorter field claims less).
+ * smaller gain (the shorter field claims less), and a gain less than MIN_FIELD_PSNR_GAIN better than 0 gives way to 0.
  */
 export function fitFieldGain(
   gains: readonly number[],
@@ -110,9 +112,12 @@ export function fitFieldGain(
     });
     return n > 0 ? s / n : 0;
   };
+  const none = gains.indexOf(0);
   const bestOf = (keep?: (i: number) => boolean) => {
     let best = 0;
     for (let j = 1; j < gains.length; j++) if (mean(j, keep) > mean(best, keep)) best = j;
+    // A field that beats none by less than this is a coin toss on these faces: show none.
+    if (none >= 0 && mean(best, keep) - mean(none, keep) < MIN_FIELD_PSNR_GAIN) return none;
     return best;
   };
   const best = bestOf();
