@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDetector } from './infer.ts';
 import { registerWasmGradKernels } from './kernels.ts';
 import { computeLoss } from './loss.ts';
-import { forward, initWeights, parameterCount } from './network.ts';
+import { CONTEXT_PREFIX, forward, initWeights, parameterCount } from './network.ts';
 import { getRecipe, type Recipe, recipes, validateRecipe } from './recipe.ts';
 import { adamStep, createAdam } from './train/adam.ts';
 import { curriculumValue, runTraining } from './train/trainer.ts';
@@ -111,6 +111,32 @@ describe('training machinery on a toy problem', () => {
     expect(last, `loss ${first.toFixed(3)} -> ${last.toFixed(3)}`).toBeLessThan(first * 0.5);
     for (const v of vars.values()) v.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('context block', () => {
+  it('starts inert: added to trained weights, the network predicts exactly as before, and its gain learns', async () => {
+    const { tf } = await initBackend();
+    registerWasmGradKernels(tf);
+    const plain = getRecipe('tiny').arch;
+    const withContext = { ...plain, context: 2 };
+    const source = initWeights(plain, 4);
+    const added = initWeights(withContext, 9).filter((w) => w.name.startsWith(CONTEXT_PREFIX));
+    expect(added.map((w) => w.name)).toContain(`${CONTEXT_PREFIX}mix/gamma`);
+    const vars = (ws: typeof source) => new Map(ws.map((w) => [w.name, tf.variable(tf.tensor(w.data, w.shape))]));
+    const a = vars(source);
+    const b = vars([...source, ...added]);
+    const x = tf.randomUniform([1, 48, 64, 3], 0, 255, 'float32', 3) as tfjs.Tensor4D;
+    const fa = forward(tf, plain, a as never, x, false).flow.dataSync();
+    const fb = forward(tf, withContext, b as never, x, false).flow.dataSync();
+    expect(Array.from(fb)).toEqual(Array.from(fa));
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.square(forward(tf, withContext, b as never, x, true).flow)) as tfjs.Scalar,
+      [b.get(`${CONTEXT_PREFIX}mix/gamma`)!],
+    );
+    const g = grads[`${CONTEXT_PREFIX}mix/gamma`] ?? Object.values(grads)[0]!;
+    expect(Math.max(...Array.from(g.dataSync()).map(Math.abs))).toBeGreaterThan(0);
+    expect(parameterCount(withContext)).toBeGreaterThan(parameterCount(plain));
   });
 });
 

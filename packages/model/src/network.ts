@@ -20,6 +20,9 @@ const MOVED_PRIOR_LOGIT = -2.2;
 
 export type Arch = Recipe['arch'];
 
+/** Weights of the context block (`arch.context`): the only ones a fine-tune may add to the weights it starts from. */
+export const CONTEXT_PREFIX = 'ctx';
+
 /**
  * Fully convolutional encoder to 1/2^(L-1) with a decoder back to 1/2^flowLevel, where it predicts
  * (dx, dy, moved-logit); a global head pools the deepest features (mean and max) into one logit.
@@ -28,10 +31,12 @@ export function paramSpecs(arch: Arch): ParamSpec[] {
   const w = arch.widths;
   const L = w.length;
   const specs: ParamSpec[] = [];
-  const conv = (name: string, k: number, cin: number, cout: number) => {
-    specs.push({ name: `${name}/w`, shape: [k, k, cin, cout], init: 'he', trainable: true });
+  // `inert`: the block's output starts at exactly 0 (zero gain), so adding it to a trained network changes nothing.
+  const conv = (name: string, k: number, cin: number, cout: number, inert = false) => {
+    const wInit = inert && arch.norm === 'none' ? 'zeros' : 'he';
+    specs.push({ name: `${name}/w`, shape: [k, k, cin, cout], init: wInit, trainable: true });
     if (arch.norm !== 'none') {
-      specs.push({ name: `${name}/gamma`, shape: [cout], init: 'ones', trainable: true });
+      specs.push({ name: `${name}/gamma`, shape: [cout], init: inert ? 'zeros' : 'ones', trainable: true });
       specs.push({ name: `${name}/beta`, shape: [cout], init: 'zeros', trainable: true });
     }
     if (arch.norm === 'batch') {
@@ -51,6 +56,8 @@ export function paramSpecs(arch: Arch): ParamSpec[] {
   specs.push({ name: 'head/b', shape: [3], init: 'moved-prior', trainable: true });
   specs.push({ name: 'global/w', shape: [2 * w[L - 1]!, 1], init: 'head', trainable: true });
   specs.push({ name: 'global/b', shape: [1], init: 'zeros', trainable: true });
+  for (let k = 1; k <= (arch.context ?? 0); k++) conv(`${CONTEXT_PREFIX}${k}`, 3, w[L - 1]!, w[L - 1]!);
+  if (arch.context) conv(`${CONTEXT_PREFIX}mix`, 1, w[L - 1]!, w[L - 1]!, true);
   return specs;
 }
 
@@ -166,6 +173,14 @@ export function forward(tf: Tf, arch: Arch, params: Map<string, Tensor>, x: Tens
     skips.push(h);
   }
   const deepest = h;
+  if (arch.context) {
+    // Context for the field: more stride-2 levels below the deepest, brought back up and added to it. Which way a
+    // push went shows across the whole edit (compressed ahead, stretched behind), wider than the encoder's ~130 px.
+    let c = deepest;
+    for (let k = 1; k <= arch.context; k++) c = convBlock(`${CONTEXT_PREFIX}${k}`, c, 2);
+    const up = tf.image.resizeBilinear(c, [deepest.shape[1], deepest.shape[2]], false, true);
+    h = tf.add(deepest, convBlock(`${CONTEXT_PREFIX}mix`, up, 1, false)) as Tensor4D;
+  }
   let lastPre = h;
   for (let j = L - 2; j >= arch.flowLevel; j--) {
     const skip = skips[j]!;
@@ -194,6 +209,9 @@ export function flops(arch: Arch, height: number, width: number): number {
   const at = (level: number) => (height / 2 ** level) * (width / 2 ** level);
   total += at(0) * 9 * ((arch.highpass ? 6 : 3) + (arch.highpass && arch.energyContrast ? 1 : 0)) * w[0]!;
   for (let i = 1; i < w.length; i++) total += at(i) * 9 * (w[i - 1]! * w[i]! + w[i]! * w[i]!);
+  const deep = w[w.length - 1]!;
+  for (let k = 1; k <= (arch.context ?? 0); k++) total += at(w.length - 1 + k) * 9 * deep * deep;
+  if (arch.context) total += at(w.length - 1) * deep * deep;
   for (let j = w.length - 2; j >= arch.flowLevel; j--) total += at(j) * 9 * (w[j + 1]! + w[j]!) * w[j]!;
   total += at(arch.flowLevel) * w[arch.flowLevel]! * 3;
   return 2 * total;

@@ -22,6 +22,11 @@ export type Recipe = {
     highpassGain?: number;
     /** `instance` normalises each sample on its own: no batch statistics, so batch-mates cannot leak into a sample. */
     norm: 'none' | 'batch' | 'instance';
+    /**
+     * Extra stride-2 levels below the deepest whose features are added back to it before the decoder (default 0):
+     * wider context for the field. The global head still reads the deepest level itself.
+     */
+    context?: number;
     /** Network outputs are multiplied by this to give pixels. */
     flowScale: number;
   };
@@ -302,6 +307,16 @@ recipes['native-flow-sizes'] = variant(
   recipes['native-flow-160'],
 );
 
+recipes['native-context'] = variant(
+  'native-context',
+  "native-flow-sizes (--init its 176k weights) given context for the field's direction: the encoder sees ~130 px around a pixel, while a bloat or push is often 100-250 px across, and which way it went shows only across it (pixels compressed ahead of a push, stretched behind). Two stride-2 levels below the deepest (1/32, 1/64) are added back to it through a block that starts at exactly 0, so training begins from the shipped network; 192 px patches so the new levels have something to see",
+  (r) => {
+    r.arch.context = 2;
+    r.data.patch = 192;
+  },
+  recipes['native-flow-sizes'],
+);
+
 recipes['face-128'] = variant(
   'face-128',
   'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',
@@ -326,6 +341,8 @@ export function validateRecipe(r: Recipe): void {
   };
   if (r.arch.widths.length < 2) fail('needs at least 2 levels');
   if (r.arch.flowLevel < 0 || r.arch.flowLevel >= r.arch.widths.length) fail('flowLevel outside the levels');
+  const context = r.arch.context ?? 0;
+  if (!(Number.isInteger(context) && context >= 0 && context <= 4)) fail('context must be an integer in 0…4');
   const stride = 2 ** (r.arch.widths.length - 1);
   if (r.data.patch % stride !== 0) fail(`patch ${r.data.patch} must be a multiple of ${stride}`);
   for (const f of r.data.families) if (HELD_OUT_FAMILIES.includes(f)) fail(`trains on held-out family ${f}`);

@@ -2,7 +2,7 @@ import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadCpuKernels } from '@unwarp/cpu-kernels';
-import { initWeights, parameterCount, type Weight } from '../network.ts';
+import { CONTEXT_PREFIX, initWeights, parameterCount, type Weight } from '../network.ts';
 import { HELD_OUT_FAMILIES, type Recipe } from '../recipe.ts';
 import { loadWeights, saveWeights } from '../weights-io.ts';
 import { type AdamState, adamStep, createAdam } from './adam.ts';
@@ -86,7 +86,9 @@ export async function runTraining(opts: TrainOptions): Promise<RunState> {
     state.target = opts.samples;
     log(`resuming ${opts.runDir} at ${state.samples} samples`);
   } else {
-    weights = opts.initFrom ? await initialWeights(opts.initFrom, recipe) : initWeights(recipe.arch, opts.seed);
+    weights = opts.initFrom
+      ? await initialWeights(opts.initFrom, recipe, opts.seed)
+      : initWeights(recipe.arch, opts.seed);
     adam = createAdam(weights.filter((w) => w.trainable).map((w) => w.data.length));
     state = {
       recipe: recipe.name,
@@ -342,16 +344,19 @@ async function validateAll(
 }
 
 /** Weights to fine-tune from, checked against the recipe's architecture so a mismatch fails here, not mid-step. */
-async function initialWeights(dir: string, recipe: Recipe): Promise<Weight[]> {
+async function initialWeights(dir: string, recipe: Recipe, seed: number): Promise<Weight[]> {
   const { weights } = await loadWeights(dir);
-  const want = initWeights(recipe.arch, 0);
+  const want = initWeights(recipe.arch, seed);
   const key = (w: Weight) => `${w.name}[${w.shape.join('x')}]`;
-  const missing = want.map(key).filter((k) => !weights.some((w) => key(w) === k));
-  if (missing.length > 0 || weights.length !== want.length)
+  // A context block the source lacks starts fresh (its output is 0 until trained); anything else must match.
+  const added = (w: Weight) => w.name.startsWith(CONTEXT_PREFIX) && !weights.some((v) => v.name === w.name);
+  const kept = want.filter((w) => !added(w));
+  const missing = kept.map(key).filter((k) => !weights.some((w) => key(w) === k));
+  if (missing.length > 0 || weights.length !== kept.length)
     throw new Error(
       `${dir} does not fit recipe ${recipe.name}'s architecture (first mismatch: ${missing[0] ?? 'count'})`,
     );
-  return want.map((w) => weights.find((v) => v.name === w.name)!);
+  return want.map((w) => (added(w) ? w : weights.find((v) => v.name === w.name)!));
 }
 
 function splitBatch(b: Batch, parts: number): Batch[] {
