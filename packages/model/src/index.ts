@@ -8,6 +8,7 @@ export {
   fieldGainFor,
   fitCalibration,
   fitFieldGain,
+  MIN_FIELD_PSNR_GAIN,
 } from './calibration.ts';
 export type { EvalOptions, EvalReport } from './evaluate.ts';
 export { evaluateModel } from './evaluate.ts';
