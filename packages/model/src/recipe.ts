@@ -317,6 +317,15 @@ recipes['native-context'] = variant(
   recipes['native-flow-sizes'],
 );
 
+recipes['native-flow-192'] = variant(
+  'native-flow-192',
+  "the control for native-context: the same start (--init native-flow-sizes@176k) and 192 px patches, without the context block. native-context's field improved within its first 7k samples while its block's gain stayed near 0, so which of the two did it?",
+  (r) => {
+    r.data.patch = 192;
+  },
+  recipes['native-flow-sizes'],
+);
+
 recipes['face-128'] = variant(
   'face-128',
   'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',
