@@ -123,20 +123,35 @@ describe('context block', () => {
     const source = initWeights(plain, 4);
     const added = initWeights(withContext, 9).filter((w) => w.name.startsWith(CONTEXT_PREFIX));
     expect(added.map((w) => w.name)).toContain(`${CONTEXT_PREFIX}mix/gamma`);
-    const vars = (ws: typeof source) => new Map(ws.map((w) => [w.name, tf.variable(tf.tensor(w.data, w.shape))]));
-    const a = vars(source);
-    const b = vars([...source, ...added]);
+    const before = tf.memory().numTensors;
+    // Each set of weights becomes its own variables (names are unique per engine, hence the tag); the tidy frees the
+    // tensors they were made from.
+    const vars = (ws: typeof source, tag: string) => {
+      const m = new Map<string, tfjs.Variable>();
+      tf.tidy(() => {
+        for (const w of ws) m.set(w.name, tf.variable(tf.tensor(w.data, w.shape), true, `${tag}/${w.name}`));
+      });
+      return m;
+    };
+    const a = vars(source, 'plain');
+    const b = vars([...source, ...added], 'context');
     const x = tf.randomUniform([1, 48, 64, 3], 0, 255, 'float32', 3) as tfjs.Tensor4D;
-    const fa = forward(tf, plain, a as never, x, false).flow.dataSync();
-    const fb = forward(tf, withContext, b as never, x, false).flow.dataSync();
-    expect(Array.from(fb)).toEqual(Array.from(fa));
-    const { grads } = tf.variableGrads(
-      () => tf.sum(tf.square(forward(tf, withContext, b as never, x, true).flow)) as tfjs.Scalar,
-      [b.get(`${CONTEXT_PREFIX}mix/gamma`)!],
-    );
-    const g = grads[`${CONTEXT_PREFIX}mix/gamma`] ?? Object.values(grads)[0]!;
+    const [flowA, flowB] = tf.tidy(() => [
+      forward(tf, plain, a as never, x, false).flow,
+      forward(tf, withContext, b as never, x, false).flow,
+    ]);
+    expect(Array.from(flowB!.dataSync())).toEqual(Array.from(flowA!.dataSync()));
+    const g = tf.tidy(() => {
+      const { grads } = tf.variableGrads(
+        () => tf.sum(tf.square(forward(tf, withContext, b as never, x, true).flow)) as tfjs.Scalar,
+        [b.get(`${CONTEXT_PREFIX}mix/gamma`)!],
+      );
+      return grads[`context/${CONTEXT_PREFIX}mix/gamma`]!;
+    });
     expect(Math.max(...Array.from(g.dataSync()).map(Math.abs))).toBeGreaterThan(0);
     expect(parameterCount(withContext)).toBeGreaterThan(parameterCount(plain));
+    tf.dispose([x, flowA!, flowB!, g, ...a.values(), ...b.values()]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 
