@@ -2,7 +2,7 @@
 // (val/helen, no post-processing), over pixels that moved by more than 1 px, compares the model's W with the truth:
 // EPE against zero-flow, EPE with each face's W sign-flipped where that is better (an oracle for the sign alone), the
 // error of the magnitudes alone, the mean cosine between directions and the share pointing the wrong way.
-// Use a copy of the model folder with `inference.useFlow: true`.
+// Use a copy of the model folder with `inference.useFlow: true` and no `calibration.field` (the raw field).
 //   node --import tsx packages/model/scripts/flow-study.ts <modelDir> [count=80]
 import path from 'node:path';
 import { simulatedSamples } from '../src/evaluate.ts';
@@ -32,6 +32,11 @@ const sum = {
   predMag: 0,
   n: 0,
 };
+// The field longer by a common factor: the expected displacement is shorter than the truth where the model is unsure.
+const LONGER = [1.5, 2];
+// Per axis: sums for the correlation and the regression slope of predicted on true dx (and dy).
+const axis = { uu: 0, up: 0, pp: 0, vv: 0, vq: 0, qq: 0 };
+const longer = LONGER.map(() => 0);
 let faces = 0;
 for await (const s of samples) {
   if (s.label !== 1) continue;
@@ -46,6 +51,13 @@ for await (const s of samples) {
     const [p, q] = [flow.data[2 * i]!, flow.data[2 * i + 1]!];
     const pm = Math.hypot(p, q);
     epe += Math.hypot(p - u, q - v);
+    for (const [j, g] of LONGER.entries()) longer[j]! += Math.hypot(g * p - u, g * q - v);
+    axis.uu += u * u;
+    axis.up += u * p;
+    axis.pp += p * p;
+    axis.vv += v * v;
+    axis.vq += v * q;
+    axis.qq += q * q;
     flipped += Math.hypot(p + u, q + v);
     face.pixelOracle += Math.min(Math.hypot(p - u, q - v), Math.hypot(p + u, q + v));
     face.zero += m;
@@ -75,6 +87,12 @@ console.log(
 console.log(
   `each pixel's sign chosen by an oracle (the axis alone) ${pct(sum.pixelOracle)}; mean |cosine| ${(sum.absCos / sum.n).toFixed(3)}`,
 );
+console.log(`EPE with the field longer: ${LONGER.map((g, j) => `x${g} ${pct(longer[j]!)}`).join(', ')}`);
 console.log(
   `mean cosine ${(sum.cos / sum.n).toFixed(3)}; pointing the wrong way ${((100 * sum.wrongWay) / sum.n).toFixed(1)}% of moved pixels`,
+);
+const perAxis = (name: string, tt: number, tp: number, pp: number) =>
+  `${name}: correlation ${(tp / Math.sqrt(tt * pp)).toFixed(3)}, slope ${(tp / tt).toFixed(3)}`;
+console.log(
+  `per axis, predicted on true: ${perAxis('dx', axis.uu, axis.up, axis.pp)}; ${perAxis('dy', axis.vv, axis.vq, axis.qq)}`,
 );

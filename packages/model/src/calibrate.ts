@@ -34,7 +34,7 @@ export type CalibrateOptions = {
 };
 
 /** Gains of the field tried by the field calibration; 0 (no field: nothing undone, PSNR gain 0) wins if none helps. */
-export const FIELD_GAINS = [0, 0.15, 0.25, 0.35, 0.5, 0.7, 1];
+export const FIELD_GAINS = [0, 0.15, 0.25, 0.35, 0.5, 0.7, 1, 1.4, 2];
 
 /**
  * Scores simulator-edited and untouched whole faces from each of `photoDirs` under each of CONDITIONS (the

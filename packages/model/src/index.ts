@@ -1,5 +1,5 @@
 export type { CalibrateOptions } from './calibrate.ts';
-export { calibrateModel } from './calibrate.ts';
+export { calibrateModel, FIELD_GAINS } from './calibrate.ts';
 export type { Calibration, FieldCalibration } from './calibration.ts';
 export {
   calibratedProbability,
@@ -40,5 +40,6 @@ export { getRecipe, HELD_OUT_FAMILIES, listRecipeNames, recipes, TRAIN_FAMILIES,
 export { appendExperiment, conclusion, plotCurves } from './train/experiment-log.ts';
 export type { EvalRow, RunState, TrainOptions } from './train/trainer.ts';
 export { formatRow, runTraining } from './train/trainer.ts';
+export { VIEW_NAMES, type ViewName } from './views.ts';
 export type { ModelManifest } from './weights-io.ts';
 export { loadWeights, ModelFormatError, saveWeights } from './weights-io.ts';

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aggregateWindows, loadDetector, NATIVE_MAX_SHORT_SIDE, networkScale, windowsInRegion } from './infer.ts';
+import { viewSquare } from './views.ts';
 import type { ModelManifest } from './weights-io.ts';
 
 const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/tiny-model');
@@ -237,6 +238,62 @@ describe('inference settings in the manifest', () => {
       expect(energy((await model.predict(image, { rawField: true })).flow.data)).toBeGreaterThan(0);
     } finally {
       model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("views: W is the mean of the plain model's W on each rotated crop, turned back; the score stays the plain view's", async () => {
+    const views = ['identity', 'rotate90', 'rotate180', 'rotate270'] as const;
+    const dir = await variantOf({ views: { views, score: false } });
+    const [plain, multi] = await Promise.all([loadDetector(FIXTURE), loadDetector(dir)]);
+    const undo = {
+      identity: 'identity',
+      rotate90: 'rotate270',
+      rotate180: 'rotate180',
+      rotate270: 'rotate90',
+    } as const;
+    try {
+      const mean = new Float32Array(size * size * 2);
+      for (const v of views) {
+        const seen = await plain.predict({ ...image, data: viewSquare(image.data, size, 3, v) });
+        const back = viewSquare(seen.flow.data, size, 2, undo[v], true);
+        for (let i = 0; i < mean.length; i++) mean[i]! += back[i]! / views.length;
+      }
+      const [a, b] = [await plain.predict(image), await multi.predict(image)];
+      expect(b.logit).toBe(a.logit);
+      expect(energy(b.flow.data)).toBeGreaterThan(0);
+      const worst = b.flow.data.reduce((m, v, i) => Math.max(m, Math.abs(v - mean[i]!)), 0);
+      expect(worst).toBeLessThan(1e-4 * Math.sqrt(energy(mean) / mean.length) + 1e-6);
+      // The plain view alone is not that mean: the test would notice views being skipped.
+      expect(a.flow.data.reduce((m, v, i) => Math.max(m, Math.abs(v - mean[i]!)), 0)).toBeGreaterThan(100 * worst);
+    } finally {
+      plain.dispose();
+      multi.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('views with score: the face logit is the mean over the views of their logits', async () => {
+    const dir = await variantOf({ views: { views: ['identity', 'mirror'], score: true } });
+    const [plain, multi] = await Promise.all([loadDetector(FIXTURE), loadDetector(dir)]);
+    try {
+      const big = { width: 160, height: 160, channels: 3, data: new Uint8Array(160 * 160 * 3) };
+      for (let i = 0; i < big.data.length; i++) big.data[i] = (i * 7919) % 251;
+      const mirrored = { ...big, data: viewSquare(big.data, 160, 3, 'mirror') };
+      const [a, m, b] = [await plain.predict(big), await plain.predict(mirrored), await multi.predict(big)];
+      expect(a.grid.cols).toBeGreaterThan(1);
+      expect(b.windows.length).toBe(a.windows.length);
+      // Window (r, c) of the mirror image is window (r, cols − 1 − c) of the plain one.
+      const { rows, cols } = a.grid;
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++)
+          expect(b.grid.logits[r * cols + c]!).toBeCloseTo(
+            (a.grid.logits[r * cols + c]! + m.grid.logits[r * cols + cols - 1 - c]!) / 2,
+            4,
+          );
+    } finally {
+      plain.dispose();
+      multi.dispose();
       await rm(dir, { recursive: true, force: true });
     }
   });

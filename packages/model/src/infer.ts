@@ -3,6 +3,7 @@ import { type FlowField, resizeFlow } from '@unwarp/flow';
 import { type BackendInfo, initBackend } from '@unwarp/tf';
 import { calibratedProbability, fieldGainFor } from './calibration.ts';
 import { forward, globalHead } from './network.ts';
+import { unviewFlow, unviewHead, unviewImage, type ViewName, viewImage } from './views.ts';
 import { loadWeights, type ModelManifest } from './weights-io.ts';
 
 /** Interleaved RGB (3 channels), 0..255. */
@@ -135,6 +136,9 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         ? undefined
         : 'its calibration found that undoing its warp field, at any length, took the calibration faces further from their originals';
   const movedGate = manifest.inference?.movedGate ?? 0;
+  const fieldViews: ViewName[] = manifest.inference?.views?.views ?? ['identity'];
+  if (fieldViews.length === 0) throw new Error(`${dir}: inference.views.views is empty`);
+  const viewsScore = manifest.inference?.views?.score ?? false;
   const aggregate = manifest.inference?.aggregate ?? { rule: 'max' };
   const breakWeight = manifest.inference?.compressionBreakWeight ?? 0;
   const breakMinQuality = manifest.inference?.compressionBreakMinQuality;
@@ -152,6 +156,14 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
       const pw = Math.ceil(width / stride) * stride;
       const ph = Math.ceil(height / stride) * stride;
       const cells = patch / stride;
+      // The calibrated gain for this face's width; a band that kept 0 shows no field, so there is none to read.
+      const fieldGain =
+        predictsFlow && field && !opts.rawField
+          ? fieldGainFor(field, opts.region ? opts.region.x1 - opts.region.x0 : width, opts.jpegQuality !== undefined)
+          : undefined;
+      const readField = opts.rawField ? fieldAvailable : predictsFlow && fieldGain !== 0;
+      // Extra views cost a forward pass each: only for a field that will be read, or a score that averages them.
+      const views: ViewName[] = readField || viewsScore ? fieldViews : ['identity'];
       // The tidy returns tensors, read after it: returning the TypedArrays would make tidy walk every element.
       const outputs = tf.tidy(() => {
         let x = tf.tensor3d(image.data, [height, width, 3], 'int32').toFloat().expandDims(0) as tfjs.Tensor4D;
@@ -166,21 +178,32 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
             ],
             'symmetric',
           );
-        const out = forward(tf, arch, params, x, false);
-        // The expected displacement under the model's own belief: W where it thinks pixels moved, shrunk to 0 where
-        // it does not. Unwarping then leaves untouched regions alone instead of resampling them with noise.
-        const pMoved = tf.sigmoid(out.moved);
-        const gated = movedGate > 0 ? tf.mul(pMoved, tf.cast(tf.greaterEqual(pMoved, movedGate), 'float32')) : pMoved;
-        const expected = tf.mul(out.flow, gated);
-        const head = globalHead(tf, params, out.deepest, [cells, cells]);
+        // Each view's outputs, mapped back onto the plain image (its own tidy, so one view's activations are freed
+        // before the next): the padded sides are multiples of the deepest stride, so every view's cells and windows
+        // land exactly on the plain view's.
+        const see = (name: ViewName, withHead: boolean) =>
+          tf.tidy(() => {
+            const out = forward(tf, arch, params, viewImage(tf, x, name), false);
+            // The expected displacement under the model's own belief: W where it thinks pixels moved, shrunk to 0
+            // where it does not. Unwarping then leaves untouched regions alone instead of resampling them with noise.
+            const p = tf.sigmoid(out.moved);
+            const gated = movedGate > 0 ? tf.mul(p, tf.cast(tf.greaterEqual(p, movedGate), 'float32')) : p;
+            return {
+              expected: unviewFlow(tf, tf.mul(out.flow, gated) as tfjs.Tensor4D, name),
+              pMoved: unviewImage(tf, p, name),
+              ...(withHead ? { head: unviewHead(tf, globalHead(tf, params, out.deepest, [cells, cells]), name) } : {}),
+            };
+          });
+        const seen = views.map((name) => see(name, viewsScore || name === 'identity'));
+        const k = 1 / seen.length;
+        const expected = tf.mul(tf.addN(seen.map((v) => v.expected)), k);
+        const pMoved = tf.mul(tf.addN(seen.map((v) => v.pMoved)), k);
+        const heads = seen.flatMap((v) => (v.head ? [v.head] : []));
+        const head = viewsScore
+          ? tf.mul(tf.addN(heads), k)
+          : (seen[views.indexOf('identity')]?.head ?? see('identity', true).head!);
         return { expected, head, pMoved };
       });
-      // The calibrated gain for this face's width; a band that kept 0 shows no field, so there is none to read.
-      const fieldGain =
-        predictsFlow && field && !opts.rawField
-          ? fieldGainFor(field, opts.region ? opts.region.x1 - opts.region.x0 : width, opts.jpegQuality !== undefined)
-          : undefined;
-      const readField = opts.rawField ? fieldAvailable : predictsFlow && fieldGain !== 0;
       const flow = readField ? (outputs.expected.dataSync() as Float32Array) : new Float32Array(outputs.expected.size);
       const logits = outputs.head.dataSync() as Float32Array;
       const logitsShape = outputs.head.shape;

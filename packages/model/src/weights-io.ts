@@ -4,6 +4,7 @@ import type { Calibration } from './calibration.ts';
 import type { WindowAggregate } from './infer.ts';
 import type { Weight } from './network.ts';
 import type { Recipe } from './recipe.ts';
+import type { ViewName } from './views.ts';
 
 /** `model.json` beside `weights.bin`: our own small format (tfjs's layers format cannot express the functional net). */
 export type ModelManifest = {
@@ -22,6 +23,13 @@ export type ModelManifest = {
     useFlow?: boolean;
     /** W counts only where the "moved" probability reaches this (default 0: W × P(moved) everywhere). */
     movedGate?: number;
+    /**
+     * Test-time views: the network also sees the crop mirrored, flipped or transposed, and each view's outputs,
+     * mapped back (W's components turned with them), are averaged: estimates of one edit whose errors are partly
+     * independent. Each view costs one more forward pass. `score: false` averages W and P(moved) only, leaving the
+     * window logits (and so the calibration) as the plain view's. Default: the plain view alone.
+     */
+    views?: { views: ViewName[]; score: boolean };
     /** How window logits make the face's score (default `{ rule: 'max' }`). */
     aggregate?: WindowAggregate;
     /**

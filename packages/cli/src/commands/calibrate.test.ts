@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MIN_FIELD_PSNR_GAIN } from '@unwarp/model';
+import { FIELD_GAINS, MIN_FIELD_PSNR_GAIN } from '@unwarp/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../_internal/run-cli.ts';
 
@@ -40,7 +40,7 @@ describe.skipIf(!existsSync(AFW))('unwarp calibrate', () => {
     expect(c.slope).toBeGreaterThan(0);
     // The fixture predicts a field: its gain is fitted on the same edited faces, the best of those tried, unless that
     // beats no field (gain 0) by less than MIN_FIELD_PSNR_GAIN.
-    expect(c.field.candidates.map((k: { gain: number }) => k.gain)).toEqual([0, 0.15, 0.25, 0.35, 0.5, 0.7, 1]);
+    expect(c.field.candidates.map((k: { gain: number }) => k.gain)).toEqual(FIELD_GAINS);
     expect(c.field.candidates[0].psnrGain).toBe(0);
     const best = Math.max(...c.field.candidates.map((k: { psnrGain: number }) => k.psnrGain));
     expect(c.field.psnrGain).toBe(best >= MIN_FIELD_PSNR_GAIN ? best : 0);

@@ -9,6 +9,7 @@ import {
 } from '@unwarp/liquify';
 import sharp from 'sharp';
 import type { Recipe } from '../recipe.ts';
+import { VIEW_NAMES, viewSquare } from '../views.ts';
 import { listPregenerated, loadPregeneratedPatch, type PregeneratedRef } from './pregenerated.ts';
 import { type Batch, type SynthReply, type SynthRequest, transferables } from './protocol.ts';
 
@@ -108,6 +109,15 @@ port.on('message', async (msg: SynthRequest) => {
         original = pair.original?.data;
         flow = pair.flow.data;
         label = pair.label;
+      }
+      // One of the square's eight symmetries for the pair and its twin, W turned with it: faces are always upright
+      // in the photos, and a network trained only on them read dx far worse than dy (docs/training-experiments.md,
+      // twelfth session). Drawn only when the recipe asks, so older recipes keep their exact batches.
+      if (data.viewAugment && msg.pool !== 'val') {
+        const view = VIEW_NAMES[Math.floor(rng.next() * VIEW_NAMES.length)]!;
+        modified = viewSquare(modified, size, 3, view);
+        if (original) original = viewSquare(original, size, 3, view);
+        flow = viewSquare(flow, size, 2, view, true);
       }
       batch.images.set(modified, i * size * size * 3);
       batch.flows.set(flow, i * size * size * 2);
