@@ -63,6 +63,7 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
             region: s.faceBox,
             compressionBreak: s.compressionBreak,
             jpegQuality: s.jpegQuality,
+            scoreOnly: true,
           });
           logits.push(pred.logit);
           labels.push(s.label);

@@ -264,6 +264,9 @@ describe('inference settings in the manifest', () => {
       expect(energy(b.flow.data)).toBeGreaterThan(0);
       const worst = b.flow.data.reduce((m, v, i) => Math.max(m, Math.abs(v - mean[i]!)), 0);
       expect(worst).toBeLessThan(1e-4 * Math.sqrt(energy(mean) / mean.length) + 1e-6);
+      const scoreOnly = await multi.predict(image, { scoreOnly: true });
+      expect(scoreOnly.logit).toBe(a.logit);
+      expect(energy(scoreOnly.flow.data)).toBe(0);
       // The plain view alone is not that mean: the test would notice views being skipped.
       expect(a.flow.data.reduce((m, v, i) => Math.max(m, Math.abs(v - mean[i]!)), 0)).toBeGreaterThan(100 * worst);
     } finally {

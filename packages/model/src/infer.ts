@@ -65,6 +65,8 @@ export type PredictOptions = {
    * gain on.
    */
   rawField?: boolean;
+  /** Only the score is wanted: W is not read (returned zero), so no extra views are run for it. */
+  scoreOnly?: boolean;
 };
 
 export type WarpDetector = {
@@ -161,7 +163,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         predictsFlow && field && !opts.rawField
           ? fieldGainFor(field, opts.region ? opts.region.x1 - opts.region.x0 : width, opts.jpegQuality !== undefined)
           : undefined;
-      const readField = opts.rawField ? fieldAvailable : predictsFlow && fieldGain !== 0;
+      const readField = opts.scoreOnly ? false : opts.rawField ? fieldAvailable : predictsFlow && fieldGain !== 0;
       // Extra views cost a forward pass each: only for a field that will be read, or a score that averages them.
       const views: ViewName[] = readField || viewsScore ? fieldViews : ['identity'];
       // The tidy returns tensors, read after it: returning the TypedArrays would make tidy walk every element.

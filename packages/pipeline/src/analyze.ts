@@ -333,7 +333,7 @@ async function analyzeWith(
       full,
       native ? networkScale(model.manifest, full) : Math.min(trainingShortSide, Math.max(64, short)) / short,
     );
-    const pred = await model.predict(await cropResize(image, full, size.width, size.height));
+    const pred = await model.predict(await cropResize(image, full, size.width, size.height), { scoreOnly: true });
     imageScore = { probability: round(pred.probability, 4), method: 'whole image (no face found)' };
     warnings.push(
       `no face was found${detectionScale < 1 ? ` (searched on a ${Math.round(image.width * detectionScale)} x ${Math.round(image.height * detectionScale)} copy; very small faces may be missed)` : ''}: the score is for the whole image, which the model was not trained on, and no warp field was predicted`,
