@@ -276,6 +276,29 @@ describe('inference settings in the manifest', () => {
     }
   });
 
+  it("views with channels 'vertical': each axis of W comes from the views whose dy channel read it", async () => {
+    const dir = await variantOf({ views: { views: ['identity', 'rotate90'], score: false, channels: 'vertical' } });
+    const [plain, multi] = await Promise.all([loadDetector(FIXTURE), loadDetector(dir)]);
+    try {
+      const a = (await plain.predict(image)).flow.data;
+      const turned = (await plain.predict({ ...image, data: viewSquare(image.data, size, 3, 'rotate90') })).flow.data;
+      // The rotated view's dy channel alone, brought back: it lands on the crop's x axis.
+      const dyOnly = turned.map((v, i) => (i % 2 === 0 ? 0 : v));
+      const back = viewSquare(dyOnly, size, 2, 'rotate270', true);
+      const b = (await multi.predict(image)).flow.data;
+      const scale = Math.sqrt(energy(a) / a.length);
+      for (let i = 0; i < b.length; i += 2) {
+        expect(Math.abs(b[i]! - back[i]!)).toBeLessThan(1e-4 * scale + 1e-6);
+        expect(Math.abs(b[i + 1]! - a[i + 1]!)).toBeLessThan(1e-4 * scale + 1e-6);
+      }
+      expect(energy(back)).toBeGreaterThan(0);
+    } finally {
+      plain.dispose();
+      multi.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('views with score: the face logit is the mean over the views of their logits', async () => {
     const dir = await variantOf({ views: { views: ['identity', 'mirror'], score: true } });
     const [plain, multi] = await Promise.all([loadDetector(FIXTURE), loadDetector(dir)]);

@@ -141,6 +141,8 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
   const fieldViews: ViewName[] = manifest.inference?.views?.views ?? ['identity'];
   if (fieldViews.length === 0) throw new Error(`${dir}: inference.views.views is empty`);
   const viewsScore = manifest.inference?.views?.score ?? false;
+  // `vertical`: each view keeps only its dy channel, the one the network reads well (its dx is read poorly).
+  const channelMask = tf.tensor1d(manifest.inference?.views?.channels === 'vertical' ? [0, 1] : [1, 1]);
   const aggregate = manifest.inference?.aggregate ?? { rule: 'max' };
   const breakWeight = manifest.inference?.compressionBreakWeight ?? 0;
   const breakMinQuality = manifest.inference?.compressionBreakMinQuality;
@@ -190,15 +192,22 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
             // where it does not. Unwarping then leaves untouched regions alone instead of resampling them with noise.
             const p = tf.sigmoid(out.moved);
             const gated = movedGate > 0 ? tf.mul(p, tf.cast(tf.greaterEqual(p, movedGate), 'float32')) : p;
+            // Which of the crop's axes this view's kept channels speak for (a rotation's vertical is the crop's x).
+            const keep = tf.mul(tf.onesLike(out.flow), channelMask) as tfjs.Tensor4D;
             return {
-              expected: unviewFlow(tf, tf.mul(out.flow, gated) as tfjs.Tensor4D, name),
+              expected: unviewFlow(tf, tf.mul(tf.mul(out.flow, gated), channelMask) as tfjs.Tensor4D, name),
+              weight: tf.abs(unviewFlow(tf, keep, name)),
               pMoved: unviewImage(tf, p, name),
               ...(withHead ? { head: unviewHead(tf, globalHead(tf, params, out.deepest, [cells, cells]), name) } : {}),
             };
           });
         const seen = views.map((name) => see(name, viewsScore || name === 'identity'));
         const k = 1 / seen.length;
-        const expected = tf.mul(tf.addN(seen.map((v) => v.expected)), k);
+        // Each axis of the crop averaged over the views that read it.
+        const expected = tf.div(
+          tf.addN(seen.map((v) => v.expected)),
+          tf.maximum(tf.addN(seen.map((v) => v.weight)), 1),
+        );
         const pMoved = tf.mul(tf.addN(seen.map((v) => v.pMoved)), k);
         const heads = seen.flatMap((v) => (v.head ? [v.head] : []));
         const head = viewsScore
@@ -259,6 +268,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
     },
     dispose() {
       for (const t of params.values()) t.dispose();
+      channelMask.dispose();
     },
   };
 }

@@ -29,7 +29,15 @@ export type ModelManifest = {
      * independent. Each view costs one more forward pass. `score: false` averages W and P(moved) only, leaving the
      * window logits (and so the calibration) as the plain view's. Default: the plain view alone.
      */
-    views?: { views: ViewName[]; score: boolean };
+    views?: {
+      views: ViewName[];
+      score: boolean;
+      /**
+       * `vertical`: from each view keep only what the network's dy channel read, so each of the crop's axes is the
+       * mean of the views that saw it vertically (the rotations by 90° and 270° for x). Default `both`.
+       */
+      channels?: 'both' | 'vertical';
+    };
     /** How window logits make the face's score (default `{ rule: 'max' }`). */
     aggregate?: WindowAggregate;
     /**
