@@ -5,6 +5,8 @@
 // `unwarp synth` layout, read by `unwarp eval --pairs`.
 //   apt-get install imagemagick
 //   node --import tsx packages/liquify/scripts/foreign-edits.ts --in ../shared/data/val/helen --out /tmp/foreign --count 60
+// Both halves are saved as JPEG q90, or with --png losslessly (original.png, modified.png), as an export that keeps the
+// edit's resampling trace: the case where the model shows its field.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     count: { type: 'string', default: '60' },
     seed: { type: 'string', default: '1' },
     size: { type: 'string', default: '400' },
+    png: { type: 'boolean', default: false },
   },
 });
 if (!values.in || !values.out) throw new Error('usage: foreign-edits.ts --in <photos> --out <dir> [--count N]');
@@ -55,15 +58,18 @@ try {
     const edit = rng.chance(0.5) ? pickEdit(rng, lm as [number, number][], w, h) : null;
     if (edit) await run(convert, [src, ...edit.args, dst]);
     const modifiedPng = edit ? dst : src;
-    // Both halves through the same JPEG encoder, so compression is never the tell.
+    // Both halves through the same encoder, so compression is never the tell.
     const sample = path.join(values.out, String(i).padStart(6, '0'));
     await mkdir(sample, { recursive: true });
-    await sharp(src).jpeg({ quality: 90 }).toFile(path.join(sample, 'original.jpg'));
-    await sharp(modifiedPng).jpeg({ quality: 90 }).toFile(path.join(sample, 'modified.jpg'));
+    const ext = values.png ? 'png' : 'jpg';
+    const save = (from: string, name: string) =>
+      (values.png ? sharp(from).png() : sharp(from).jpeg({ quality: 90 })).toFile(path.join(sample, `${name}.${ext}`));
+    await save(src, 'original');
+    await save(modifiedPng, 'modified');
     const flow = edit
       ? estimateFlow(
-          await toRaw(sharp(path.join(sample, 'modified.jpg'))),
-          await toRaw(sharp(path.join(sample, 'original.jpg'))),
+          await toRaw(sharp(path.join(sample, `modified.${ext}`))),
+          await toRaw(sharp(path.join(sample, `original.${ext}`))),
         ).flow
       : createFlow(w, h);
     let peak = 0;

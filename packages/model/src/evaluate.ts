@@ -323,7 +323,7 @@ export function resizeImage(img: Image<Uint8Array>, width: number, height: numbe
   return toRaw(sharp(img.data, { raw }).resize(width, height, { kernel: 'lanczos3', fit: 'fill' }));
 }
 
-/** Stored pairs, in folder order, at most `count`: the model sees modified.jpg as it is. */
+/** Stored pairs, in folder order, at most `count`: the model sees modified.jpg (or .png) as it is. */
 async function storedSamples(dirs: string[], count: number) {
   const refs = (await listPregenerated(dirs)).slice(0, count);
   if (refs.length === 0)
@@ -333,13 +333,13 @@ async function storedSamples(dirs: string[], count: number) {
       const [flo, metaText, modifiedBytes, original] = await Promise.all([
         readFile(path.join(ref.dir, 'warp.flo')),
         readFile(path.join(ref.dir, 'meta.json'), 'utf8'),
-        readFile(path.join(ref.dir, 'modified.jpg')),
-        toRaw(sharp(path.join(ref.dir, 'original.jpg'))),
+        readFile(path.join(ref.dir, `modified.${ref.ext}`)),
+        toRaw(sharp(path.join(ref.dir, `original.${ref.ext}`))),
       ]);
       const modified = await toRaw(sharp(modifiedBytes));
       const flow = decodeFlo(flo);
       if (flow.width !== modified.width || flow.height !== modified.height)
-        throw new Error(`${ref.dir}: warp.flo and modified.jpg differ in size`);
+        throw new Error(`${ref.dir}: warp.flo and modified.${ref.ext} differ in size`);
       const meta = JSON.parse(metaText) as {
         label?: number;
         landmarks?: [number, number][];

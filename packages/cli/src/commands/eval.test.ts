@@ -1,9 +1,10 @@
 /** `unwarp eval --pairs` on stored pairs written by `unwarp synth`, with the fixture model, in child processes. */
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeFlo, flowMagnitude } from '@unwarp/flow';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../_internal/run-cli.ts';
 
@@ -57,6 +58,23 @@ describe.skipIf(!existsSync(HELEN))('unwarp eval --pairs (stored pairs)', () => 
     expect(report.positives).toBe(positives);
     expect(n).toBeGreaterThan(0);
     expect(report.epeMoved.zeroFlow).toBeCloseTo(sum / n, 3);
+
+    // The same pairs saved losslessly (as `foreign-edits.ts --png` writes them): the same pixels, so the same scores.
+    const png = path.join(tmp, 'pairs-png');
+    for (const d of await readdir(pairs)) {
+      await mkdir(path.join(png, d), { recursive: true });
+      for (const f of ['meta.json', 'warp.flo']) await cp(path.join(pairs, d, f), path.join(png, d, f));
+      for (const half of ['original', 'modified'])
+        await sharp(path.join(pairs, d, `${half}.jpg`))
+          .png()
+          .toFile(path.join(png, d, `${half}.png`));
+    }
+    const p = await runCli('eval', ['--pairs', png, '--model', MODEL, '--json']);
+    expect(p.code, p.stderr).toBe(0);
+    const lossless = JSON.parse(p.stdout.trim().split('\n').at(-1)!);
+    expect(lossless.samples).toBe(6);
+    expect(lossless.ap).toBe(report.ap);
+    expect(lossless.epeMoved).toEqual(report.epeMoved);
   });
 
   it('refuses --data with --pairs, and an empty pairs folder', async () => {

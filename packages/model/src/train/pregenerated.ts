@@ -4,8 +4,11 @@ import { cropFlow, cropImage, decodeFlo, type FlowField, flowMagnitude } from '@
 import type { Rng } from '@unwarp/liquify';
 import sharp from 'sharp';
 
-/** One sample written by `unwarp synth`: <dir>/<n>/{modified.jpg, original.jpg, warp.flo, meta.json}. */
-export type PregeneratedRef = { dir: string };
+/**
+ * One sample written by `unwarp synth`: <dir>/<n>/{modified.jpg, original.jpg, warp.flo, meta.json}; or a pair saved
+ * losslessly (modified.png, original.png), as `foreign-edits.ts --png` writes them.
+ */
+export type PregeneratedRef = { dir: string; ext: 'jpg' | 'png' };
 
 export type PregeneratedPatch = {
   modified: Uint8Array;
@@ -22,8 +25,9 @@ export async function listPregenerated(dirs: readonly string[]): Promise<Pregene
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       if (!e.isDirectory()) continue;
       const names = new Set(await readdir(path.join(dir, e.name)));
-      if (['meta.json', 'warp.flo', 'modified.jpg', 'original.jpg'].every((n) => names.has(n)))
-        refs.push({ dir: path.join(dir, e.name) });
+      if (!names.has('meta.json') || !names.has('warp.flo')) continue;
+      const ext = (['jpg', 'png'] as const).find((x) => names.has(`modified.${x}`) && names.has(`original.${x}`));
+      if (ext) refs.push({ dir: path.join(dir, e.name), ext });
     }
   }
   return refs;
@@ -38,12 +42,12 @@ const LABEL_MIN_PX = 0.75;
 export async function loadPregeneratedPatch(ref: PregeneratedRef, rng: Rng, size: number): Promise<PregeneratedPatch> {
   const [flo, mod, orig] = await Promise.all([
     readFile(path.join(ref.dir, 'warp.flo')),
-    sharp(path.join(ref.dir, 'modified.jpg'))
+    sharp(path.join(ref.dir, `modified.${ref.ext}`))
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true }),
-    sharp(path.join(ref.dir, 'original.jpg'))
+    sharp(path.join(ref.dir, `original.${ref.ext}`))
       .removeAlpha()
       .toColourspace('srgb')
       .raw()
@@ -52,7 +56,7 @@ export async function loadPregeneratedPatch(ref: PregeneratedRef, rng: Rng, size
   const flow = decodeFlo(new Uint8Array(flo.buffer, flo.byteOffset, flo.byteLength));
   const { width, height } = mod.info;
   if (flow.width !== width || flow.height !== height)
-    throw new Error(`${ref.dir}: warp.flo and modified.jpg differ in size`);
+    throw new Error(`${ref.dir}: warp.flo and modified.${ref.ext} differ in size`);
   if (width < size || height < size)
     throw new Error(`${ref.dir}: ${width}x${height} is smaller than the ${size} px patch`);
   const mag = flowMagnitude(flow);
