@@ -34,9 +34,9 @@ const sum = {
 };
 // The field longer by a common factor: the expected displacement is shorter than the truth where the model is unsure.
 const LONGER = [1.5, 2];
+const longer = LONGER.map(() => 0);
 // Per axis: sums for the correlation and the regression slope of predicted on true dx (and dy).
 const axis = { uu: 0, up: 0, pp: 0, vv: 0, vq: 0, qq: 0 };
-const longer = LONGER.map(() => 0);
 let faces = 0;
 for await (const s of samples) {
   if (s.label !== 1) continue;

@@ -142,7 +142,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
   if (fieldViews.length === 0) throw new Error(`${dir}: inference.views.views is empty`);
   const viewsScore = manifest.inference?.views?.score ?? false;
   // `vertical`: each view keeps only its dy channel, the one the network reads well (its dx is read poorly).
-  const channelMask = tf.tensor1d(manifest.inference?.views?.channels === 'vertical' ? [0, 1] : [1, 1]);
+  const channelMask = tf.tensor4d(manifest.inference?.views?.channels === 'vertical' ? [0, 1] : [1, 1], [1, 1, 1, 2]);
   const aggregate = manifest.inference?.aggregate ?? { rule: 'max' };
   const breakWeight = manifest.inference?.compressionBreakWeight ?? 0;
   const breakMinQuality = manifest.inference?.compressionBreakMinQuality;
@@ -192,11 +192,11 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
             // where it does not. Unwarping then leaves untouched regions alone instead of resampling them with noise.
             const p = tf.sigmoid(out.moved);
             const gated = movedGate > 0 ? tf.mul(p, tf.cast(tf.greaterEqual(p, movedGate), 'float32')) : p;
-            // Which of the crop's axes this view's kept channels speak for (a rotation's vertical is the crop's x).
-            const keep = tf.mul(tf.onesLike(out.flow), channelMask) as tfjs.Tensor4D;
             return {
               expected: unviewFlow(tf, tf.mul(tf.mul(out.flow, gated), channelMask) as tfjs.Tensor4D, name),
-              weight: tf.abs(unviewFlow(tf, keep, name)),
+              // Which of the crop's axes the kept channels speak for (a rotation's vertical is the crop's x): the
+              // mask turned back like a one-pixel field, broadcast over the map.
+              weight: tf.abs(unviewFlow(tf, channelMask, name)),
               pMoved: unviewImage(tf, p, name),
               ...(withHead ? { head: unviewHead(tf, globalHead(tf, params, out.deepest, [cells, cells]), name) } : {}),
             };
