@@ -427,7 +427,14 @@ function FaceCard({
           ) : null}
         </p>
       ) : null}
-      {hasField ? (
+      {hasField && face.fieldShown === false ? (
+        <p className="small" style={{ marginTop: '0.75rem' }} data-testid="no-face-field">
+          No warp field is shown for this face:{' '}
+          {face.probability < threshold
+            ? 'its score is under the threshold, and the model shows where pixels moved only on faces it flags.'
+            : "the model's calibration found its field does not help on faces this size."}
+        </p>
+      ) : hasField ? (
         <>
           <p className="small" style={{ marginTop: '0.75rem' }}>
             Predicted displacement: largest <strong>{px(face.displacement.max)}</strong>, 95% of the face under{' '}

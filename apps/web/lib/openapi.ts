@@ -562,6 +562,11 @@ export const openapi = {
                   },
                 },
                 probability: { type: 'number' },
+                fieldShown: {
+                  type: 'boolean',
+                  description:
+                    "Whether W (flow.flo, the heatmaps, recovered.png) holds this face's predicted field: false for a face under the threshold when the model shows its field only on faces it flags, or at a face size where its calibration found the field does not help.",
+                },
                 verdict: { type: 'string' },
                 displacement: { $ref: '#/components/schemas/Displacement' },
                 regions: {

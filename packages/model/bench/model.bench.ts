@@ -13,6 +13,7 @@ import {
   forward,
   getRecipe,
   initWeights,
+  loadDetector,
   parameterCount,
   registerWasmGradKernels,
 } from '../src/index.ts';
@@ -137,6 +138,24 @@ for (const name of ['base', 'paired-in']) {
   lines.push(
     `${name}: ${parameterCount(recipe.arch)} params, ${(flops(recipe.arch, 400, 464) / 1e9).toFixed(2)} GFLOP per 400x464 face; ` +
       `gradients for ${B} x ${P}px (one replica) ${step.toFixed(0)} ms = ${((B * 1000) / step).toFixed(1)} samples/s per replica thread; inference per 400 px face ${face.toFixed(0)} ms`,
+  );
+}
+
+// The shipped model as the product calls it: its test-time views run only where the field is shown, which for a
+// model with inference.fieldOnlyFlagged is a flagged face (threshold 0 forces it, above 1 withholds it).
+{
+  const model = await loadDetector(path.join(repo, 'models/unwarp-base'));
+  const views = model.manifest.inference?.views?.views.length ?? 1;
+  const [w, h] = [400, 464];
+  const data = new Uint8Array(w * h * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7919) % 251;
+  const image = { width: w, height: h, channels: 3, data };
+  const shown = await time(() => model.predict(image, { threshold: 0 }).then(() => undefined), 3);
+  const withheld = await time(() => model.predict(image, { threshold: 1.01 }).then(() => undefined), 3);
+  model.dispose();
+  lines.push(
+    `shipped model (${model.manifest.name}@${model.manifest.version}) predict per 400x464 face: field shown (${views} view(s)) ${shown.toFixed(0)} ms, ` +
+      `field withheld${model.manifest.inference?.fieldOnlyFlagged ? ' (not flagged)' : ' (not gated: same views)'} ${withheld.toFixed(0)} ms, ratio ${(shown / withheld).toFixed(2)}`,
   );
 }
 

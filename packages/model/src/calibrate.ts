@@ -5,6 +5,7 @@ import {
   type Calibration,
   calibratedProbability,
   type FieldCalibration,
+  FLAG_THRESHOLD,
   fitCalibration,
   fitFieldGain,
 } from './calibration.ts';
@@ -108,6 +109,7 @@ async function fitField(
   calibration: Calibration,
   edited: number,
 ): Promise<FieldCalibration> {
+  const onlyFlagged = model.manifest.inference?.fieldOnlyFlagged ?? false;
   const rows: number[][] = [];
   const names: string[] = [];
   const widths: number[] = [];
@@ -132,7 +134,8 @@ async function fitField(
         const before = psnr(s.modified, s.original, { mask });
         rows.push(
           FIELD_GAINS.map((g) => {
-            if (g === 0) return 0;
+            // Fitted as the product shows it: a model that shows its field only on flagged faces undoes nothing here.
+            if (g === 0 || (onlyFlagged && p < FLAG_THRESHOLD)) return 0;
             const field = { ...pred.flow, data: pred.flow.data.map((v) => v * g * p) };
             return psnr(unwarp(s.modified, field, { interpolation: 'bicubic' }).image, s.original, { mask }) - before;
           }),

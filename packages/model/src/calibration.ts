@@ -5,6 +5,9 @@
  * so that p is not overconfident. The raw head takes the most suspicious window of a whole face, so without this its
  * scores on untouched faces run high.
  */
+/** The probability at which a calibrated face is flagged: the calibration puts its operating point here. */
+export const FLAG_THRESHOLD = 0.5;
+
 export type Calibration = {
   logitThreshold: number;
   slope: number;

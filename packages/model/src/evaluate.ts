@@ -152,6 +152,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
       region: sample.faceBox,
       compressionBreak: sample.compressionBreak,
       jpegQuality: sample.jpegQuality,
+      threshold,
     });
     network.push(pred.networkLogit);
     scores.push(pred.probability);
@@ -324,7 +325,7 @@ export function resizeImage(img: Image<Uint8Array>, width: number, height: numbe
 }
 
 /** Stored pairs, in folder order, at most `count`: the model sees modified.jpg (or .png) as it is. */
-async function storedSamples(dirs: string[], count: number) {
+export async function storedSamples(dirs: string[], count: number) {
   const refs = (await listPregenerated(dirs)).slice(0, count);
   if (refs.length === 0)
     throw new Error(`no stored pairs (<sample>/original.jpg, modified.jpg, warp.flo, meta.json) in ${dirs.join(', ')}`);

@@ -4,6 +4,7 @@ export type { Calibration, FieldCalibration } from './calibration.ts';
 export {
   calibratedProbability,
   type FieldBand,
+  FLAG_THRESHOLD,
   fieldBandsFor,
   fieldGainFor,
   fitCalibration,

@@ -299,6 +299,35 @@ describe('inference settings in the manifest', () => {
     }
   });
 
+  it("fieldOnlyFlagged: W only for a face at or above the caller's threshold, else zero; rawField is never withheld", async () => {
+    const views = { views: ['identity', 'rotate90'], score: false, channels: 'vertical' };
+    const [openDir, gatedDir] = await Promise.all([variantOf({ views }), variantOf({ views, fieldOnlyFlagged: true })]);
+    const [open, gated] = await Promise.all([loadDetector(openDir), loadDetector(gatedDir)]);
+    try {
+      const shown = await open.predict(image);
+      expect(shown.fieldShown).toBe(true);
+      expect(energy(shown.flow.data)).toBeGreaterThan(0);
+      const p = shown.probability;
+      const flagged = await gated.predict(image, { threshold: p - 0.01 });
+      expect(flagged.fieldShown).toBe(true);
+      expect(flagged.probability).toBe(p);
+      expect(Array.from(flagged.flow.data)).toEqual(Array.from(shown.flow.data));
+      const under = await gated.predict(image, { threshold: p + 0.01 });
+      expect(under.fieldShown).toBe(false);
+      expect(under.probability).toBe(p);
+      expect(energy(under.flow.data)).toBe(0);
+      // The score comes from the plain view either way.
+      expect(under.windows).toEqual(shown.windows);
+      const raw = await gated.predict(image, { threshold: p + 0.01, rawField: true });
+      expect(raw.fieldShown).toBe(true);
+      expect(Array.from(raw.flow.data)).toEqual(Array.from(shown.flow.data));
+    } finally {
+      open.dispose();
+      gated.dispose();
+      await Promise.all([openDir, gatedDir].map((d) => rm(d, { recursive: true, force: true })));
+    }
+  });
+
   it('views with score: the face logit is the mean over the views of their logits', async () => {
     const dir = await variantOf({ views: { views: ['identity', 'mirror'], score: true } });
     const [plain, multi] = await Promise.all([loadDetector(FIXTURE), loadDetector(dir)]);

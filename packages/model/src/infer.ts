@@ -1,7 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { type FlowField, resizeFlow } from '@unwarp/flow';
 import { type BackendInfo, initBackend } from '@unwarp/tf';
-import { calibratedProbability, fieldGainFor } from './calibration.ts';
+import { calibratedProbability, FLAG_THRESHOLD, fieldGainFor } from './calibration.ts';
 import { forward, globalHead } from './network.ts';
 import { unviewFlow, unviewHead, unviewImage, type ViewName, viewImage } from './views.ts';
 import { loadWeights, type ModelManifest } from './weights-io.ts';
@@ -24,6 +24,12 @@ export type FacePrediction = {
   probability: number;
   /** The field calibration's gain for this face's width, as applied to `flow` (absent when the field is unscaled). */
   fieldGain?: number;
+  /**
+   * Whether `flow` is the model's reading: false where it is zero because none is read (`scoreOnly`, a model without a
+   * field, a size band with gain 0) or because the face is under the threshold of a model that shows its field only on
+   * flagged faces (`inference.fieldOnlyFlagged`).
+   */
+  fieldShown: boolean;
   /** The face's logit before calibration: the windows' combined logit plus the JPEG-history term, if any. */
   logit: number;
   /** The windows' combined logit alone (the network's own score). */
@@ -67,6 +73,11 @@ export type PredictOptions = {
   rawField?: boolean;
   /** Only the score is wanted: W is not read (returned zero), so no extra views are run for it. */
   scoreOnly?: boolean;
+  /**
+   * The probability at which the caller flags a face (default 0.5, the calibration's operating point): a model with
+   * `inference.fieldOnlyFlagged` shows W only at or above it. `rawField` predictions are never withheld.
+   */
+  threshold?: number;
 };
 
 export type WarpDetector = {
@@ -141,6 +152,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
   const fieldViews: ViewName[] = manifest.inference?.views?.views ?? ['identity'];
   if (fieldViews.length === 0) throw new Error(`${dir}: inference.views.views is empty`);
   const viewsScore = manifest.inference?.views?.score ?? false;
+  const onlyFlagged = manifest.inference?.fieldOnlyFlagged ?? false;
   // `vertical`: each view keeps only its dy channel, the one the network reads well (its dx is read poorly).
   const channelMask = tf.tensor4d(manifest.inference?.views?.channels === 'vertical' ? [0, 1] : [1, 1], [1, 1, 1, 2]);
   const aggregate = manifest.inference?.aggregate ?? { rule: 'max' };
@@ -166,73 +178,55 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
           ? fieldGainFor(field, opts.region ? opts.region.x1 - opts.region.x0 : width, opts.jpegQuality !== undefined)
           : undefined;
       const readField = opts.scoreOnly ? false : opts.rawField ? fieldAvailable : predictsFlow && fieldGain !== 0;
-      // Extra views cost a forward pass each: only for a field that will be read, or a score that averages them.
-      const views: ViewName[] = readField || viewsScore ? fieldViews : ['identity'];
-      // The tidy returns tensors, read after it: returning the TypedArrays would make tidy walk every element.
-      const outputs = tf.tidy(() => {
-        let x = tf.tensor3d(image.data, [height, width, 3], 'int32').toFloat().expandDims(0) as tfjs.Tensor4D;
-        if (pw !== width || ph !== height)
-          x = tf.mirrorPad(
-            x,
-            [
-              [0, 0],
-              [0, ph - height],
-              [0, pw - width],
-              [0, 0],
-            ],
-            'symmetric',
-          );
-        // Each view's outputs, mapped back onto the plain image (its own tidy, so one view's activations are freed
-        // before the next): the padded sides are multiples of the deepest stride, so every view's cells and windows
-        // land exactly on the plain view's.
-        const see = (name: ViewName, withHead: boolean) =>
-          tf.tidy(() => {
-            const out = forward(tf, arch, params, viewImage(tf, x, name), false);
-            // The expected displacement under the model's own belief: W where it thinks pixels moved, shrunk to 0
-            // where it does not. Unwarping then leaves untouched regions alone instead of resampling them with noise.
-            const p = tf.sigmoid(out.moved);
-            const gated = movedGate > 0 ? tf.mul(p, tf.cast(tf.greaterEqual(p, movedGate), 'float32')) : p;
-            return {
-              expected: unviewFlow(tf, tf.mul(tf.mul(out.flow, gated), channelMask) as tfjs.Tensor4D, name),
-              // Which of the crop's axes the kept channels speak for (a rotation's vertical is the crop's x): the
-              // mask turned back like a one-pixel field, broadcast over the map.
-              weight: tf.abs(unviewFlow(tf, channelMask, name)),
-              pMoved: unviewImage(tf, p, name),
-              ...(withHead ? { head: unviewHead(tf, globalHead(tf, params, out.deepest, [cells, cells]), name) } : {}),
-            };
-          });
-        const seen = views.map((name) => see(name, viewsScore || name === 'identity'));
-        const k = 1 / seen.length;
-        // Each axis of the crop averaged over the views that read it.
-        const expected = tf.div(
-          tf.addN(seen.map((v) => v.expected)),
-          tf.maximum(tf.addN(seen.map((v) => v.weight)), 1),
+      // Whether the field waits on the score: then the views beyond the plain one run only for a flagged face.
+      const gated = onlyFlagged && readField && !opts.rawField;
+      const x = tf.tidy(() => {
+        const input = tf.tensor3d(image.data, [height, width, 3], 'int32').toFloat().expandDims(0) as tfjs.Tensor4D;
+        if (pw === width && ph === height) return input;
+        return tf.mirrorPad(
+          input,
+          [
+            [0, 0],
+            [0, ph - height],
+            [0, pw - width],
+            [0, 0],
+          ],
+          'symmetric',
         );
-        const pMoved = tf.mul(tf.addN(seen.map((v) => v.pMoved)), k);
-        const heads = seen.flatMap((v) => (v.head ? [v.head] : []));
-        const head = viewsScore
-          ? tf.mul(tf.addN(heads), k)
-          : (seen[views.indexOf('identity')]?.head ?? see('identity', true).head!);
-        return { expected, head, pMoved };
       });
-      const flow = readField ? (outputs.expected.dataSync() as Float32Array) : new Float32Array(outputs.expected.size);
-      const logits = outputs.head.dataSync() as Float32Array;
-      const logitsShape = outputs.head.shape;
-      const moved = outputs.pMoved.dataSync() as Float32Array;
-      tf.dispose([outputs.expected, outputs.head, outputs.pMoved]);
-      const fw = pw / f;
-      const fh = ph / f;
-      // The network's vectors are already in input pixels: resizeFlow would rescale them, so undo its factor.
-      const up = resizeFlow({ width: fw, height: fh, data: new Float32Array(flow) }, pw, ph);
-      const k = 1 / f;
-      const cropped: FlowField = { width, height, data: new Float32Array(width * height * 2) };
-      for (let y = 0; y < height; y++)
-        for (let x = 0; x < width; x++) {
-          const s = (y * pw + x) * 2;
-          const d = (y * width + x) * 2;
-          cropped.data[d] = up.data[s]! * k;
-          cropped.data[d + 1] = up.data[s + 1]! * k;
-        }
+      // Each view's outputs, mapped back onto the plain image (its own tidy, so one view's activations are freed
+      // before the next): the padded sides are multiples of the deepest stride, so every view's cells and windows
+      // land exactly on the plain view's.
+      const see = (name: ViewName, withHead: boolean) =>
+        tf.tidy(() => {
+          const out = forward(tf, arch, params, viewImage(tf, x, name), false);
+          // The expected displacement under the model's own belief: W where it thinks pixels moved, shrunk to 0
+          // where it does not. Unwarping then leaves untouched regions alone instead of resampling them with noise.
+          const p = tf.sigmoid(out.moved);
+          const gatedP = movedGate > 0 ? tf.mul(p, tf.cast(tf.greaterEqual(p, movedGate), 'float32')) : p;
+          return {
+            name,
+            expected: unviewFlow(tf, tf.mul(tf.mul(out.flow, gatedP), channelMask) as tfjs.Tensor4D, name),
+            // Which of the crop's axes the kept channels speak for (a rotation's vertical is the crop's x): the
+            // mask turned back like a one-pixel field, broadcast over the map.
+            weight: tf.abs(unviewFlow(tf, channelMask, name)),
+            pMoved: unviewImage(tf, p, name),
+            ...(withHead ? { head: unviewHead(tf, globalHead(tf, params, out.deepest, [cells, cells]), name) } : {}),
+          };
+        });
+      type Seen = ReturnType<typeof see>;
+      // The plain view always runs (its head scores the face); the others now only where the score needs them or
+      // the field is read regardless of the score.
+      const seen: Seen[] = [see('identity', true)];
+      const extra = fieldViews.filter((v) => v !== 'identity');
+      if (viewsScore || (readField && !gated)) for (const name of extra) seen.push(see(name, viewsScore));
+      // A score averaged over views: the field's views (the plain one included only when it is one of them).
+      const scored = seen.filter((v) => fieldViews.includes(v.name));
+      const head = viewsScore
+        ? tf.tidy(() => tf.mul(tf.addN(scored.map((v) => v.head!)), 1 / scored.length))
+        : seen[0]!.head!;
+      const logits = head.dataSync() as Float32Array;
+      const logitsShape = head.shape;
       const grid: WindowGrid = {
         logits,
         rows: logitsShape.length === 3 ? logitsShape[1]! : 1,
@@ -247,9 +241,36 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         opts.compressionBreak !== undefined &&
         (breakMinQuality === undefined || (opts.jpegQuality ?? 0) >= breakMinQuality);
       const score = networkLogit + (breakCounted ? breakWeight * opts.compressionBreak! : 0);
+      const probability = calibratedProbability(score, manifest.calibration);
+      const fieldShown = readField && (!gated || probability >= (opts.threshold ?? FLAG_THRESHOLD));
+      if (gated && fieldShown && !viewsScore) for (const name of extra) seen.push(see(name, false));
+      // Each axis of the crop averaged over the field's views that read it; P(moved) over every view run.
+      const fieldSeen = seen.filter((v) => fieldViews.includes(v.name));
+      const outputs = tf.tidy(() => ({
+        expected: fieldShown
+          ? tf.div(tf.addN(fieldSeen.map((v) => v.expected)), tf.maximum(tf.addN(fieldSeen.map((v) => v.weight)), 1))
+          : undefined,
+        pMoved: tf.mul(tf.addN(seen.map((v) => v.pMoved)), 1 / seen.length),
+      }));
+      const fw = pw / f;
+      const fh = ph / f;
+      const flow = outputs.expected ? (outputs.expected.dataSync() as Float32Array) : new Float32Array(fw * fh * 2);
+      const moved = outputs.pMoved.dataSync() as Float32Array;
+      tf.dispose([x, outputs.pMoved, ...(viewsScore ? [head] : []), ...(outputs.expected ? [outputs.expected] : [])]);
+      for (const v of seen) tf.dispose([v.expected, v.weight, v.pMoved, ...(v.head ? [v.head] : [])]);
+      // The network's vectors are already in input pixels: resizeFlow would rescale them, so undo its factor.
+      const up = resizeFlow({ width: fw, height: fh, data: new Float32Array(flow) }, pw, ph);
+      const k = 1 / f;
+      const cropped: FlowField = { width, height, data: new Float32Array(width * height * 2) };
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++) {
+          const s = (y * pw + x) * 2;
+          const d = (y * width + x) * 2;
+          cropped.data[d] = up.data[s]! * k;
+          cropped.data[d + 1] = up.data[s + 1]! * k;
+        }
       let movedMax = 0;
       for (const m of moved) movedMax = Math.max(movedMax, m);
-      const probability = calibratedProbability(score, manifest.calibration);
       if (fieldGain !== undefined) {
         const k = fieldGain * probability;
         for (let i = 0; i < cropped.data.length; i++) cropped.data[i] = cropped.data[i]! * k;
@@ -258,6 +279,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         flow: cropped,
         probability,
         ...(fieldGain !== undefined ? { fieldGain } : {}),
+        fieldShown,
         logit: score,
         networkLogit,
         breakCounted,

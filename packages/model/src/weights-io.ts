@@ -38,6 +38,12 @@ export type ModelManifest = {
        */
       channels?: 'both' | 'vertical';
     };
+    /**
+     * True: W is shown only for faces whose probability reaches the caller's flag threshold (`PredictOptions.threshold`,
+     * default 0.5), zero elsewhere. An unflagged face's field is the network reading traces it does not believe are an
+     * edit (on photos resized before the edit, the resize itself: foreign-edits.ts), and its extra views are not run.
+     */
+    fieldOnlyFlagged?: boolean;
     /** How window logits make the face's score (default `{ rule: 'max' }`). */
     aggregate?: WindowAggregate;
     /**

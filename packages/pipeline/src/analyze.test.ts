@@ -374,6 +374,34 @@ describe.skipIf(!hasData())('a calibrated field (calibration.field)', () => {
   });
 });
 
+describe.skipIf(!hasData())('a model that shows its field only on flagged faces (inference.fieldOnlyFlagged)', () => {
+  it("shows W for a face at or above the user's threshold and none under it, saying which in the face's report", async () => {
+    await withFixtureVariant(
+      (manifest) => {
+        manifest.inference = { ...manifest.inference, fieldOnlyFlagged: true };
+      },
+      async (dir) => {
+        const gated = await createAnalyzer({ modelDir: dir });
+        try {
+          const bytes = await readFile(photoPath(PHOTOS.portrait));
+          const first = await gated.analyze(bytes, { aids: false });
+          const p = first.report.faces[0]!.probability;
+          const under = await gated.analyze(bytes, { aids: false, threshold: Math.min(1, p + 0.01) });
+          const over = await gated.analyze(bytes, { aids: false, threshold: Math.max(0, p - 0.01) });
+          expect(under.report.faces[0]).toMatchObject({ probability: p, fieldShown: false });
+          expect(under.flow.data.every((v) => v === 0)).toBe(true);
+          expect(Buffer.from(under.recovered.data).equals(Buffer.from(under.image.data))).toBe(true);
+          expect(over.report.faces[0]).toMatchObject({ probability: p, fieldShown: true });
+          expect(over.report.faces[0]!.displacement.mean).toBeGreaterThan(0);
+          expect(() => ReportSchema.parse(under.report)).not.toThrow();
+        } finally {
+          gated.dispose();
+        }
+      },
+    );
+  });
+});
+
 describe.skipIf(!hasData())('a field calibrated per face width', () => {
   it('shows no field on a face narrower than every band that kept a gain, and says so', async () => {
     await withFixtureVariant(

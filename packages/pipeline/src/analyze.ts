@@ -204,6 +204,7 @@ async function analyzeWith(
   const predicted: (BlendCrop & {
     target: Target;
     probability: number;
+    fieldShown: boolean;
     movedMax: number;
     networkScale: number;
     hotspot: Hotspot;
@@ -250,6 +251,8 @@ async function analyzeWith(
       region,
       compressionBreak: faceBreak,
       jpegQuality: history?.quality,
+      // A model that shows its field only on flagged faces flags them at the caller's threshold.
+      threshold,
     });
     breaks.push(faceBreak === undefined ? undefined : { value: faceBreak, counted: pred.breakCounted });
     if (target.face && pred.fieldGain === 0)
@@ -261,6 +264,7 @@ async function analyzeWith(
       crop,
       field,
       probability: pred.probability,
+      fieldShown: pred.fieldShown,
       movedMax: pred.movedMax,
       networkScale: size.width / crop.width,
       hotspot: paintEvidence(evidence, pred.grid, crop, size, region, toProbability),
@@ -300,6 +304,7 @@ async function analyzeWith(
       networkScale: round(p.networkScale, 4),
       detectionScore: round(face.score, 4),
       probability: round(p.probability, 4),
+      fieldShown: p.fieldShown,
       movedMax: round(p.movedMax, 4),
       hotspot: { box: p.hotspot.box, probability: round(p.hotspot.probability, 4) },
       ...(breakEvidence !== undefined

@@ -50,6 +50,13 @@ export const FaceReportSchema = z.object({
     .describe("factor the face crop was resized by for the network: 1 = the photo's own pixels"),
   detectionScore: z.number(),
   probability: z.number().min(0).max(1),
+  /** Absent in reports before it was recorded. */
+  fieldShown: z
+    .boolean()
+    .optional()
+    .describe(
+      "whether W (flow.flo, the heatmaps, recovered.png) holds this face's predicted field; false where the model shows none: a face under the threshold, for a model that shows its field only on faces it flags, or a face size where its calibration found the field does not help",
+    ),
   movedMax: z.number().min(0).max(1),
   /** Absent in reports before it was recorded. */
   hotspot: z
