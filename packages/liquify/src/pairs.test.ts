@@ -154,6 +154,30 @@ describe.skipIf(!haveData)(`training pairs from real photos (${data})`, () => {
     });
     expect(landmarkBox(unshrunk.meta.landmarks).width).toBeCloseTo(nativeWidth, 6);
   });
+
+  it('resampleFirst edits a resized, never re-saved copy; unedited, its pair is the resized photo itself with W = 0', async () => {
+    const refs = await listLandmarkedPhotos([data]);
+    const photo = await loadFacePhoto(refs[2]!);
+    const nativeWidth = landmarkBox(photo.landmarks).width;
+    const options = { cropShortSide: 0, augment: false, keepOriginal: true, patch: 0 } as const;
+    const resampleFirst = { share: 1, factors: [0.7, 0.7] as [number, number] };
+    const untouched = await makePair(photo, createRng(4), { ...options, positiveRate: 0, resampleFirst });
+    expect(landmarkBox(untouched.meta.landmarks).width).toBeCloseTo(nativeWidth * 0.7, 0);
+    expect(untouched.label).toBe(0);
+    expect(untouched.flow.data.every((v) => v === 0)).toBe(true);
+    expect(Buffer.from(untouched.modified.data).equals(Buffer.from(untouched.original!.data))).toBe(true);
+    // Edited at the resized size.
+    const edited = await makePair(photo, createRng(4), { ...options, positiveRate: 1, resampleFirst });
+    expect(edited.label).toBe(1);
+    expect(landmarkBox(edited.meta.landmarks).width).toBeCloseTo(nativeWidth * 0.7, 0);
+    // Not drawn: the photo's own pixels.
+    const plain = await makePair(photo, createRng(4), {
+      ...options,
+      positiveRate: 0,
+      resampleFirst: { share: 0, factors: [0.7, 0.7] },
+    });
+    expect(landmarkBox(plain.meta.landmarks).width).toBeCloseTo(nativeWidth, 6);
+  });
 });
 
 describe('jpegRoundTrip', () => {

@@ -47,6 +47,14 @@ export type PairOptions = {
    * only large ones.
    */
   shrinkFace?: { share: number; widths: [number, number] };
+  /**
+   * With probability `share` (of the photos `shrinkFace` left alone), first resize the whole photo by a factor in
+   * `factors` with a random kernel and keep it lossless: a photo resized in an editor before its warp. The resize
+   * resamples every pixel; unedited, none of them moved (W = 0), so the resize's trace must not read as an edit
+   * (resize-study.ts: the network read 0.9–2.1 px of motion on untouched crops resized this way). Never smaller than
+   * the patch.
+   */
+  resampleFirst?: { share: number; factors: [number, number] };
 };
 
 export const DEFAULT_PAIR_OPTIONS: PairOptions = {
@@ -95,7 +103,12 @@ export function landmarkBox(lm: readonly Point[]) {
  */
 export async function makePair(source: FacePhoto, rng: Rng, opts: PairOptions = DEFAULT_PAIR_OPTIONS): Promise<Pair> {
   // Drawn only when asked, so recipes without it keep their exact pairs.
-  const photo = opts.shrinkFace && rng.chance(opts.shrinkFace.share) ? await shrinkFace(source, rng, opts) : source;
+  const shrunk = opts.shrinkFace && rng.chance(opts.shrinkFace.share) ? await shrinkFace(source, rng, opts) : source;
+  // Drawn only when asked, as above.
+  const photo =
+    opts.resampleFirst && shrunk === source && rng.chance(opts.resampleFirst.share)
+      ? await resampleFirst(source, rng, opts)
+      : shrunk;
   const { image } = photo;
   const box = landmarkBox(photo.landmarks);
   // Jitter the box like a detector would.
@@ -196,6 +209,40 @@ function atLeast(box: Box, side: number, imageWidth: number, imageHeight: number
   return { x, y, width, height };
 }
 
+async function resampleFirst(photo: FacePhoto, rng: Rng, opts: PairOptions): Promise<FacePhoto> {
+  const { factors } = opts.resampleFirst!;
+  const { image } = photo;
+  const floor = Math.max(opts.patch, 1) / Math.min(image.width, image.height);
+  const scale = Math.max(floor, rng.uniform(factors[0], factors[1]));
+  const kernel = rng.pick(RESIZE_KERNELS);
+  return { ...resizedPhoto(photo, scale), image: await resizeRaw(image, scale, kernel) };
+}
+
+const RESIZE_KERNELS = ['lanczos3', 'cubic', 'mitchell', 'linear'] as const;
+
+/** The photo's landmarks at `scale` (pixel centres kept aligned), and its size there. */
+function resizedPhoto(photo: FacePhoto, scale: number): Pick<FacePhoto, 'id' | 'landmarks'> {
+  const { image } = photo;
+  const sx = Math.max(1, Math.round(image.width * scale)) / image.width;
+  const sy = Math.max(1, Math.round(image.height * scale)) / image.height;
+  return { id: photo.id, landmarks: photo.landmarks.map(([x, y]) => [(x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5]) };
+}
+
+function resizeRaw(
+  image: FacePhoto['image'],
+  scale: number,
+  kernel: (typeof RESIZE_KERNELS)[number],
+): Promise<FacePhoto['image']> {
+  const width = Math.max(1, Math.round(image.width * scale));
+  const height = Math.max(1, Math.round(image.height * scale));
+  return toRaw(
+    sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).resize(width, height, {
+      kernel,
+      fit: 'fill',
+    }),
+  );
+}
+
 async function shrinkFace(photo: FacePhoto, rng: Rng, opts: PairOptions): Promise<FacePhoto> {
   const { widths } = opts.shrinkFace!;
   const { image } = photo;
@@ -204,22 +251,9 @@ async function shrinkFace(photo: FacePhoto, rng: Rng, opts: PairOptions): Promis
   const floor = Math.max(opts.patch, 1) / Math.min(image.width, image.height);
   const scale = Math.min(1, Math.max(floor, rng.uniform(widths[0], widths[1]) / faceWidth));
   if (scale >= 1) return photo;
-  const width = Math.max(1, Math.round(image.width * scale));
-  const height = Math.max(1, Math.round(image.height * scale));
-  const kernel = rng.pick(['lanczos3', 'cubic', 'mitchell', 'linear'] as const);
-  const resized = await toRaw(
-    sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).resize(width, height, {
-      kernel,
-      fit: 'fill',
-    }),
-  );
-  const sx = width / image.width;
-  const sy = height / image.height;
-  return {
-    id: photo.id,
-    image: await jpegRoundTrip(resized, Math.round(rng.uniform(88, 95))),
-    landmarks: photo.landmarks.map(([x, y]) => [(x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5]),
-  };
+  const kernel = rng.pick(RESIZE_KERNELS);
+  const resized = await resizeRaw(image, scale, kernel);
+  return { ...resizedPhoto(photo, scale), image: await jpegRoundTrip(resized, Math.round(rng.uniform(88, 95))) };
 }
 
 type Postprocess = {

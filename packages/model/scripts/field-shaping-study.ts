@@ -12,6 +12,7 @@ import path from 'node:path';
 import { endpointError, type FlowField, psnr, unwarp } from '@unwarp/flow';
 import { faceBoxMask, simulatedSamples } from '../src/evaluate.ts';
 import { loadDetector, type RgbImage } from '../src/infer.ts';
+import { viewGrid } from '../src/views.ts';
 
 const [modelDir, countArg, dirArg] = process.argv.slice(2);
 if (!modelDir) throw new Error('usage: field-shaping-study.ts <modelDir> [count] [photoDir]');
@@ -35,27 +36,9 @@ const { samples } = await simulatedSamples(
   model.manifest,
 );
 
-function mirror(img: RgbImage): RgbImage {
-  const out = new Uint8Array(img.data.length);
-  for (let y = 0; y < img.height; y++)
-    for (let x = 0; x < img.width; x++)
-      for (let c = 0; c < 3; c++)
-        out[(y * img.width + x) * 3 + c] = img.data[(y * img.width + img.width - 1 - x) * 3 + c]!;
-  return { ...img, data: out };
-}
-
+const mirror = (img: RgbImage): RgbImage => ({ ...img, ...viewGrid(img, 3, 'mirror') });
 /** W predicted on the mirrored image, brought back to the image's grid: mirrored again, with dx negated. */
-function unmirrorFlow(f: FlowField): FlowField {
-  const out = new Float32Array(f.data.length);
-  for (let y = 0; y < f.height; y++)
-    for (let x = 0; x < f.width; x++) {
-      const s = (y * f.width + f.width - 1 - x) * 2;
-      const d = (y * f.width + x) * 2;
-      out[d] = -f.data[s]!;
-      out[d + 1] = f.data[s + 1]!;
-    }
-  return { ...f, data: out };
-}
+const unmirrorFlow = (f: FlowField): FlowField => viewGrid(f, 2, 'mirror', true);
 
 const combine = (a: FlowField, b: FlowField, wa: number, wb: number): FlowField => ({
   ...a,

@@ -77,6 +77,8 @@ export type Recipe = {
     viewAugment?: boolean;
     /** Shrink some photos first so their faces are small (`PairOptions.shrinkFace`; default never). */
     shrinkFace?: { share: number; widths: [number, number] };
+    /** Resize some photos first and keep them lossless (`PairOptions.resampleFirst`; default never). */
+    resampleFirst?: { share: number; factors: [number, number] };
   };
   schedule: {
     batch: number;
@@ -346,6 +348,15 @@ recipes['native-views-256'] = variant(
   recipes['native-context-256'],
 );
 
+recipes['native-resampled'] = variant(
+  'native-resampled',
+  "native-context (--init its 44k weights) shown photos resized before their edit and kept lossless: a third of the photos shrinkFace leaves alone are first resized x0.5-1.5 (lanczos3, cubic, mitchell or linear). Its every training photo was either the camera's own pixels or shrunk and then re-saved as JPEG, so it learned that a clean resampling trace means moved pixels: on untouched val/helen crops resized x0.6-1.3 without a save after, it reads 0.9-2.1 px of motion (0.02 px as they are; resize-study.ts), and on ImageMagick edits of crops resized first its field costs 4.5 dB",
+  (r) => {
+    r.data.resampleFirst = { share: 0.33, factors: [0.5, 1.5] };
+  },
+  recipes['native-context'],
+);
+
 recipes['face-128'] = variant(
   'face-128',
   'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',
@@ -391,6 +402,9 @@ export function validateRecipe(r: Recipe): void {
     !(shrink.share >= 0 && shrink.share <= 1 && shrink.widths[0] > 0 && shrink.widths[1] >= shrink.widths[0])
   )
     fail('shrinkFace needs a share in 0…1 and widths 0 < min ≤ max');
+  const first = r.data.resampleFirst;
+  if (first && !(first.share >= 0 && first.share <= 1 && first.factors[0] > 0 && first.factors[1] >= first.factors[0]))
+    fail('resampleFirst needs a share in 0…1 and factors 0 < min ≤ max');
   const weights = [r.loss.epe, r.loss.mask, r.loss.global, r.loss.multiscale, r.loss.reconstruction ?? 0];
   if (weights.some((w) => !(w >= 0))) fail('loss weights must be ≥ 0');
 }

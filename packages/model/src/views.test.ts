@@ -1,7 +1,7 @@
 import { applyWarp, createFlow, createImage } from '@unwarp/flow';
 import { initBackend } from '@unwarp/tf';
 import { describe, expect, it } from 'vitest';
-import { unviewFlow, unviewImage, VIEW_NAMES, viewImage, viewSquare } from './views.ts';
+import { unviewFlow, unviewImage, VIEW_NAMES, viewGrid, viewImage, viewSquare } from './views.ts';
 
 const size = 6;
 const ramp = (n: number, k = 1) => Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 23) * k - 11);
@@ -38,4 +38,23 @@ describe('test-time views', () => {
     const rewarped = applyWarp(viewedOriginal, viewedW, { interpolation: 'nearest' });
     expect(Array.from(rewarped.data)).toEqual(Array.from(viewSquare(modified.data, n, 1, view)));
   });
+
+  it.each(VIEW_NAMES)(
+    '%s on a grid that is not square: the tensor version, sides swapped by a transpose',
+    async (view) => {
+      const { tf } = await initBackend();
+      const [w, h] = [5, 3];
+      const image = ramp(w * h * 3);
+      const x = tf.tensor4d(image, [1, h, w, 3]);
+      const seen = viewImage(tf, x, view);
+      const grid = viewGrid({ data: image, width: w, height: h }, 3, view);
+      expect([grid.height, grid.width]).toEqual(seen.shape.slice(1, 3));
+      expect(Array.from(grid.data)).toEqual(Array.from(seen.dataSync()));
+      const flow = ramp(w * h * 2, 0.5);
+      const turned = viewGrid({ data: flow, width: w, height: h }, 2, view, true);
+      const back = unviewFlow(tf, tf.tensor4d(turned.data, [1, turned.height, turned.width, 2]), view);
+      expect(Array.from(back.dataSync())).toEqual(Array.from(flow));
+      tf.dispose([x, seen, back]);
+    },
+  );
 });

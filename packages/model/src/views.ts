@@ -67,15 +67,26 @@ export function viewSquare<T extends Uint8Array | Uint8ClampedArray | Float32Arr
   view: ViewName,
   vector = false,
 ): T {
-  let cur = data;
+  return viewGrid({ data, width: size, height: size }, channels, view, vector).data;
+}
+
+/** A row-major grid of any shape as `view` shows it (a transpose swaps its sides); `vector` as for `viewSquare`. */
+export function viewGrid<T extends Uint8Array | Uint8ClampedArray | Float32Array>(
+  grid: { data: T; width: number; height: number },
+  channels: number,
+  view: ViewName,
+  vector = false,
+): { data: T; width: number; height: number } {
+  let { data: cur, width: w, height: h } = grid;
   for (const step of VIEW_STEPS[view]) {
     const next = new (cur.constructor as new (n: number) => T)(cur.length);
-    for (let y = 0; y < size; y++)
-      for (let x = 0; x < size; x++) {
+    const [nw, nh] = step === 'transpose' ? [h, w] : [w, h];
+    for (let y = 0; y < nh; y++)
+      for (let x = 0; x < nw; x++) {
         // The pixel that lands at (x, y) after the step.
-        const [sx, sy] = step === 'mirror' ? [size - 1 - x, y] : step === 'flip' ? [x, size - 1 - y] : [y, x];
-        const s = (sy * size + sx) * channels;
-        const d = (y * size + x) * channels;
+        const [sx, sy] = step === 'mirror' ? [w - 1 - x, y] : step === 'flip' ? [x, h - 1 - y] : [y, x];
+        const s = (sy * w + sx) * channels;
+        const d = (y * nw + x) * channels;
         for (let c = 0; c < channels; c++) next[d + c] = cur[s + c]!;
         if (vector) {
           if (step === 'mirror') next[d] = -next[d]!;
@@ -84,6 +95,7 @@ export function viewSquare<T extends Uint8Array | Uint8ClampedArray | Float32Arr
         }
       }
     cur = next;
+    [w, h] = [nw, nh];
   }
-  return cur;
+  return { data: cur, width: w, height: h };
 }

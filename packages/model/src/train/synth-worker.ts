@@ -104,6 +104,7 @@ port.on('message', async (msg: SynthRequest) => {
           keepOriginal: paired || withOriginals,
           jpegGrid: data.jpegGrid,
           shrinkFace: data.shrinkFace,
+          ...(data.resampleFirst ? { resampleFirst: data.resampleFirst } : {}),
         });
         modified = pair.modified.data;
         original = pair.original?.data;
