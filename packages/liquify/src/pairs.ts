@@ -214,33 +214,32 @@ async function resampleFirst(photo: FacePhoto, rng: Rng, opts: PairOptions): Pro
   const { image } = photo;
   const floor = Math.max(opts.patch, 1) / Math.min(image.width, image.height);
   const scale = Math.max(floor, rng.uniform(factors[0], factors[1]));
-  const kernel = rng.pick(RESIZE_KERNELS);
-  return { ...resizedPhoto(photo, scale), image: await resizeRaw(image, scale, kernel) };
+  return resizePhoto(photo, scale, rng.pick(RESIZE_KERNELS));
 }
 
 const RESIZE_KERNELS = ['lanczos3', 'cubic', 'mitchell', 'linear'] as const;
 
-/** The photo's landmarks at `scale` (pixel centres kept aligned), and its size there. */
-function resizedPhoto(photo: FacePhoto, scale: number): Pick<FacePhoto, 'id' | 'landmarks'> {
-  const { image } = photo;
-  const sx = Math.max(1, Math.round(image.width * scale)) / image.width;
-  const sy = Math.max(1, Math.round(image.height * scale)) / image.height;
-  return { id: photo.id, landmarks: photo.landmarks.map(([x, y]) => [(x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5]) };
-}
-
-function resizeRaw(
-  image: FacePhoto['image'],
+/** The whole photo resized by `scale`, its landmarks moved with it (pixel centres kept aligned). */
+async function resizePhoto(
+  photo: FacePhoto,
   scale: number,
   kernel: (typeof RESIZE_KERNELS)[number],
-): Promise<FacePhoto['image']> {
-  const width = Math.max(1, Math.round(image.width * scale));
-  const height = Math.max(1, Math.round(image.height * scale));
-  return toRaw(
-    sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).resize(width, height, {
-      kernel,
-      fit: 'fill',
-    }),
+): Promise<FacePhoto> {
+  const { image } = photo;
+  const resized = await toRaw(
+    sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).resize(
+      Math.max(1, Math.round(image.width * scale)),
+      Math.max(1, Math.round(image.height * scale)),
+      { kernel, fit: 'fill' },
+    ),
   );
+  const sx = resized.width / image.width;
+  const sy = resized.height / image.height;
+  return {
+    id: photo.id,
+    image: resized,
+    landmarks: photo.landmarks.map(([x, y]) => [(x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5]),
+  };
 }
 
 async function shrinkFace(photo: FacePhoto, rng: Rng, opts: PairOptions): Promise<FacePhoto> {
@@ -251,9 +250,8 @@ async function shrinkFace(photo: FacePhoto, rng: Rng, opts: PairOptions): Promis
   const floor = Math.max(opts.patch, 1) / Math.min(image.width, image.height);
   const scale = Math.min(1, Math.max(floor, rng.uniform(widths[0], widths[1]) / faceWidth));
   if (scale >= 1) return photo;
-  const kernel = rng.pick(RESIZE_KERNELS);
-  const resized = await resizeRaw(image, scale, kernel);
-  return { ...resizedPhoto(photo, scale), image: await jpegRoundTrip(resized, Math.round(rng.uniform(88, 95))) };
+  const resized = await resizePhoto(photo, scale, rng.pick(RESIZE_KERNELS));
+  return { ...resized, image: await jpegRoundTrip(resized.image, Math.round(rng.uniform(88, 95))) };
 }
 
 type Postprocess = {
