@@ -2,18 +2,21 @@
 // its calibration; no aids) on untouched photos of each pool and counts faces with probability ≥ 0.5 (the calibrated
 // threshold), photo by photo as a user would meet them. Pools from other sources than the calibration's (val/afw,
 // train/helen) show whether its false-positive rate carries to photos the model never saw the like of.
-//   node --import tsx packages/pipeline/scripts/untouched-fpr.ts [count=100] [pool...]
+//   node --import tsx packages/pipeline/scripts/untouched-fpr.ts [--model <dir>] [count=100] [pool...]
 // Pools are folders under ../shared/data (default: train/registry-faces train/lfw-deepfunneled val/helen val/afw).
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createAnalyzer } from '../src/index.ts';
 
-const [countArg, ...poolArgs] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const modelAt = args.indexOf('--model');
+const modelDir = modelAt >= 0 ? args.splice(modelAt, 2)[1] : undefined;
+const [countArg, ...poolArgs] = args;
 const count = Number(countArg ?? 100);
 const data = path.resolve(import.meta.dirname, '../../../../shared/data');
 const pools = poolArgs.length ? poolArgs : ['train/registry-faces', 'train/lfw-deepfunneled', 'val/helen', 'val/afw'];
 
-const analyzer = await createAnalyzer();
+const analyzer = await createAnalyzer(modelDir ? { modelDir: path.resolve(modelDir) } : {});
 console.log(`model ${analyzer.modelName} on ${analyzer.backend}; ${count} photos per pool, threshold 0.5`);
 console.log('pool | photos | faces | faces flagged | FPR | median p | p95 | small-face share | no face');
 for (const pool of pools) {
