@@ -3,13 +3,11 @@
 // field zeroed wherever the face's probability is under a gate. Prints, per gate, EPE over moved pixels and over the
 // face box (ratios to zero-flow) and the PSNR gain over the face box, as `unwarp eval` measures them, from one pass.
 //   node --import tsx packages/model/scripts/field-gate-study.ts <modelDir> [--count N] [--seed S] [--clean] [--pairs DIR]
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { endpointError, psnr, unwarp } from '@unwarp/flow';
 import { faceBoxMask, simulatedSamples, storedSamples } from '../src/evaluate.ts';
 import { loadDetector } from '../src/infer.ts';
-import { listPregenerated } from '../src/train/pregenerated.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -36,15 +34,6 @@ const { samples } = values.pairs
       },
       model.manifest,
     );
-// Stored pairs in the order storedSamples reads them: which edit each is (foreign-edits.ts names its command).
-const kinds = values.pairs
-  ? await Promise.all(
-      (await listPregenerated([values.pairs])).slice(0, count).map(async (ref) => {
-        const meta = JSON.parse(await readFile(path.join(ref.dir, 'meta.json'), 'utf8')) as { software?: string };
-        return /-(swirl|implode|distort \w+)/.exec(meta.software ?? '')?.[1] ?? 'edit';
-      }),
-    )
-  : [];
 // Per edited face: its probability and what its field scores; a gated-off face scores as zero-flow.
 type Face = {
   kind: string;
@@ -57,10 +46,10 @@ type Face = {
   gain: number;
 };
 const faces: Face[] = [];
-let read = 0;
 for await (const s of samples) {
-  const kind = kinds[read++] ?? 'simulator';
   if (s.label !== 1) continue;
+  // Which edit a stored pair is (foreign-edits.ts names its command); the simulator's samples name none.
+  const kind = values.pairs ? (/-(swirl|implode|distort \w+)/.exec(s.software ?? '')?.[1] ?? 'edit') : 'simulator';
   const pred = await model.predict(s.modified, {
     region: s.faceBox,
     compressionBreak: s.compressionBreak,
@@ -107,7 +96,7 @@ if (under.length > 0)
   console.log(
     `faces under 0.5: mean p ${fmt(under.reduce((a, x) => a + x.p, 0) / under.length, 3)}, their mean PSNR gain with the field ${fmt(under.reduce((a, x) => a + x.gain, 0) / under.length, 2)} dB`,
   );
-if (kinds.length > 0)
+if (values.pairs)
   for (const kind of [...new Set(faces.map((x) => x.kind))]) {
     const of = faces.filter((x) => x.kind === kind);
     const mean = (f: (x: Face) => number) => of.reduce((a, x) => a + f(x), 0) / of.length;

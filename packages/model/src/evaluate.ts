@@ -111,6 +111,8 @@ type EvalSample = {
   historyAround?: number;
   /** The file's last JPEG quality (IJG-equivalent), where compressionBreak is read. */
   jpegQuality?: number;
+  /** Stored pairs only: what made the edit, as its meta.json says (foreign-edits.ts names the command). */
+  software?: string;
 };
 
 /** 1 inside the face box [x0, x1) × [y0, y1), 0 elsewhere: where face metrics are measured. */
@@ -345,6 +347,7 @@ export async function storedSamples(dirs: string[], count: number) {
         label?: number;
         landmarks?: [number, number][];
         region?: { x: number; y: number; size: number };
+        software?: string | null;
       };
       // Landmarks are stored on the face crop's grid; the sample is `region` of it, resized to the stored size.
       const region = meta.region ?? { x: 0, y: 0, size: flow.width };
@@ -367,6 +370,7 @@ export async function storedSamples(dirs: string[], count: number) {
         faceBox,
         ...jpegHistoryOf(modified, faceBox, steps),
         ...(jpegQuality !== undefined ? { jpegQuality } : {}),
+        ...(meta.software ? { software: meta.software } : {}),
       };
     }
   }

@@ -6,17 +6,16 @@
 // Pools are folders under ../shared/data (default: train/registry-faces train/lfw-deepfunneled val/helen val/afw).
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { createAnalyzer } from '../src/index.ts';
 
-const args = process.argv.slice(2);
-const modelAt = args.indexOf('--model');
-const modelDir = modelAt >= 0 ? args.splice(modelAt, 2)[1] : undefined;
-const [countArg, ...poolArgs] = args;
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { model: { type: 'string' } } });
+const [countArg, ...poolArgs] = positionals;
 const count = Number(countArg ?? 100);
 const data = path.resolve(import.meta.dirname, '../../../../shared/data');
 const pools = poolArgs.length ? poolArgs : ['train/registry-faces', 'train/lfw-deepfunneled', 'val/helen', 'val/afw'];
 
-const analyzer = await createAnalyzer(modelDir ? { modelDir: path.resolve(modelDir) } : {});
+const analyzer = await createAnalyzer(values.model ? { modelDir: path.resolve(values.model) } : {});
 console.log(`model ${analyzer.modelName} on ${analyzer.backend}; ${count} photos per pool, threshold 0.5`);
 console.log('pool | photos | faces | faces flagged | FPR | median p | p95 | small-face share | no face');
 for (const pool of pools) {
