@@ -1,6 +1,7 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { composeWarps, unwarp } from '@unwarp/flow';
 import { describe, expect, it } from 'vitest';
 import { aggregateWindows, loadDetector, NATIVE_MAX_SHORT_SIDE, networkScale, windowsInRegion } from './infer.ts';
 import { viewSquare } from './views.ts';
@@ -325,6 +326,49 @@ describe('inference settings in the manifest', () => {
       open.dispose();
       gated.dispose();
       await Promise.all([openDir, gatedDir].map((d) => rm(d, { recursive: true, force: true })));
+    }
+  });
+
+  it('refine: each pass reads the face unwarped by the field so far and composes the residual onto it', async () => {
+    const [plainDir, refinedDir, supportedDir] = await Promise.all([
+      variantOf({ fieldOnlyFlagged: true }),
+      variantOf({ fieldOnlyFlagged: true, refine: { passes: 1, support: 0 } }),
+      variantOf({ fieldOnlyFlagged: true, refine: { passes: 1, support: 1e9 } }),
+    ]);
+    const [plain, refined, supported] = await Promise.all([plainDir, refinedDir, supportedDir].map(loadDetector));
+    try {
+      const first = await plain.predict(image, { threshold: 0 });
+      expect(first.refinePasses).toBe(0);
+      const residual = await plain.predict(unwarp(image, first.flow, { interpolation: 'bicubic' }).image, {
+        threshold: 0,
+      });
+      const expected = composeWarps(residual.flow, first.flow);
+      const got = await refined.predict(image, { threshold: 0 });
+      expect(got.refinePasses).toBe(1);
+      expect(got.probability).toBe(first.probability);
+      expect(energy(residual.flow.data)).toBeGreaterThan(0);
+      for (let i = 0; i < expected.data.length; i++) expect(got.flow.data[i]).toBeCloseTo(expected.data[i]!, 5);
+      // A support far above every |W₁| keeps (almost) none of the residual.
+      const kept = await supported.predict(image, { threshold: 0 });
+      for (let i = 0; i < first.flow.data.length; i++) expect(kept.flow.data[i]).toBeCloseTo(first.flow.data[i]!, 5);
+      // No pass for a withheld field or a raw reading.
+      const under = await refined.predict(image, { threshold: first.probability + 0.01 });
+      expect([under.fieldShown, under.refinePasses, energy(under.flow.data)]).toEqual([false, 0, 0]);
+      const raw = await refined.predict(image, { rawField: true });
+      expect(raw.refinePasses).toBe(0);
+      expect(Array.from(raw.flow.data)).toEqual(Array.from((await plain.predict(image, { rawField: true })).flow.data));
+    } finally {
+      for (const d of [plain, refined, supported]) d.dispose();
+      await Promise.all([plainDir, refinedDir, supportedDir].map((d) => rm(d, { recursive: true, force: true })));
+    }
+  });
+
+  it('refine with a malformed setting is refused at load', async () => {
+    const dir = await variantOf({ refine: { passes: 1.5, support: 2 } });
+    try {
+      await expect(loadDetector(dir)).rejects.toThrow(/inference.refine/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { type FlowField, resizeFlow } from '@unwarp/flow';
+import { composeWarps, type FlowField, resizeFlow, unwarp } from '@unwarp/flow';
 import { type BackendInfo, initBackend } from '@unwarp/tf';
 import { calibratedProbability, FLAG_THRESHOLD, fieldGainFor } from './calibration.ts';
 import { forward, globalHead } from './network.ts';
@@ -42,6 +42,8 @@ export type FacePrediction = {
   grid: WindowGrid;
   /** Highest per-pixel "moved" probability (a second, independent reading of the same question). */
   movedMax: number;
+  /** Residual passes composed onto `flow` (`inference.refine`; 0 when the field is not shown or not refined). */
+  refinePasses: number;
 };
 
 /** Window (r, c) covers cells r…r+cells−1 and c…c+cells−1 of the deepest level (`stride` input pixels per cell). */
@@ -158,6 +160,133 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
   const aggregate = manifest.inference?.aggregate ?? { rule: 'max' };
   const breakWeight = manifest.inference?.compressionBreakWeight ?? 0;
   const breakMinQuality = manifest.inference?.compressionBreakMinQuality;
+  const refine = manifest.inference?.refine;
+  if (refine && !(Number.isInteger(refine.passes) && refine.passes >= 0 && refine.support >= 0))
+    throw new Error(`${dir}: inference.refine needs whole passes ≥ 0 and support ≥ 0`);
+  const read = async (image: RgbImage, opts: PredictOptions): Promise<FacePrediction> => {
+    const { width, height } = image;
+    if (image.channels !== 3 || image.data.length !== width * height * 3) throw new Error('predict needs an RGB image');
+    // Pad (edge-replicated) up to a multiple of the deepest stride; the outputs are cropped back.
+    const pw = Math.ceil(width / stride) * stride;
+    const ph = Math.ceil(height / stride) * stride;
+    const cells = patch / stride;
+    // The calibrated gain for this face's width; a band that kept 0 shows no field, so there is none to read.
+    const fieldGain =
+      predictsFlow && field && !opts.rawField
+        ? fieldGainFor(field, opts.region ? opts.region.x1 - opts.region.x0 : width, opts.jpegQuality !== undefined)
+        : undefined;
+    const readField = opts.scoreOnly ? false : opts.rawField ? fieldAvailable : predictsFlow && fieldGain !== 0;
+    // Whether the field waits on the score: then the views beyond the plain one run only for a flagged face.
+    const gated = onlyFlagged && readField && !opts.rawField;
+    const x = tf.tidy(() => {
+      const input = tf.tensor3d(image.data, [height, width, 3], 'int32').toFloat().expandDims(0) as tfjs.Tensor4D;
+      if (pw === width && ph === height) return input;
+      return tf.mirrorPad(
+        input,
+        [
+          [0, 0],
+          [0, ph - height],
+          [0, pw - width],
+          [0, 0],
+        ],
+        'symmetric',
+      );
+    });
+    // Each view's outputs, mapped back onto the plain image (its own tidy, so one view's activations are freed
+    // before the next): the padded sides are multiples of the deepest stride, so every view's cells and windows
+    // land exactly on the plain view's.
+    const see = (name: ViewName, withHead: boolean) =>
+      tf.tidy(() => {
+        const out = forward(tf, arch, params, viewImage(tf, x, name), false);
+        // The expected displacement under the model's own belief: W where it thinks pixels moved, shrunk to 0
+        // where it does not. Unwarping then leaves untouched regions alone instead of resampling them with noise.
+        const p = tf.sigmoid(out.moved);
+        const gatedP = movedGate > 0 ? tf.mul(p, tf.cast(tf.greaterEqual(p, movedGate), 'float32')) : p;
+        return {
+          name,
+          expected: unviewFlow(tf, tf.mul(tf.mul(out.flow, gatedP), channelMask) as tfjs.Tensor4D, name),
+          // Which of the crop's axes the kept channels speak for (a rotation's vertical is the crop's x): the
+          // mask turned back like a one-pixel field, broadcast over the map.
+          weight: tf.abs(unviewFlow(tf, channelMask, name)),
+          pMoved: unviewImage(tf, p, name),
+          ...(withHead ? { head: unviewHead(tf, globalHead(tf, params, out.deepest, [cells, cells]), name) } : {}),
+        };
+      });
+    type Seen = ReturnType<typeof see>;
+    // The plain view always runs (its head scores the face); the others now only where the score needs them or
+    // the field is read regardless of the score.
+    const seen: Seen[] = [see('identity', true)];
+    const extra = fieldViews.filter((v) => v !== 'identity');
+    if (viewsScore || (readField && !gated)) for (const name of extra) seen.push(see(name, viewsScore));
+    // A score averaged over views: the field's views (the plain one included only when it is one of them).
+    const scored = seen.filter((v) => fieldViews.includes(v.name));
+    const head = viewsScore
+      ? tf.tidy(() => tf.mul(tf.addN(scored.map((v) => v.head!)), 1 / scored.length))
+      : seen[0]!.head!;
+    const logits = head.dataSync() as Float32Array;
+    const logitsShape = head.shape;
+    const grid: WindowGrid = {
+      logits,
+      rows: logitsShape.length === 3 ? logitsShape[1]! : 1,
+      cols: logitsShape.length === 3 ? logitsShape[2]! : 1,
+      cells,
+      stride,
+    };
+    const windows = windowIndicesInRegion(grid, opts.region).map((i) => logits[i]!);
+    const networkLogit = aggregateWindows(windows, aggregate);
+    const breakCounted =
+      breakWeight !== 0 &&
+      opts.compressionBreak !== undefined &&
+      (breakMinQuality === undefined || (opts.jpegQuality ?? 0) >= breakMinQuality);
+    const score = networkLogit + (breakCounted ? breakWeight * opts.compressionBreak! : 0);
+    const probability = calibratedProbability(score, manifest.calibration);
+    const fieldShown = readField && (!gated || probability >= (opts.threshold ?? FLAG_THRESHOLD));
+    if (gated && fieldShown && !viewsScore) for (const name of extra) seen.push(see(name, false));
+    // Each axis of the crop averaged over the field's views that read it; P(moved) over every view run.
+    const fieldSeen = seen.filter((v) => fieldViews.includes(v.name));
+    const outputs = tf.tidy(() => ({
+      expected: fieldShown
+        ? tf.div(tf.addN(fieldSeen.map((v) => v.expected)), tf.maximum(tf.addN(fieldSeen.map((v) => v.weight)), 1))
+        : undefined,
+      pMoved: tf.mul(tf.addN(seen.map((v) => v.pMoved)), 1 / seen.length),
+    }));
+    const fw = pw / f;
+    const fh = ph / f;
+    const flow = outputs.expected ? (outputs.expected.dataSync() as Float32Array) : new Float32Array(fw * fh * 2);
+    const moved = outputs.pMoved.dataSync() as Float32Array;
+    tf.dispose([x, outputs.pMoved, ...(viewsScore ? [head] : []), ...(outputs.expected ? [outputs.expected] : [])]);
+    for (const v of seen) tf.dispose([v.expected, v.weight, v.pMoved, ...(v.head ? [v.head] : [])]);
+    // The network's vectors are already in input pixels: resizeFlow would rescale them, so undo its factor.
+    const up = resizeFlow({ width: fw, height: fh, data: new Float32Array(flow) }, pw, ph);
+    const k = 1 / f;
+    const cropped: FlowField = { width, height, data: new Float32Array(width * height * 2) };
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        const s = (y * pw + x) * 2;
+        const d = (y * width + x) * 2;
+        cropped.data[d] = up.data[s]! * k;
+        cropped.data[d + 1] = up.data[s + 1]! * k;
+      }
+    let movedMax = 0;
+    for (const m of moved) movedMax = Math.max(movedMax, m);
+    if (fieldGain !== undefined) {
+      const k = fieldGain * probability;
+      for (let i = 0; i < cropped.data.length; i++) cropped.data[i] = cropped.data[i]! * k;
+    }
+    return {
+      flow: cropped,
+      probability,
+      ...(fieldGain !== undefined ? { fieldGain } : {}),
+      fieldShown,
+      logit: score,
+      networkLogit,
+      breakCounted,
+      windows,
+      grid,
+      movedMax,
+      refinePasses: 0,
+    };
+  };
   return {
     manifest,
     predictsFlow,
@@ -165,134 +294,35 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
     ...(noFlowReason ? { noFlowReason } : {}),
     backend: info,
     async predict(image, opts = {}) {
-      const { width, height } = image;
-      if (image.channels !== 3 || image.data.length !== width * height * 3)
-        throw new Error('predict needs an RGB image');
-      // Pad (edge-replicated) up to a multiple of the deepest stride; the outputs are cropped back.
-      const pw = Math.ceil(width / stride) * stride;
-      const ph = Math.ceil(height / stride) * stride;
-      const cells = patch / stride;
-      // The calibrated gain for this face's width; a band that kept 0 shows no field, so there is none to read.
-      const fieldGain =
-        predictsFlow && field && !opts.rawField
-          ? fieldGainFor(field, opts.region ? opts.region.x1 - opts.region.x0 : width, opts.jpegQuality !== undefined)
-          : undefined;
-      const readField = opts.scoreOnly ? false : opts.rawField ? fieldAvailable : predictsFlow && fieldGain !== 0;
-      // Whether the field waits on the score: then the views beyond the plain one run only for a flagged face.
-      const gated = onlyFlagged && readField && !opts.rawField;
-      const x = tf.tidy(() => {
-        const input = tf.tensor3d(image.data, [height, width, 3], 'int32').toFloat().expandDims(0) as tfjs.Tensor4D;
-        if (pw === width && ph === height) return input;
-        return tf.mirrorPad(
-          input,
-          [
-            [0, 0],
-            [0, ph - height],
-            [0, pw - width],
-            [0, 0],
-          ],
-          'symmetric',
-        );
-      });
-      // Each view's outputs, mapped back onto the plain image (its own tidy, so one view's activations are freed
-      // before the next): the padded sides are multiples of the deepest stride, so every view's cells and windows
-      // land exactly on the plain view's.
-      const see = (name: ViewName, withHead: boolean) =>
-        tf.tidy(() => {
-          const out = forward(tf, arch, params, viewImage(tf, x, name), false);
-          // The expected displacement under the model's own belief: W where it thinks pixels moved, shrunk to 0
-          // where it does not. Unwarping then leaves untouched regions alone instead of resampling them with noise.
-          const p = tf.sigmoid(out.moved);
-          const gatedP = movedGate > 0 ? tf.mul(p, tf.cast(tf.greaterEqual(p, movedGate), 'float32')) : p;
-          return {
-            name,
-            expected: unviewFlow(tf, tf.mul(tf.mul(out.flow, gatedP), channelMask) as tfjs.Tensor4D, name),
-            // Which of the crop's axes the kept channels speak for (a rotation's vertical is the crop's x): the
-            // mask turned back like a one-pixel field, broadcast over the map.
-            weight: tf.abs(unviewFlow(tf, channelMask, name)),
-            pMoved: unviewImage(tf, p, name),
-            ...(withHead ? { head: unviewHead(tf, globalHead(tf, params, out.deepest, [cells, cells]), name) } : {}),
-          };
-        });
-      type Seen = ReturnType<typeof see>;
-      // The plain view always runs (its head scores the face); the others now only where the score needs them or
-      // the field is read regardless of the score.
-      const seen: Seen[] = [see('identity', true)];
-      const extra = fieldViews.filter((v) => v !== 'identity');
-      if (viewsScore || (readField && !gated)) for (const name of extra) seen.push(see(name, viewsScore));
-      // A score averaged over views: the field's views (the plain one included only when it is one of them).
-      const scored = seen.filter((v) => fieldViews.includes(v.name));
-      const head = viewsScore
-        ? tf.tidy(() => tf.mul(tf.addN(scored.map((v) => v.head!)), 1 / scored.length))
-        : seen[0]!.head!;
-      const logits = head.dataSync() as Float32Array;
-      const logitsShape = head.shape;
-      const grid: WindowGrid = {
-        logits,
-        rows: logitsShape.length === 3 ? logitsShape[1]! : 1,
-        cols: logitsShape.length === 3 ? logitsShape[2]! : 1,
-        cells,
-        stride,
-      };
-      const windows = windowIndicesInRegion(grid, opts.region).map((i) => logits[i]!);
-      const networkLogit = aggregateWindows(windows, aggregate);
-      const breakCounted =
-        breakWeight !== 0 &&
-        opts.compressionBreak !== undefined &&
-        (breakMinQuality === undefined || (opts.jpegQuality ?? 0) >= breakMinQuality);
-      const score = networkLogit + (breakCounted ? breakWeight * opts.compressionBreak! : 0);
-      const probability = calibratedProbability(score, manifest.calibration);
-      const fieldShown = readField && (!gated || probability >= (opts.threshold ?? FLAG_THRESHOLD));
-      if (gated && fieldShown && !viewsScore) for (const name of extra) seen.push(see(name, false));
-      // Each axis of the crop averaged over the field's views that read it; P(moved) over every view run.
-      const fieldSeen = seen.filter((v) => fieldViews.includes(v.name));
-      const outputs = tf.tidy(() => ({
-        expected: fieldShown
-          ? tf.div(tf.addN(fieldSeen.map((v) => v.expected)), tf.maximum(tf.addN(fieldSeen.map((v) => v.weight)), 1))
-          : undefined,
-        pMoved: tf.mul(tf.addN(seen.map((v) => v.pMoved)), 1 / seen.length),
-      }));
-      const fw = pw / f;
-      const fh = ph / f;
-      const flow = outputs.expected ? (outputs.expected.dataSync() as Float32Array) : new Float32Array(fw * fh * 2);
-      const moved = outputs.pMoved.dataSync() as Float32Array;
-      tf.dispose([x, outputs.pMoved, ...(viewsScore ? [head] : []), ...(outputs.expected ? [outputs.expected] : [])]);
-      for (const v of seen) tf.dispose([v.expected, v.weight, v.pMoved, ...(v.head ? [v.head] : [])]);
-      // The network's vectors are already in input pixels: resizeFlow would rescale them, so undo its factor.
-      const up = resizeFlow({ width: fw, height: fh, data: new Float32Array(flow) }, pw, ph);
-      const k = 1 / f;
-      const cropped: FlowField = { width, height, data: new Float32Array(width * height * 2) };
-      for (let y = 0; y < height; y++)
-        for (let x = 0; x < width; x++) {
-          const s = (y * pw + x) * 2;
-          const d = (y * width + x) * 2;
-          cropped.data[d] = up.data[s]! * k;
-          cropped.data[d + 1] = up.data[s + 1]! * k;
-        }
-      let movedMax = 0;
-      for (const m of moved) movedMax = Math.max(movedMax, m);
-      if (fieldGain !== undefined) {
-        const k = fieldGain * probability;
-        for (let i = 0; i < cropped.data.length; i++) cropped.data[i] = cropped.data[i]! * k;
+      const first = await read(image, opts);
+      if (!refine || refine.passes === 0 || !first.fieldShown || opts.rawField) return first;
+      let flow = first.flow;
+      for (let k = 0; k < refine.passes; k++) {
+        const undone = unwarp(image, flow, { interpolation: 'bicubic' }).image;
+        // The residual is read as shown (gain × its own probability), whatever that face's score: the first reading
+        // already decided that this face's field is shown.
+        const residual = await read(undone, { ...opts, threshold: 0 });
+        flow = composeWarps(keepWhereMoved(residual.flow, first.flow, refine.support), flow);
       }
-      return {
-        flow: cropped,
-        probability,
-        ...(fieldGain !== undefined ? { fieldGain } : {}),
-        fieldShown,
-        logit: score,
-        networkLogit,
-        breakCounted,
-        windows,
-        grid,
-        movedMax,
-      };
+      return { ...first, flow, refinePasses: refine.passes };
     },
     dispose() {
       for (const t of params.values()) t.dispose();
       channelMask.dispose();
     },
   };
+}
+
+/** `residual` scaled by min(1, |first| / support) per pixel (unchanged for support 0). */
+function keepWhereMoved(residual: FlowField, first: FlowField, support: number): FlowField {
+  if (!(support > 0)) return residual;
+  const data = new Float32Array(residual.data.length);
+  for (let i = 0; i < data.length; i += 2) {
+    const k = Math.min(1, Math.hypot(first.data[i]!, first.data[i + 1]!) / support);
+    data[i] = residual.data[i]! * k;
+    data[i + 1] = residual.data[i + 1]! * k;
+  }
+  return { ...residual, data };
 }
 
 /**

@@ -357,6 +357,17 @@ recipes['native-resampled'] = variant(
   recipes['native-context'],
 );
 
+recipes['native-resampled-fine'] = variant(
+  'native-resampled-fine',
+  'native-resampled (--init its shipped 28k state) at a low rate with half of the untouched-by-shrinkFace photos resized first: resumed at 3e-4 to 64k its field grew a little better on edits (raw EPE 46.7% against 47.5%) and read three times the phantom motion on resized crops. Does a low rate and a larger resize share keep the first without the second?',
+  (r) => {
+    r.data.resampleFirst = { share: 0.5, factors: [0.5, 1.5] };
+    r.schedule.lr = 1e-4;
+    r.schedule.finalLr = 5e-5;
+  },
+  recipes['native-resampled'],
+);
+
 recipes['face-128'] = variant(
   'face-128',
   'paired-in on the whole face at low resolution: crop shorter side 128 px, 128 px patches, so proportions (eye size against face width, jaw against cheeks) are in view at once; the energy-contrast channel added',

@@ -44,6 +44,15 @@ export type ModelManifest = {
      * edit (on photos resized before the edit, the resize itself: foreign-edits.ts), and its extra views are not run.
      */
     fieldOnlyFlagged?: boolean;
+    /**
+     * Residual passes over a shown field: the face is unwarped by the field so far, read again (same views, same
+     * calibration), and what is still displaced is composed onto the field, `W = W₁ + R∘(id + W₁)`. The network
+     * underestimates long pushes, and on the partly undone face the rest reads as a smaller push. `support` (px) keeps
+     * the residual only where the first reading saw motion, scaled by min(1, |W₁| / support): elsewhere a second
+     * reading of the resampled face adds phantom motion (`packages/model/scripts/refine-study.ts`). Each pass costs
+     * another read of the face. Default: none.
+     */
+    refine?: { passes: number; support: number };
     /** How window logits make the face's score (default `{ rule: 'max' }`). */
     aggregate?: WindowAggregate;
     /**
