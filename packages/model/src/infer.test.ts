@@ -335,7 +335,11 @@ describe('inference settings in the manifest', () => {
       variantOf({ fieldOnlyFlagged: true, refine: { passes: 1, support: 0 } }),
       variantOf({ fieldOnlyFlagged: true, refine: { passes: 1, support: 1e9 } }),
     ]);
-    const [plain, refined, supported] = await Promise.all([plainDir, refinedDir, supportedDir].map(loadDetector));
+    const [plain, refined, supported] = await Promise.all([
+      loadDetector(plainDir),
+      loadDetector(refinedDir),
+      loadDetector(supportedDir),
+    ]);
     try {
       const first = await plain.predict(image, { threshold: 0 });
       expect(first.refinePasses).toBe(0);
