@@ -335,6 +335,33 @@ describe.skipIf(!hasData())('an experimental model (manifest training.experiment
   });
 });
 
+describe.skipIf(!hasData())('a refined field (inference.refine)', () => {
+  it('adds the residual read on the unwarped face, and the report says how many passes', async () => {
+    await withFixtureVariant(
+      (manifest) => {
+        manifest.inference = { ...manifest.inference, refine: { passes: 1, support: 0 } };
+      },
+      async (dir) => {
+        const [refined, plain] = await Promise.all([
+          createAnalyzer({ modelDir: dir }),
+          createAnalyzer({ modelDir: FIXTURE_MODEL_DIR }),
+        ]);
+        try {
+          const bytes = await readFile(photoPath(PHOTOS.portrait));
+          const [a, b] = [await refined.analyze(bytes, { aids: false }), await plain.analyze(bytes, { aids: false })];
+          expect(a.report.model.refinePasses).toBe(1);
+          expect(b.report.model.refinePasses).toBeUndefined();
+          expect(a.report.faces[0]!.probability).toBe(b.report.faces[0]!.probability);
+          expect(a.report.faces[0]!.displacement.mean).not.toBeCloseTo(b.report.faces[0]!.displacement.mean, 3);
+        } finally {
+          refined.dispose();
+          plain.dispose();
+        }
+      },
+    );
+  });
+});
+
 /** A calibration at logit 0, slope 1, with this field part. */
 function withField(field: FieldCalibration): Calibration {
   return {

@@ -524,10 +524,12 @@ function landmarkRegion(face: Face, crop: Box, size: { width: number; height: nu
 
 function modelSummary(model: WarpDetector, lastSaveJpeg: boolean): Report['model'] {
   const { name, version, calibration: c } = model.manifest;
+  const passes = model.predictsFlow ? (model.manifest.inference?.refine?.passes ?? 0) : 0;
   return {
     name,
     version,
     predictsFlow: model.predictsFlow,
+    ...(passes > 0 ? { refinePasses: passes } : {}),
     ...(c
       ? {
           calibration: {

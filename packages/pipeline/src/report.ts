@@ -208,6 +208,15 @@ export const ReportSchema = z.object({
     version: z.string(),
     /** False when the model gives no warp field (W is zero: empty heatmap, recovered = input); absent in old reports. */
     predictsFlow: z.boolean().optional(),
+    /** Absent for a model that reads each field once. */
+    refinePasses: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'residual passes in each shown field: the face unwarped by the field so far is read again and what is still displaced is added (inference.refine)',
+      ),
     /** Present when the model's probabilities were calibrated (`unwarp calibrate`): what 0.5 means, as measured. */
     calibration: z
       .object({
