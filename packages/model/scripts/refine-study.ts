@@ -1,13 +1,16 @@
 // Does reading the field again on the unwarped face find what the first reading missed? On edited faces (simulator
-// edits of held-out val/helen photos), the product's field W1 (as shown, gate 0.5), then K more passes: unwarp the
-// upload by the field so far, read the residual R on that image and compose (W = W1 + R∘(id + W1), the modified
-// grid's convention). Prints EPE over moved pixels and the face box (ratios to zero-flow) and the PSNR gain per pass.
-//   node --import tsx packages/model/scripts/refine-study.ts <modelDir> [--count N] [--seed S] [--passes K] [--residual raw|shown]
+// edits of held-out val/helen photos), the product's field W1 read once (as shown, gate 0.5; the manifest's own
+// inference.refine left out), then K more passes: unwarp the upload by the field so far, read the residual R on that
+// image and compose (W = W1 + R∘(id + W1), the modified grid's convention), R × `--damp` and kept where |W1| reaches
+// `--support` px (as inference.refine does). Prints EPE over moved pixels and the face box (ratios to zero-flow) and
+// the PSNR gain per pass.
+//   node --import tsx packages/model/scripts/refine-study.ts <modelDir> [--count N] [--seed S] [--passes K]
+//     [--residual raw|shown] [--support PX] [--damp K]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { composeWarps, endpointError, type FlowField, psnr, unwarp } from '@unwarp/flow';
 import { faceBoxMask, simulatedSamples } from '../src/evaluate.ts';
-import { loadDetector } from '../src/infer.ts';
+import { keepWhereMoved, loadDetector } from '../src/infer.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -25,17 +28,6 @@ if (!modelDir) throw new Error('usage: refine-study.ts <modelDir> [--count N] [-
 const passes = Number(values.passes);
 const damp = Number(values.damp);
 const support = Number(values.support);
-// The residual kept only where the first reading saw motion: min(1, |W1| / support) (support 0 keeps it all).
-const within = (r: FlowField, w1: FlowField): FlowField => {
-  if (!(support > 0)) return r;
-  const out = new Float32Array(r.data.length);
-  for (let i = 0; i < out.length; i += 2) {
-    const k = Math.min(1, Math.hypot(w1.data[i]!, w1.data[i + 1]!) / support);
-    out[i] = r.data[i]! * k;
-    out[i + 1] = r.data[i + 1]! * k;
-  }
-  return { ...r, data: out };
-};
 const model = await loadDetector(modelDir);
 const { samples } = await simulatedSamples(
   {
@@ -64,6 +56,7 @@ for await (const s of samples) {
     region: s.faceBox,
     compressionBreak: s.compressionBreak,
     jpegQuality: s.jpegQuality,
+    refine: false,
   });
   let W = first.flow;
   for (let k = 0; k <= passes; k++) {
@@ -72,9 +65,11 @@ for await (const s of samples) {
       const res = await model.predict(r1, {
         region: s.faceBox,
         jpegQuality: s.jpegQuality,
+        refine: false,
         ...(values.residual === 'raw' ? { rawField: true } : { threshold: 0 }),
       });
-      W = composeWarps(within(scale(res.flow, damp), first.flow), W);
+      // The residual kept only where the first reading saw motion, as inference.refine does (support 0 keeps it all).
+      W = composeWarps(keepWhereMoved(scale(res.flow, damp), first.flow, support), W);
     }
     const e = endpointError(W, s.flow, { minGtMagnitude: 1 });
     const recovered = unwarp(s.modified, W, { interpolation: 'bicubic' }).image;

@@ -358,6 +358,9 @@ describe('inference settings in the manifest', () => {
       // No pass for a withheld field or a raw reading.
       const under = await refined.predict(image, { threshold: first.probability + 0.01 });
       expect([under.fieldShown, under.refinePasses, energy(under.flow.data)]).toEqual([false, 0, 0]);
+      const once = await refined.predict(image, { threshold: 0, refine: false });
+      expect(once.refinePasses).toBe(0);
+      expect(Array.from(once.flow.data)).toEqual(Array.from(first.flow.data));
       const raw = await refined.predict(image, { rawField: true });
       expect(raw.refinePasses).toBe(0);
       expect(Array.from(raw.flow.data)).toEqual(Array.from((await plain.predict(image, { rawField: true })).flow.data));

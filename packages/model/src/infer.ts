@@ -80,6 +80,8 @@ export type PredictOptions = {
    * `inference.fieldOnlyFlagged` shows W only at or above it. `rawField` predictions are never withheld.
    */
   threshold?: number;
+  /** False: the field read once, without the manifest's residual passes (`inference.refine`), for studies of them. */
+  refine?: boolean;
 };
 
 export type WarpDetector = {
@@ -295,7 +297,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
     backend: info,
     async predict(image, opts = {}) {
       const first = await read(image, opts);
-      if (!refine || refine.passes === 0 || !first.fieldShown || opts.rawField) return first;
+      if (!refine || refine.passes === 0 || !first.fieldShown || opts.rawField || opts.refine === false) return first;
       let flow = first.flow;
       for (let k = 0; k < refine.passes; k++) {
         const undone = unwarp(image, flow, { interpolation: 'bicubic' }).image;
@@ -314,7 +316,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
 }
 
 /** `residual` scaled by min(1, |first| / support) per pixel (unchanged for support 0). */
-function keepWhereMoved(residual: FlowField, first: FlowField, support: number): FlowField {
+export function keepWhereMoved(residual: FlowField, first: FlowField, support: number): FlowField {
   if (!(support > 0)) return residual;
   const data = new Float32Array(residual.data.length);
   for (let i = 0; i < data.length; i += 2) {
