@@ -8,9 +8,9 @@
 //     [--residual raw|shown] [--support PX] [--damp K]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { composeWarps, endpointError, type FlowField, psnr, unwarp } from '@unwarp/flow';
+import { endpointError, type FlowField, psnr, unwarp } from '@unwarp/flow';
 import { faceBoxMask, simulatedSamples } from '../src/evaluate.ts';
-import { keepWhereMoved, loadDetector } from '../src/infer.ts';
+import { addResidual, loadDetector } from '../src/infer.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -69,7 +69,7 @@ for await (const s of samples) {
         ...(values.residual === 'raw' ? { rawField: true } : { threshold: 0 }),
       });
       // The residual kept only where the first reading saw motion, as inference.refine does (support 0 keeps it all).
-      W = composeWarps(keepWhereMoved(scale(res.flow, damp), first.flow, support), W);
+      W = addResidual(W, scale(res.flow, damp), first.flow, support);
     }
     const e = endpointError(W, s.flow, { minGtMagnitude: 1 });
     const recovered = unwarp(s.modified, W, { interpolation: 'bicubic' }).image;

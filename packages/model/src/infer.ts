@@ -304,7 +304,7 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
         // The residual is read as shown (gain × its own probability), whatever that face's score: the first reading
         // already decided that this face's field is shown.
         const residual = await read(undone, { ...opts, threshold: 0 });
-        flow = composeWarps(keepWhereMoved(residual.flow, first.flow, refine.support), flow);
+        flow = addResidual(flow, residual.flow, first.flow, refine.support);
       }
       return { ...first, flow, refinePasses: refine.passes };
     },
@@ -315,16 +315,20 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
   };
 }
 
-/** `residual` scaled by min(1, |first| / support) per pixel (unchanged for support 0). */
-export function keepWhereMoved(residual: FlowField, first: FlowField, support: number): FlowField {
-  if (!(support > 0)) return residual;
-  const data = new Float32Array(residual.data.length);
+/**
+ * `flow` with `residual` (read on the face unwarped by `flow`) composed onto it, W = flow + R∘(id + flow), the increment
+ * scaled by min(1, |first| / support) at each pixel of the modified grid (all of it for support 0).
+ */
+export function addResidual(flow: FlowField, residual: FlowField, first: FlowField, support: number): FlowField {
+  const composed = composeWarps(residual, flow);
+  if (!(support > 0)) return composed;
+  const data = new Float32Array(flow.data.length);
   for (let i = 0; i < data.length; i += 2) {
     const k = Math.min(1, Math.hypot(first.data[i]!, first.data[i + 1]!) / support);
-    data[i] = residual.data[i]! * k;
-    data[i + 1] = residual.data[i + 1]! * k;
+    data[i] = flow.data[i]! + k * (composed.data[i]! - flow.data[i]!);
+    data[i + 1] = flow.data[i + 1]! + k * (composed.data[i + 1]! - flow.data[i + 1]!);
   }
-  return { ...residual, data };
+  return { ...flow, data };
 }
 
 /**
