@@ -5,8 +5,7 @@
 //   node --import tsx packages/model/scripts/field-gate-study.ts <modelDir> [--count N] [--seed S] [--clean] [--pairs DIR]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { endpointError, psnr, unwarp } from '@unwarp/flow';
-import { faceBoxMask, simulatedSamples, storedSamples } from '../src/evaluate.ts';
+import { fieldScores, simulatedSamples, storedSamples } from '../src/evaluate.ts';
 import { loadDetector } from '../src/infer.ts';
 
 const { values, positionals } = parseArgs({
@@ -57,20 +56,16 @@ for await (const s of samples) {
     // Every face's field, even for a model that shows it only on flagged faces: the gates are applied below.
     threshold: 0,
   });
-  const zeroFlow = { ...s.flow, data: new Float32Array(s.flow.data.length) };
-  const e = endpointError(pred.flow, s.flow, { minGtMagnitude: 1 });
-  const z = endpointError(zeroFlow, s.flow, { minGtMagnitude: 1 });
-  const mask = faceBoxMask(s.flow.width, s.flow.height, s.faceBox);
-  const recovered = unwarp(s.modified, pred.flow, { interpolation: 'bicubic' }).image;
+  const f = fieldScores(pred.flow, s);
   faces.push({
     kind,
     p: pred.probability,
-    epe: e.count > 0 ? e.mean * e.count : 0,
-    zero: z.count > 0 ? z.mean * z.count : 0,
-    n: e.count,
-    box: endpointError(pred.flow, s.flow, { mask }).mean,
-    boxZero: endpointError(zeroFlow, s.flow, { mask }).mean,
-    gain: psnr(recovered, s.original, { mask }) - psnr(s.modified, s.original, { mask }),
+    epe: f.epe,
+    zero: f.zeroEpe,
+    n: f.moved,
+    box: f.box,
+    boxZero: f.boxZero,
+    gain: f.psnrRecovered - f.psnrModified,
   });
   process.stderr.write(`\r${faces.length} edited faces`);
 }

@@ -8,8 +8,8 @@
 //     [--residual raw|shown] [--support PX] [--damp K]
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { endpointError, type FlowField, psnr, unwarp } from '@unwarp/flow';
-import { faceBoxMask, simulatedSamples } from '../src/evaluate.ts';
+import { type FlowField, unwarp } from '@unwarp/flow';
+import { fieldScores, simulatedSamples } from '../src/evaluate.ts';
 import { addResidual, loadDetector } from '../src/infer.ts';
 
 const { values, positionals } = parseArgs({
@@ -46,12 +46,6 @@ let n = 0;
 const scale = (f: FlowField, k: number): FlowField => ({ ...f, data: f.data.map((v) => v * k) });
 for await (const s of samples) {
   if (s.label !== 1) continue;
-  const mask = faceBoxMask(s.flow.width, s.flow.height, s.faceBox);
-  const zeroFlow = { ...s.flow, data: new Float32Array(s.flow.data.length) };
-  const z = endpointError(zeroFlow, s.flow, { minGtMagnitude: 1 });
-  zeroEpe += z.count > 0 ? z.mean * z.count : 0;
-  zeroBox += endpointError(zeroFlow, s.flow, { mask }).mean;
-  const base = psnr(s.modified, s.original, { mask });
   const first = await model.predict(s.modified, {
     region: s.faceBox,
     compressionBreak: s.compressionBreak,
@@ -71,13 +65,12 @@ for await (const s of samples) {
       // The residual kept only where the first reading saw motion, as inference.refine does (support 0 keeps it all).
       W = addResidual(W, scale(res.flow, damp), first.flow, support);
     }
-    const e = endpointError(W, s.flow, { minGtMagnitude: 1 });
-    const recovered = unwarp(s.modified, W, { interpolation: 'bicubic' }).image;
-    rows[k]!.push({
-      epe: e.count > 0 ? e.mean * e.count : 0,
-      box: endpointError(W, s.flow, { mask }).mean,
-      gain: psnr(recovered, s.original, { mask }) - base,
-    });
+    const f = fieldScores(W, s);
+    if (k === 0) {
+      zeroEpe += f.zeroEpe;
+      zeroBox += f.boxZero;
+    }
+    rows[k]!.push({ epe: f.epe, box: f.box, gain: f.psnrRecovered - f.psnrModified });
   }
   n++;
   process.stderr.write(`\r${n} edited faces`);

@@ -115,6 +115,30 @@ type EvalSample = {
   software?: string;
 };
 
+/**
+ * What `flow` scores on one edited sample, as `unwarp eval` measures a field (the studies call it too, so they
+ * reproduce eval's rows): end-point error summed over the pixels whose true |W| > 1 px (`moved` of them) for the
+ * field and for zero-flow; mean end-point error over the face box for both; PSNR over the face box of the upload
+ * and of the upload unwarped by `flow` (bicubic), against the original.
+ */
+export function fieldScores(flow: FlowField, sample: Pick<EvalSample, 'modified' | 'original' | 'flow' | 'faceBox'>) {
+  const zero = { ...sample.flow, data: new Float32Array(sample.flow.data.length) };
+  const e = endpointError(flow, sample.flow, { minGtMagnitude: 1 });
+  const z = endpointError(zero, sample.flow, { minGtMagnitude: 1 });
+  const mask = faceBoxMask(sample.flow.width, sample.flow.height, sample.faceBox);
+  const recovered = unwarp(sample.modified, flow, { interpolation: 'bicubic' }).image;
+  return {
+    moved: e.count,
+    epe: e.count > 0 ? e.mean * e.count : 0,
+    zeroEpe: e.count > 0 ? z.mean * z.count : 0,
+    box: endpointError(flow, sample.flow, { mask }).mean,
+    boxZero: endpointError(zero, sample.flow, { mask }).mean,
+    psnrModified: psnr(sample.modified, sample.original, { mask }),
+    psnrRecovered: psnr(recovered, sample.original, { mask }),
+    mask,
+  };
+}
+
 /** 1 inside the face box [x0, x1) × [y0, y1), 0 elsewhere: where face metrics are measured. */
 export function faceBoxMask(width: number, height: number, box: EvalSample['faceBox']): Uint8Array {
   const mask = new Uint8Array(width * height);
@@ -161,26 +185,19 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
     moved.push(pred.movedMax);
     breaks.push(sample.compressionBreak ?? 0);
     labels.push(sample.label);
-    const zero = { ...sample.flow, data: new Float32Array(sample.flow.data.length) };
-    const e = endpointError(pred.flow, sample.flow, { minGtMagnitude: 1 });
-    if (e.count > 0) {
-      const z = endpointError(zero, sample.flow, { minGtMagnitude: 1 });
-      epeSum += e.mean * e.count;
-      zeroSum += z.mean * z.count;
-      epeN += e.count;
-    }
-    const mask = faceBoxMask(sample.flow.width, sample.flow.height, sample.faceBox);
+    // An untouched sample's true W is zero: no moved pixels, no face-box error to weigh.
     if (sample.label === 1) {
-      const b = endpointError(pred.flow, sample.flow, { mask });
-      const bz = endpointError(zero, sample.flow, { mask });
-      boxSum += b.mean;
-      boxZero += bz.mean;
+      const f = fieldScores(pred.flow, sample);
+      epeSum += f.epe;
+      zeroSum += f.zeroEpe;
+      epeN += f.moved;
+      boxSum += f.box;
+      boxZero += f.boxZero;
       boxN++;
-      const recovered = unwarp(sample.modified, pred.flow, { interpolation: 'bicubic' }).image;
-      psnrMod += psnr(sample.modified, sample.original, { mask });
-      psnrRec += psnr(recovered, sample.original, { mask });
+      psnrMod += f.psnrModified;
+      psnrRec += f.psnrRecovered;
       const byTrueFlow = unwarp(sample.modified, sample.flow, { interpolation: 'bicubic' }).image;
-      psnrTrue += psnr(byTrueFlow, sample.original, { mask });
+      psnrTrue += psnr(byTrueFlow, sample.original, { mask: f.mask });
       psnrN++;
     }
     opts.onProgress?.(++done, total);
