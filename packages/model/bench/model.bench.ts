@@ -3,7 +3,6 @@
 // Run: npm run bench -w @unwarp/model (UNWARP_WASM_THREADS=1 for the one-thread figures)
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
@@ -154,23 +153,12 @@ for (const name of ['base', 'paired-in']) {
   const image = { width: w, height: h, channels: 3, data };
   const shown = await time(() => model.predict(image, { threshold: 0 }).then(() => undefined), 3);
   const withheld = await time(() => model.predict(image, { threshold: 1.01 }).then(() => undefined), 3);
+  // The same weights read once: what the residual passes cost.
+  const readOnce =
+    passes > 0
+      ? await time(() => model.predict(image, { threshold: 0, refine: false }).then(() => undefined), 3)
+      : undefined;
   model.dispose();
-  let readOnce: number | undefined;
-  if (passes > 0) {
-    // The same weights read once: what the residual passes cost.
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'unwarp-bench-'));
-    try {
-      const manifest = JSON.parse(await readFile(path.join(repo, 'models/unwarp-base/model.json'), 'utf8'));
-      delete manifest.inference.refine;
-      await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
-      await copyFile(path.join(repo, 'models/unwarp-base/weights.bin'), path.join(dir, 'weights.bin'));
-      const once = await loadDetector(dir);
-      readOnce = await time(() => once.predict(image, { threshold: 0 }).then(() => undefined), 3);
-      once.dispose();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
   lines.push(
     `shipped model (${model.manifest.name}@${model.manifest.version}) predict per 400x464 face: field shown (${views} view(s)${passes > 0 ? ` × ${1 + passes} readings` : ''}) ${shown.toFixed(0)} ms, ` +
       `field withheld${model.manifest.inference?.fieldOnlyFlagged ? ' (not flagged)' : ' (not gated: same views)'} ${withheld.toFixed(0)} ms, ratio ${(shown / withheld).toFixed(2)}`,
