@@ -418,6 +418,14 @@ function FaceCard({
           this face was saved as JPEG once while the rest of the photo was saved twice, as where a warp resampled the
           pixels before the last save. Untouched faces score above 0 too: compare faces of the same photo, and read it
           beside the warp score. Resizing or re-colouring between saves, or a single save, leave nothing to read.
+          {face.historyEvidence !== undefined ? (
+            <>
+              {' '}
+              Weighed at several window sizes against how clearly the face and the photo around it keep the earlier
+              save: <strong data-testid="history-evidence">{face.historyEvidence.toFixed(2)}</strong> (above 0 leans
+              edited, below 0 untouched, 0 nothing to read).
+            </>
+          ) : null}
           {face.compressionBreakInScore === false ? (
             <>
               {' '}

@@ -1,7 +1,16 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { photoPng } from './_internal/fixtures.ts';
-import { compressionBreak, type DoubleJpegMap, doubleJpegMap, gridOffset, historyAround, lumaOf } from './dq-map.ts';
+import {
+  compressionBreak,
+  type DoubleJpegMap,
+  doubleJpegMap,
+  gridOffset,
+  historyAround,
+  historyEvidence,
+  historyFeatures,
+  lumaOf,
+} from './dq-map.ts';
 import { ijgTable, STD_LUMA } from './jpeg.ts';
 
 type Rgb = { width: number; height: number; data: Uint8Array };
@@ -75,6 +84,10 @@ describe('doubleJpegMap', () => {
     expect(historyAround(map, edit).mean).toBeCloseTo(outside, 5);
     const elsewhere = { x0: 40, y0: 155, x1: 200, y1: 315 };
     expect(compressionBreak(map, edit)).toBeGreaterThan(3 * Math.max(1, compressionBreak(map, elsewhere)));
+    // The combined evidence says the same: edited where the history breaks, kept elsewhere.
+    expect(historyFeatures(map, edit)).toHaveLength(7);
+    expect(historyEvidence(map, edit)).toBeGreaterThan(1);
+    expect(historyEvidence(map, elsewhere)).toBeLessThan(historyEvidence(map, edit) - 1);
   });
 
   it('historyAround: the photo around a face shows its earlier save, unless it was rescaled since', async () => {
@@ -101,6 +114,8 @@ describe('doubleJpegMap', () => {
     for (const map of [once, never]) {
       expect(map.frequencies).toEqual([]);
       expect(compressionBreak(map, { x0: 0, y0: 0, x1: photo.width, y1: photo.height })).toBe(0);
+      // Without evidence the combined term is neutral, whatever the weights.
+      expect(historyEvidence(map, { x0: 100, y0: 100, x1: 300, y1: 300 })).toBe(0);
     }
     // Read from the pixels alone, the steps of a single save are the table's (low frequencies, where
     // coefficients are seldom zero).

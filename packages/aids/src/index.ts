@@ -7,9 +7,14 @@ export {
   BREAK_WINDOW_SHARE,
   compressionBreak,
   doubleJpegMap,
+  EVIDENCE_WINDOW_SHARES,
   gridOffset,
+  HISTORY_EVIDENCE_WEIGHTS,
   historyAround,
+  historyEvidence,
+  historyFeatures,
   lumaOf,
+  signedLog1p,
 } from './dq-map.ts';
 export { editorsIn } from './editors.ts';
 export { ELA_HOW_TO_READ, errorLevelAnalysis } from './ela.ts';

@@ -52,6 +52,7 @@ for await (const s of samples) {
   const pred = await model.predict(s.modified, {
     region: s.faceBox,
     compressionBreak: s.compressionBreak,
+    historyEvidence: s.historyEvidence,
     jpegQuality: s.jpegQuality,
     // Every face's field, even for a model that shows it only on flagged faces: the gates are applied below.
     threshold: 0,

@@ -16,9 +16,12 @@ type Face = {
   logit: number;
   compressionBreak: number;
   historyAround: number;
+  historyEvidence: number;
+  /** The file's last JPEG quality; 0 for lossless files. */
+  jpegQuality: number;
   label: number;
 };
-type Cached = Omit<Face, 'compressionBreak' | 'historyAround'>;
+type Cached = Omit<Face, 'compressionBreak' | 'historyAround' | 'historyEvidence' | 'jpegQuality'>;
 const [modelDir, countArg, outFile] = process.argv.slice(2);
 if (!modelDir) throw new Error('usage: fusion-study.ts <modelDir> [count] [out.json]');
 const count = Number(countArg ?? 100);
@@ -49,6 +52,8 @@ for (const pool of ['val/afw', 'val/helen'])
         logit,
         compressionBreak: s.compressionBreak ?? 0,
         historyAround: s.historyAround ?? 0,
+        historyEvidence: s.historyEvidence ?? 0,
+        jpegQuality: s.jpegQuality ?? 0,
         label: s.label,
       });
       i++;
@@ -128,3 +133,17 @@ for (const w of [0.5, 1, 2]) {
   for (const g of gates)
     console.log(`${g} | ${flaggedRow((f) => f.logit + (f.historyAround >= g ? w * f.compressionBreak : 0))}`);
 }
+
+// The signed term (`historyEvidence`, inference.historyTerm 'evidence'), counted as the product counts either term:
+// only for files saved last at q90 or above (compressionBreakMinQuality). Beside it the break under the same gate.
+const counted = (f: Face) => f.jpegQuality >= 90;
+console.log('\nAP of logit + w * historyEvidence (files saved last at q90 or above; w = 1000: the evidence alone)');
+console.log(`w | ${header} | mean afw`);
+for (const w of [0, 0.5, 1, 2, 3, 4, 6, 1000])
+  console.log(`${w} | ${apRow((f) => f.logit + (counted(f) ? w * f.historyEvidence : 0))}`);
+console.log('w | threshold | val/helen flagged: clean | jpeg90 | usual | afw edited flagged');
+for (const w of [0, 0.5, 1, 2, 3, 4, 6])
+  console.log(`${w} | ${flaggedRow((f) => f.logit + (counted(f) ? w * f.historyEvidence : 0))}`);
+console.log('compressionBreak under the same gate, w = 0.5 (shipped):');
+console.log(`AP ${apRow((f) => f.logit + (counted(f) ? 0.5 * f.compressionBreak : 0))}`);
+console.log(`flagged ${flaggedRow((f) => f.logit + (counted(f) ? 0.5 * f.compressionBreak : 0))}`);

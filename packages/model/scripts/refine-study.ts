@@ -49,6 +49,7 @@ for await (const s of samples) {
   const first = await model.predict(s.modified, {
     region: s.faceBox,
     compressionBreak: s.compressionBreak,
+    historyEvidence: s.historyEvidence,
     jpegQuality: s.jpegQuality,
     refine: false,
   });

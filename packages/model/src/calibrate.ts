@@ -63,6 +63,7 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
           const pred = await model.predict(s.modified, {
             region: s.faceBox,
             compressionBreak: s.compressionBreak,
+            historyEvidence: s.historyEvidence,
             jpegQuality: s.jpegQuality,
             scoreOnly: true,
           });
@@ -126,6 +127,7 @@ async function fitField(
         const pred = await model.predict(s.modified, {
           region: s.faceBox,
           compressionBreak: s.compressionBreak,
+          historyEvidence: s.historyEvidence,
           jpegQuality: s.jpegQuality,
           rawField: true,
         });

@@ -5,6 +5,7 @@ import {
   doubleJpegMap,
   estimateJpegQuality,
   historyAround,
+  historyEvidence,
   ijgTable,
   lumaOf,
   lumaTableOf,
@@ -83,6 +84,8 @@ export type EvalReport = {
    * history on the photo's grid; the pipeline reads it from the whole photo (here only the crop).
    */
   compressionBreak: { ap: number; auc: number };
+  /** No model: `historyEvidence` over the face box, from the same map (the term a manifest may weigh instead). */
+  historyEvidence: { ap: number; auc: number };
   /** The network's own score (without the JPEG-history term the manifest may add). */
   network: { ap: number; auc: number };
   epeMoved: { model: number; zeroFlow: number; ratio: number };
@@ -109,6 +112,8 @@ type EvalSample = {
   compressionBreak: number | undefined;
   /** `historyAround` of `@unwarp/aids` (mean block LLR outside the face box), where compressionBreak is read. */
   historyAround?: number;
+  /** `historyEvidence` of `@unwarp/aids` over the face box, where compressionBreak is read. */
+  historyEvidence?: number;
   /** The file's last JPEG quality (IJG-equivalent), where compressionBreak is read. */
   jpegQuality?: number;
   /** Stored pairs only: what made the edit, as its meta.json says (foreign-edits.ts names the command). */
@@ -160,6 +165,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
   const scores: number[] = [];
   const moved: number[] = [];
   const breaks: number[] = [];
+  const evidence: number[] = [];
   const network: number[] = [];
   const labels: number[] = [];
   let epeSum = 0;
@@ -177,6 +183,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
     const pred = await model.predict(sample.modified, {
       region: sample.faceBox,
       compressionBreak: sample.compressionBreak,
+      historyEvidence: sample.historyEvidence,
       jpegQuality: sample.jpegQuality,
       threshold,
     });
@@ -184,6 +191,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
     scores.push(pred.probability);
     moved.push(pred.movedMax);
     breaks.push(sample.compressionBreak ?? 0);
+    evidence.push(sample.historyEvidence ?? 0);
     labels.push(sample.label);
     // An untouched sample's true W is zero: no moved pixels, no face-box error to weigh.
     if (sample.label === 1) {
@@ -218,6 +226,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
     fprUntouched: round(negatives.filter((s) => s >= threshold).length / Math.max(1, negatives.length)),
     apMoved: round(averagePrecision(moved, labels)),
     compressionBreak: { ap: round(averagePrecision(breaks, labels)), auc: round(rocAuc(breaks, labels)) },
+    historyEvidence: { ap: round(averagePrecision(evidence, labels)), auc: round(rocAuc(evidence, labels)) },
     network: { ap: round(averagePrecision(network, labels)), auc: round(rocAuc(network, labels)) },
     epeMoved: { model: round(epeSum / epeN), zeroFlow: round(zeroSum / epeN), ratio: round(epeSum / zeroSum) },
     epeFaceBox: { model: round(boxSum / boxN), zeroFlow: round(boxZero / boxN), ratio: round(boxSum / boxZero) },
@@ -327,6 +336,7 @@ async function atNetworkScale(s: EvalSample, manifest: ModelManifest): Promise<E
     label: s.label,
     compressionBreak: s.compressionBreak,
     ...(s.historyAround !== undefined ? { historyAround: s.historyAround } : {}),
+    ...(s.historyEvidence !== undefined ? { historyEvidence: s.historyEvidence } : {}),
     ...(s.jpegQuality !== undefined ? { jpegQuality: s.jpegQuality } : {}),
     faceBox: {
       x0: Math.floor(x0 * sx),
@@ -396,7 +406,11 @@ export async function storedSamples(dirs: string[], count: number) {
 
 function jpegHistoryOf(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps: number[] | undefined) {
   const map = doubleJpegMap(lumaOf(img.data, img.width, img.height), img.width, img.height, steps ? { steps } : {});
-  return { compressionBreak: compressionBreak(map, box), historyAround: historyAround(map, box).mean };
+  return {
+    compressionBreak: compressionBreak(map, box),
+    historyAround: historyAround(map, box).mean,
+    historyEvidence: historyEvidence(map, box),
+  };
 }
 
 function landmarkBox(points: number[][], width: number, height: number) {

@@ -437,6 +437,31 @@ describe('inference settings in the manifest', () => {
     }
   });
 
+  it("historyTerm 'evidence' weighs historyEvidence, signed, instead of the break; a bad term is refused", async () => {
+    const dir = await variantOf({ compressionBreakWeight: 2, historyTerm: 'evidence' });
+    const evidence = await loadDetector(dir);
+    try {
+      const base = (await evidence.predict(image)).networkLogit;
+      const up = await evidence.predict(image, { compressionBreak: 8, historyEvidence: 1.5 });
+      const down = await evidence.predict(image, { compressionBreak: 8, historyEvidence: -0.5 });
+      const breakOnly = await evidence.predict(image, { compressionBreak: 8 });
+      expect(up.logit).toBeCloseTo(base + 3, 6);
+      expect(down.logit).toBeCloseTo(base - 1, 6);
+      expect(down.breakCounted).toBe(true);
+      expect(breakOnly.logit).toBe(base); // the break is not this manifest's term
+      expect(breakOnly.breakCounted).toBe(false);
+    } finally {
+      evidence.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+    const bad = await variantOf({ compressionBreakWeight: 2, historyTerm: 'nats' });
+    try {
+      await expect(loadDetector(bad)).rejects.toThrow(/historyTerm/);
+    } finally {
+      await rm(bad, { recursive: true, force: true });
+    }
+  });
+
   it('compressionBreakMinQuality counts the break only for files saved last at that quality or above', async () => {
     const dir = await variantOf({ compressionBreakWeight: 0.25, compressionBreakMinQuality: 90 });
     const gated = await loadDetector(dir);

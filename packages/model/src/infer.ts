@@ -34,7 +34,10 @@ export type FacePrediction = {
   logit: number;
   /** The windows' combined logit alone (the network's own score). */
   networkLogit: number;
-  /** Whether the caller's compressionBreak entered `logit` (the manifest weighs it, at this file's quality). */
+  /**
+   * Whether the caller's JPEG-history term (`compressionBreak` or `historyEvidence`, as the manifest's
+   * `inference.historyTerm` says) entered `logit`: the manifest weighs it, at this file's quality.
+   */
   breakCounted: boolean;
   /** Every scored window's logit (those centred in the region), for studies of how to combine them. */
   windows: number[];
@@ -63,6 +66,11 @@ export type PredictOptions = {
    * with the manifest's `inference.compressionBreakWeight` (default 0) before calibration.
    */
   compressionBreak?: number;
+  /**
+   * `historyEvidence` of `@unwarp/aids` over the face (same map): the term instead of `compressionBreak` for a
+   * manifest whose `inference.historyTerm` is `evidence`.
+   */
+  historyEvidence?: number;
   /**
    * The file's last JPEG quality (IJG-equivalent, from its tables), for the manifest's compressionBreakMinQuality;
    * absent for a file last saved losslessly. The field's calibrated gain depends on which it is.
@@ -162,6 +170,9 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
   const aggregate = manifest.inference?.aggregate ?? { rule: 'max' };
   const breakWeight = manifest.inference?.compressionBreakWeight ?? 0;
   const breakMinQuality = manifest.inference?.compressionBreakMinQuality;
+  const historyTerm = manifest.inference?.historyTerm ?? 'break';
+  if (historyTerm !== 'break' && historyTerm !== 'evidence')
+    throw new Error(`${dir}: inference.historyTerm must be 'break' or 'evidence'`);
   const refine = manifest.inference?.refine;
   if (refine && !(Number.isInteger(refine.passes) && refine.passes >= 0 && refine.support >= 0))
     throw new Error(`${dir}: inference.refine needs whole passes ≥ 0 and support ≥ 0`);
@@ -236,11 +247,12 @@ export async function loadDetector(dir: string): Promise<WarpDetector> {
     };
     const windows = windowIndicesInRegion(grid, opts.region).map((i) => logits[i]!);
     const networkLogit = aggregateWindows(windows, aggregate);
+    const history = historyTerm === 'evidence' ? opts.historyEvidence : opts.compressionBreak;
     const breakCounted =
       breakWeight !== 0 &&
-      opts.compressionBreak !== undefined &&
+      history !== undefined &&
       (breakMinQuality === undefined || (opts.jpegQuality ?? 0) >= breakMinQuality);
-    const score = networkLogit + (breakCounted ? breakWeight * opts.compressionBreak! : 0);
+    const score = networkLogit + (breakCounted ? breakWeight * history! : 0);
     const probability = calibratedProbability(score, manifest.calibration);
     const fieldShown = readField && (!gated || probability >= (opts.threshold ?? FLAG_THRESHOLD));
     if (gated && fieldShown && !viewsScore) for (const name of extra) seen.push(see(name, false));

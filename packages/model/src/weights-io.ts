@@ -64,11 +64,17 @@ export type ModelManifest = {
     scale?: 'model' | 'native';
     maxShortSide?: number;
     /**
-     * Logit units added to the face's score per nat of `compressionBreak` (the model-free JPEG-history evidence of
-     * `@unwarp/aids`, computed by the caller) before calibration; default 0. Chosen with
+     * Logit units added to the face's score per unit of the JPEG-history term (the model-free evidence of
+     * `@unwarp/aids`, computed by the caller; `historyTerm` says which) before calibration; default 0. Chosen with
      * `packages/model/scripts/fusion-study.ts`, then `unwarp calibrate` fits the threshold on the sum.
      */
     compressionBreakWeight?: number;
+    /**
+     * Which JPEG-history statistic that weight multiplies: `break` (default), `compressionBreak` in nats (≥ 0: a break
+     * only raises the score); `evidence`, `historyEvidence` (signed: a face whose blocks keep the photo's earlier save
+     * throughout is scored down, one without any history to read is left alone).
+     */
+    historyTerm?: 'break' | 'evidence';
     /**
      * The break counts only for files saved last at this IJG-equivalent quality or above (the caller estimates it from
      * the file's tables). Below it an earlier save's finer lattice reads as broken on untouched faces too: a q85

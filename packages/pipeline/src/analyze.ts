@@ -7,6 +7,7 @@ import {
   type DoubleJpegMap,
   doubleJpegMap,
   estimateJpegQuality,
+  historyEvidence,
   lumaOf,
   lumaTableOf,
   runAids,
@@ -213,7 +214,8 @@ async function analyzeWith(
   // Faces narrower than any band of face width where the field's calibration kept a gain: their W is zero.
   const unfielded: { index: number; width: number }[] = [];
   // Model-free evidence beside the network: where a face lost the photo's earlier JPEG compression. The model's
-  // manifest says how much of it enters the face's score (inference.compressionBreakWeight).
+  // manifest says how much of it enters the face's score (inference.compressionBreakWeight, on the statistic its
+  // inference.historyTerm names).
   const faceCrops = targets.filter((t) => t.face).map((t) => t.crop);
   // The whole photo gives the histograms the most blocks; past HISTORY_MAX_PIXELS only the faces' crops are read.
   const historyArea = image.width * image.height <= HISTORY_MAX_PIXELS ? full : faceCrops.reduce(union, faceCrops[0]!);
@@ -226,7 +228,7 @@ async function analyzeWith(
     warnings.push(`the photo's JPEG history could not be read, so the face scores leave it out: ${why}`);
   }
   lap('history');
-  const breaks: ({ value: number; counted: boolean } | undefined)[] = [];
+  const breaks: ({ value: number; evidence: number; counted: boolean } | undefined)[] = [];
   const breakWeighed = (model.manifest.inference?.compressionBreakWeight ?? 0) !== 0;
   for (const target of targets) {
     const { crop } = target;
@@ -243,18 +245,22 @@ async function analyzeWith(
       ? landmarkRegion(target.face, crop, size)
       : { x0: 0, y0: 0, x1: size.width, y1: size.height };
     // The face's landmark extent in the history map's pixels (its area at scale 1).
-    const faceBreak =
-      history && target.face
-        ? compressionBreak(history.map, landmarkRegion(target.face, history.area, history.area))
-        : undefined;
+    const historyRegion = history && target.face ? landmarkRegion(target.face, history.area, history.area) : undefined;
+    const faceBreak = history && historyRegion ? compressionBreak(history.map, historyRegion) : undefined;
+    const faceEvidence = history && historyRegion ? historyEvidence(history.map, historyRegion) : undefined;
     const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
       region,
       compressionBreak: faceBreak,
+      historyEvidence: faceEvidence,
       jpegQuality: history?.quality,
       // A model that shows its field only on flagged faces flags them at the caller's threshold.
       threshold,
     });
-    breaks.push(faceBreak === undefined ? undefined : { value: faceBreak, counted: pred.breakCounted });
+    breaks.push(
+      faceBreak === undefined
+        ? undefined
+        : { value: faceBreak, evidence: faceEvidence ?? 0, counted: pred.breakCounted },
+    );
     if (target.face && pred.fieldGain === 0)
       unfielded.push({ index: predicted.length, width: Math.round(region.x1 - region.x0) });
     // Back to image pixels: resizeFlow resamples to the crop's size and scales the vectors by the same factor.
@@ -310,6 +316,7 @@ async function analyzeWith(
       ...(breakEvidence !== undefined
         ? {
             compressionBreak: round(breakEvidence.value, 2),
+            historyEvidence: round(breakEvidence.evidence, 2),
             // Only where the model weighs the break at all: then `false` means the file's quality kept it out.
             ...(breakWeighed ? { compressionBreakInScore: breakEvidence.counted } : {}),
           }

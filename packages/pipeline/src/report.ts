@@ -71,12 +71,19 @@ export const FaceReportSchema = z.object({
     .describe(
       "no model: evidence (nats) that part of the face was JPEG-compressed once while the photo around it was compressed twice (aligned double-JPEG map); 0 when nothing breaks the photo's history, or when it has none to read (one save, or resized or re-coloured since)",
     ),
+  /** Absent where compressionBreak is, and in reports before it was recorded. */
+  historyEvidence: z
+    .number()
+    .optional()
+    .describe(
+      "no model: log-odds-like evidence, from the same map, that the face was edited after the photo's earlier JPEG save (breaks at several window sizes against how clearly the blocks in and around the face keep that save); positive where part of the face lost the history the rest keeps, negative where the face keeps it throughout, 0 with no history to read",
+    ),
   /** Absent where compressionBreak is, and where the model does not weigh it at all. */
   compressionBreakInScore: z
     .boolean()
     .optional()
     .describe(
-      "whether compressionBreak entered the face's probability: the model weighs it only for files saved last at a high enough JPEG quality (below it, an earlier finer save reads as broken on untouched faces too)",
+      "whether the JPEG-history evidence (compressionBreak or historyEvidence, as the model's manifest says) entered the face's probability: the model weighs it only for files saved last at a high enough JPEG quality (below it, an earlier finer save reads as broken on untouched faces too)",
     ),
   verdict: z.string(),
   displacement: DisplacementSchema,

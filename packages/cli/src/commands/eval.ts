@@ -77,6 +77,7 @@ export async function run(argv: string[]): Promise<number> {
       `EPE face box        ${r.epeFaceBox.model} px vs zero-flow ${r.epeFaceBox.zeroFlow} px = ${(100 * r.epeFaceBox.ratio).toFixed(1)}%`,
       `PSNR face           modified ${r.psnr.modified} dB -> unwarped ${r.psnr.recovered} dB: gain ${r.psnr.gain >= 0 ? '+' : ''}${r.psnr.gain} dB (zero-flow: +0, true W: ${r.psnr.trueFlowGain >= 0 ? '+' : ''}${r.psnr.trueFlowGain} dB)`,
       `JPEG history break  AP ${r.compressionBreak.ap}, ROC AUC ${r.compressionBreak.auc} (no model: where the face lost the photo's earlier JPEG compression)`,
+      `JPEG history evidence AP ${r.historyEvidence.ap}, ROC AUC ${r.historyEvidence.auc} (no model: the breaks at several window sizes against the history kept in and around the face)`,
       `network alone       AP ${r.network.ap}, ROC AUC ${r.network.auc} (the score without the JPEG-history term)`,
     ].join('\n') + '\n',
   );

@@ -1,0 +1,116 @@
+// Fits HISTORY_EVIDENCE_WEIGHTS (@unwarp/aids `historyEvidence`): simulator edits of whole faces of one pool, each
+// photo saved once as JPEG at quality Q on its own grid (as `unwarp eval --jpeg Q`), the map's features per face box,
+// then a logistic regression (with an intercept, which the product drops). `--test` scores the fitted weights and
+// `compressionBreak` alone on other pools (AP / ROC AUC), e.g. held-out val/helen.
+//   node --import tsx packages/model/scripts/history-evidence-fit.ts --pool train/helen --count 300 --quality 90 \
+//     [--seed 1] [--test val/helen:1 --test val/helen:2]
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  compressionBreak,
+  doubleJpegMap,
+  HISTORY_EVIDENCE_WEIGHTS,
+  historyEvidence,
+  historyFeatures,
+  ijgTable,
+  lumaOf,
+  STD_LUMA,
+  signedLog1p,
+} from '@unwarp/aids';
+import { averagePrecision, rocAuc } from '@unwarp/flow';
+import { simulatedSamples } from '../src/evaluate.ts';
+
+const { values } = parseArgs({
+  options: {
+    pool: { type: 'string', default: 'train/helen' },
+    count: { type: 'string', default: '300' },
+    quality: { type: 'string', default: '90' },
+    seed: { type: 'string', default: '1' },
+    test: { type: 'string', multiple: true, default: [] },
+  },
+});
+const quality = Number(values.quality);
+const root = path.resolve(import.meta.dirname, '../../..');
+const manifest = JSON.parse(await readFile(path.join(root, 'models/unwarp-base/model.json'), 'utf8'));
+
+type Face = { features: number[]; brk: number; evidence: number; label: number };
+async function facesOf(pool: string, seed: number): Promise<Face[]> {
+  const { samples } = await simulatedSamples(
+    {
+      photoDirs: [path.resolve(root, '../shared/data', pool)],
+      count: Number(values.count),
+      seed,
+      jpegQuality: quality,
+    },
+    manifest,
+  );
+  const faces: Face[] = [];
+  const steps = ijgTable(STD_LUMA, quality);
+  for await (const s of samples) {
+    const { width: w, height: h } = s.modified;
+    const map = doubleJpegMap(lumaOf(s.modified.data, w, h), w, h, { steps });
+    faces.push({
+      features: historyFeatures(map, s.faceBox),
+      brk: compressionBreak(map, s.faceBox),
+      evidence: historyEvidence(map, s.faceBox),
+      label: s.label,
+    });
+  }
+  return faces;
+}
+
+/** Plain gradient descent on the mean log-loss, a little L2 on the weights (not the intercept). */
+function fitLogistic(x: number[][], y: number[]): { weights: number[]; intercept: number } {
+  const d = x[0]?.length ?? 0;
+  const w = new Array<number>(d + 1).fill(0);
+  for (let it = 0; it < 3000; it++) {
+    const g = new Array<number>(d + 1).fill(0);
+    x.forEach((row, i) => {
+      const z = (w[d] as number) + row.reduce((s, v, j) => s + v * (w[j] as number), 0);
+      const e = 1 / (1 + Math.exp(-z)) - (y[i] as number);
+      row.forEach((v, j) => {
+        g[j] = (g[j] as number) + e * v;
+      });
+      g[d] = (g[d] as number) + e;
+    });
+    for (let j = 0; j <= d; j++)
+      w[j] = (w[j] as number) - (0.5 * (g[j] as number)) / x.length - (j < d ? 1e-3 * (w[j] as number) : 0);
+  }
+  return { weights: w.slice(0, d).map((v) => Math.round(v * 100) / 100), intercept: w[d] as number };
+}
+
+const fitFaces = await facesOf(values.pool, Number(values.seed));
+const labels = fitFaces.map((f) => f.label);
+const fit = fitLogistic(
+  fitFaces.map((f) => f.features.map(signedLog1p)),
+  labels,
+);
+const apOf = (scores: number[], y: number[]) =>
+  `AP ${averagePrecision(scores, y).toFixed(3)}, ROC AUC ${rocAuc(scores, y).toFixed(3)}`;
+const score = (f: Face) => f.features.reduce((s, v, j) => s + (fit.weights[j] as number) * signedLog1p(v), 0);
+console.log(
+  `${labels.filter(Boolean).length} of ${labels.length} faces edited (${values.pool}, seed ${values.seed}, JPEG q${quality})`,
+);
+console.log(`fitted weights [${fit.weights.join(', ')}], intercept ${fit.intercept.toFixed(2)} (dropped)`);
+console.log(`shipped weights [${HISTORY_EVIDENCE_WEIGHTS.join(', ')}]`);
+console.log(
+  `fit set: fitted ${apOf(fitFaces.map(score), labels)}; compressionBreak ${apOf(
+    fitFaces.map((f) => f.brk),
+    labels,
+  )}`,
+);
+for (const spec of values.test) {
+  const [pool, seed] = spec.split(':');
+  const faces = await facesOf(pool as string, Number(seed ?? 1));
+  const y = faces.map((f) => f.label);
+  console.log(
+    `${spec}: fitted ${apOf(faces.map(score), y)}; shipped ${apOf(
+      faces.map((f) => f.evidence),
+      y,
+    )}; compressionBreak ${apOf(
+      faces.map((f) => f.brk),
+      y,
+    )}`,
+  );
+}
