@@ -296,13 +296,22 @@ export function historyAround(
   map: DoubleJpegMap,
   region: { x0: number; y0: number; x1: number; y1: number },
 ): { mean: number; blocks: number } {
+  return meanBlockLlr(map, region, false);
+}
+
+/** Mean block LLR over the blocks whose centres lie inside `region` (or outside it), and how many there are. */
+function meanBlockLlr(
+  map: DoubleJpegMap,
+  region: { x0: number; y0: number; x1: number; y1: number },
+  inside: boolean,
+): { mean: number; blocks: number } {
   let sum = 0;
   let blocks = 0;
   for (let r = 0; r < map.rows; r++)
     for (let c = 0; c < map.cols; c++) {
       const cx = map.offsetX + 8 * c + 4;
       const cy = map.offsetY + 8 * r + 4;
-      if (cx >= region.x0 && cx < region.x1 && cy >= region.y0 && cy < region.y1) continue;
+      if ((cx >= region.x0 && cx < region.x1 && cy >= region.y0 && cy < region.y1) !== inside) continue;
       sum += map.llr[r * map.cols + c] as number;
       blocks++;
     }
@@ -326,20 +335,10 @@ export function historyFeatures(
   map: DoubleJpegMap,
   region: { x0: number; y0: number; x1: number; y1: number },
 ): number[] {
-  let inside = 0;
-  let blocks = 0;
-  for (let r = 0; r < map.rows; r++)
-    for (let c = 0; c < map.cols; c++) {
-      const cx = map.offsetX + 8 * c + 4;
-      const cy = map.offsetY + 8 * r + 4;
-      if (cx < region.x0 || cx >= region.x1 || cy < region.y0 || cy >= region.y1) continue;
-      inside += map.llr[r * map.cols + c] as number;
-      blocks++;
-    }
   return [
     ...EVIDENCE_WINDOW_SHARES.map((share) => compressionBreak(map, region, share)),
-    historyAround(map, region).mean,
-    blocks > 0 ? inside / blocks : 0,
+    meanBlockLlr(map, region, false).mean,
+    meanBlockLlr(map, region, true).mean,
   ];
 }
 

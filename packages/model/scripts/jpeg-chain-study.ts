@@ -5,7 +5,15 @@
 // by ImageMagick at q92 (IJG tables), which is the "earlier save" every variant starts from.
 //   node --import tsx packages/model/scripts/jpeg-chain-study.ts [count=100]
 import path from 'node:path';
-import { compressionBreak, type DoubleJpegMap, doubleJpegMap, historyAround, lumaOf, lumaTableOf } from '@unwarp/aids';
+import {
+  compressionBreak,
+  type DoubleJpegMap,
+  doubleJpegMap,
+  historyAround,
+  historyEvidence,
+  lumaOf,
+  lumaTableOf,
+} from '@unwarp/aids';
 import { averagePrecision } from '@unwarp/flow';
 import { createRng, listLandmarkedPhotos, loadFacePhoto, makePair } from '@unwarp/liquify';
 import sharp from 'sharp';
@@ -80,6 +88,8 @@ function stepRatio(map: DoubleJpegMap): number {
   const ratios = map.frequencies.map((f, i) => (map.steps[f] ?? 0) / (map.firstSteps[i] ?? 1)).sort((a, b) => a - b);
   return ratios.length > 0 ? ratios[Math.floor(ratios.length / 2)]! : 0;
 }
+// The signed term a manifest may weigh instead (`historyEvidence`, ungated), per export.
+const evidence = VARIANTS.map(() => [] as number[]);
 const rows = VARIANTS.map(() =>
   SETTINGS.map(() => ({ breaks: [] as number[], labels: [] as number[], finer: 0, used: 0 })),
 );
@@ -106,6 +116,7 @@ for (let i = 0; i < count; i++) {
     const map = doubleJpegMap(lumaOf(img.data, img.width, img.height), img.width, img.height, steps ? { steps } : {});
     const ratio = stepRatio(map);
     const around = historyAround(map, box).mean;
+    evidence[k]!.push(historyEvidence(map, box));
     for (const [j, setting] of SETTINGS.entries()) {
       const row = rows[k]![j]!;
       row.breaks.push(around >= setting.around && ratio <= setting.ratio ? compressionBreak(map, box) : 0);
@@ -131,5 +142,15 @@ for (const [j, setting] of SETTINGS.entries()) {
       `${v.name} | ${averagePrecision(breaks, labels).toFixed(3)} | ${median(edited).toFixed(1)} / ${median(untouched).toFixed(1)} | ${(100 * high).toFixed(0)}% | ${(used / count).toFixed(1)} (${((100 * finer) / Math.max(1, used)).toFixed(0)}%)`,
     );
   }
+}
+console.log('\nhistoryEvidence alone (no gate)');
+console.log('export | AP | median edited / untouched | untouched with evidence > 1 (leaning edited)');
+for (const [k, v] of VARIANTS.entries()) {
+  const labels = rows[k]![0]!.labels;
+  const e = evidence[k]!;
+  const untouched = e.filter((_, i) => labels[i] === 0);
+  console.log(
+    `${v.name} | ${averagePrecision(e, labels).toFixed(3)} | ${median(e.filter((_, i) => labels[i] === 1)).toFixed(2)} / ${median(untouched).toFixed(2)} | ${((100 * untouched.filter((x) => x > 1).length) / Math.max(1, untouched.length)).toFixed(0)}%`,
+  );
 }
 console.log(`chance AP ${(rows[0]![0]!.labels.filter((l) => l === 1).length / count).toFixed(3)}`);

@@ -111,6 +111,10 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     const breakOf = (a: Analysis) => a.report.faces[0]!.compressionBreak!;
     expect(breakOf(liquified)).toBeGreaterThan(15);
     expect(breakOf(liquified)).toBeGreaterThan(2 * breakOf(untouched));
+    // The signed evidence from the same map leans edited for the liquified face, well above the untouched one's.
+    const evidenceOf = (a: Analysis) => a.report.faces[0]!.historyEvidence!;
+    expect(evidenceOf(liquified)).toBeGreaterThan(1);
+    expect(evidenceOf(liquified)).toBeGreaterThan(evidenceOf(untouched) + 1);
     // The fixture model does not weigh the break: the report says nothing about it entering the score.
     for (const a of [untouched, liquified]) expect(a.report.faces[0]!.compressionBreakInScore).toBeUndefined();
     // One that weighs it from q90 up leaves these q85 files out and counts a q95 save.
@@ -132,6 +136,7 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     );
     const png = await analyzer.analyze(await sharp(edited).png().toBuffer(), { aids: false });
     expect(png.report.faces[0]!.compressionBreak).toBeUndefined();
+    expect(png.report.faces[0]!.historyEvidence).toBeUndefined();
     expect(() => ReportSchema.parse(liquified.report)).not.toThrow();
   });
 
