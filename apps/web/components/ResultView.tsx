@@ -423,7 +423,7 @@ function FaceCard({
               {' '}
               Weighed at several window sizes against how clearly the face and the photo around it keep the earlier
               save: <strong data-testid="history-evidence">{face.historyEvidence.toFixed(2)}</strong> (above 0 leans
-              edited, below 0 untouched, 0 nothing to read).
+              edited, below 0 untouched, 0 nothing to read; as unreliable as the nats after a lower-quality save).
             </>
           ) : null}
           {face.compressionBreakInScore === false ? (
