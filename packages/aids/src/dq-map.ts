@@ -353,9 +353,15 @@ export function historyFeatures(
 export function historyEvidence(
   map: DoubleJpegMap,
   region: { x0: number; y0: number; x1: number; y1: number },
+): number {
+  return combineHistoryFeatures(historyFeatures(map, region));
+}
+
+/** `historyFeatures` weighed into `historyEvidence` (other weights: what a refit would give). */
+export function combineHistoryFeatures(
+  features: readonly number[],
   weights: readonly number[] = HISTORY_EVIDENCE_WEIGHTS,
 ): number {
-  const features = historyFeatures(map, region);
   let s = 0;
   for (let i = 0; i < features.length; i++) s += (weights[i] ?? 0) * signedLog1p(features[i] as number);
   return s;

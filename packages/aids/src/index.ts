@@ -5,6 +5,7 @@ export { findEmbeddedC2pa, readContentCredentials } from './c2pa.ts';
 export type { DoubleJpegMap } from './dq-map.ts';
 export {
   BREAK_WINDOW_SHARE,
+  combineHistoryFeatures,
   compressionBreak,
   doubleJpegMap,
   EVIDENCE_WINDOW_SHARES,

@@ -8,10 +8,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  combineHistoryFeatures,
   compressionBreak,
   doubleJpegMap,
   HISTORY_EVIDENCE_WEIGHTS,
-  historyEvidence,
   historyFeatures,
   ijgTable,
   lumaOf,
@@ -50,10 +50,11 @@ async function facesOf(pool: string, seed: number): Promise<Face[]> {
   for await (const s of samples) {
     const { width: w, height: h } = s.modified;
     const map = doubleJpegMap(lumaOf(s.modified.data, w, h), w, h, { steps });
+    const features = historyFeatures(map, s.faceBox);
     faces.push({
-      features: historyFeatures(map, s.faceBox),
+      features,
       brk: compressionBreak(map, s.faceBox),
-      evidence: historyEvidence(map, s.faceBox),
+      evidence: combineHistoryFeatures(features),
       label: s.label,
     });
   }
@@ -88,7 +89,7 @@ const fit = fitLogistic(
 );
 const apOf = (scores: number[], y: number[]) =>
   `AP ${averagePrecision(scores, y).toFixed(3)}, ROC AUC ${rocAuc(scores, y).toFixed(3)}`;
-const score = (f: Face) => f.features.reduce((s, v, j) => s + (fit.weights[j] as number) * signedLog1p(v), 0);
+const score = (f: Face) => combineHistoryFeatures(f.features, fit.weights);
 console.log(
   `${labels.filter(Boolean).length} of ${labels.length} faces edited (${values.pool}, seed ${values.seed}, JPEG q${quality})`,
 );

@@ -246,21 +246,22 @@ async function analyzeWith(
       : { x0: 0, y0: 0, x1: size.width, y1: size.height };
     // The face's landmark extent in the history map's pixels (its area at scale 1).
     const historyRegion = history && target.face ? landmarkRegion(target.face, history.area, history.area) : undefined;
-    const faceBreak = history && historyRegion ? compressionBreak(history.map, historyRegion) : undefined;
-    const faceEvidence = history && historyRegion ? historyEvidence(history.map, historyRegion) : undefined;
+    const faceHistory =
+      history && historyRegion
+        ? {
+            value: compressionBreak(history.map, historyRegion),
+            evidence: historyEvidence(history.map, historyRegion),
+          }
+        : undefined;
     const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
       region,
-      compressionBreak: faceBreak,
-      historyEvidence: faceEvidence,
+      compressionBreak: faceHistory?.value,
+      historyEvidence: faceHistory?.evidence,
       jpegQuality: history?.quality,
       // A model that shows its field only on flagged faces flags them at the caller's threshold.
       threshold,
     });
-    breaks.push(
-      faceBreak === undefined
-        ? undefined
-        : { value: faceBreak, evidence: faceEvidence ?? 0, counted: pred.breakCounted },
-    );
+    breaks.push(faceHistory && { ...faceHistory, counted: pred.breakCounted });
     if (target.face && pred.fieldGain === 0)
       unfielded.push({ index: predicted.length, width: Math.round(region.x1 - region.x0) });
     // Back to image pixels: resizeFlow resamples to the crop's size and scales the vectors by the same factor.
