@@ -321,16 +321,22 @@ function meanBlockLlr(
 /** Window shares of `historyEvidence`'s breaks: a small edit shows at small windows, a large one at large. */
 export const EVIDENCE_WINDOW_SHARES = [0.15, 0.2, 0.3, 0.4, 0.5] as const;
 
-/**
- * Logistic weights of `historyEvidence`, one per feature (the breaks at EVIDENCE_WINDOW_SHARES, then the mean block
- * LLR outside and inside the region), each feature taken as sign(v)·log(1 + |v|). Fitted on simulator edits of
- * train/helen saved once at JPEG q90 on the photo's grid (300 faces, seed 1); the fit's intercept is dropped, so a
- * map without evidence (all blocks 0) scores 0. Refit: `node --import tsx
- * packages/model/scripts/history-evidence-fit.ts --pool train/helen --count 300 --quality 90`.
- */
-export const HISTORY_EVIDENCE_WEIGHTS = [-0.73, 2.56, 0.66, 0.45, -0.01, -2.64, -3.05] as const;
+/** A logistic fit over `historyFeatures`, each feature taken as sign(v)·log(1 + |v|). */
+export type HistoryEvidenceFit = { weights: readonly number[]; intercept: number };
 
-/** What `historyEvidence` read from the map, in the order of HISTORY_EVIDENCE_WEIGHTS. */
+/**
+ * `historyEvidence`'s weights, one per feature (the breaks at EVIDENCE_WINDOW_SHARES, then the mean block LLR outside
+ * and inside the region), and intercept: fitted on simulator edits of train/helen saved once at JPEG q90 on the
+ * photo's grid (300 faces, seed 1). The intercept counts only where a map found a history, so an untouched face that
+ * kept a faint one (an earlier save finer than the export) reads below 0 rather than as the breaks' noise. Refit:
+ * `node --import tsx packages/model/scripts/history-evidence-fit.ts --pool train/helen --count 300 --quality 90`.
+ */
+export const HISTORY_EVIDENCE_FIT: HistoryEvidenceFit = {
+  weights: [-0.73, 2.56, 0.66, 0.45, -0.01, -2.64, -3.05],
+  intercept: -3.81,
+};
+
+/** What `historyEvidence` read from the map, in the order of HISTORY_EVIDENCE_FIT's weights. */
 export function historyFeatures(
   map: DoubleJpegMap,
   region: { x0: number; y0: number; x1: number; y1: number },
@@ -343,27 +349,27 @@ export function historyFeatures(
 }
 
 /**
- * Log-odds-like evidence that `region` was edited after the photo's earlier JPEG save: the breaks at several window
- * sizes (`compressionBreak`) against how clearly the blocks inside and around the region keep that save, combined
- * with HISTORY_EVIDENCE_WEIGHTS. 0 where the map holds no evidence (no history, or no usable frequency); positive
- * where part of the region lost the history the rest keeps, negative where the region keeps it throughout. On 300
- * held-out val/helen faces exported at q90 it ranks edits at AP 0.957 where `compressionBreak` alone scores 0.907
- * (docs/training-experiments.md, sixteenth session).
+ * Log-odds that `region` was edited after the photo's earlier JPEG save: the breaks at several window sizes
+ * (`compressionBreak`) against how clearly the blocks inside and around the region keep that save, combined by
+ * HISTORY_EVIDENCE_FIT. 0 where the map found no history (no usable frequency): no evidence either way. Where it found
+ * one, positive where part of the region lost the history the rest keeps, negative where the region keeps it
+ * throughout. On 300 held-out val/helen faces exported at q90 it ranks edits at AP 0.957 where `compressionBreak`
+ * alone scores 0.907 (docs/training-experiments.md, sixteenth session).
  */
 export function historyEvidence(
   map: DoubleJpegMap,
   region: { x0: number; y0: number; x1: number; y1: number },
 ): number {
-  return combineHistoryFeatures(historyFeatures(map, region));
+  return map.frequencies.length > 0 ? combineHistoryFeatures(historyFeatures(map, region)) : 0;
 }
 
-/** `historyFeatures` weighed into `historyEvidence` (other weights: what a refit would give). */
+/** `historyFeatures` weighed into `historyEvidence`'s log-odds (another fit: what a refit would give). */
 export function combineHistoryFeatures(
   features: readonly number[],
-  weights: readonly number[] = HISTORY_EVIDENCE_WEIGHTS,
+  fit: HistoryEvidenceFit = HISTORY_EVIDENCE_FIT,
 ): number {
-  let s = 0;
-  for (let i = 0; i < features.length; i++) s += (weights[i] ?? 0) * signedLog1p(features[i] as number);
+  let s = fit.intercept;
+  for (let i = 0; i < features.length; i++) s += (fit.weights[i] ?? 0) * signedLog1p(features[i] as number);
   return s;
 }
 

@@ -1,7 +1,8 @@
-// Fits HISTORY_EVIDENCE_WEIGHTS (@unwarp/aids `historyEvidence`): simulator edits of whole faces of one pool, each
+// Fits HISTORY_EVIDENCE_FIT (@unwarp/aids `historyEvidence`): simulator edits of whole faces of one pool, each
 // photo saved once as JPEG at quality Q on its own grid (as `unwarp eval --jpeg Q`), the map's features per face box,
-// then a logistic regression (with an intercept, which the product drops). `--test` scores the fitted weights and
-// `compressionBreak` alone on other pools (AP / ROC AUC), e.g. held-out val/helen.
+// then a logistic regression with an intercept. Faces whose map found no history score 0, as in the product.
+// `--test` scores the fitted and shipped fits and `compressionBreak` alone on other pools (AP / ROC AUC), e.g.
+// held-out val/helen.
 //   node --import tsx packages/model/scripts/history-evidence-fit.ts --pool train/helen --count 300 --quality 90 \
 //     [--seed 1] [--test val/helen:1 --test val/helen:2]
 import { readFile } from 'node:fs/promises';
@@ -11,7 +12,8 @@ import {
   combineHistoryFeatures,
   compressionBreak,
   doubleJpegMap,
-  HISTORY_EVIDENCE_WEIGHTS,
+  HISTORY_EVIDENCE_FIT,
+  type HistoryEvidenceFit,
   historyFeatures,
   ijgTable,
   lumaOf,
@@ -34,7 +36,7 @@ const quality = Number(values.quality);
 const root = path.resolve(import.meta.dirname, '../../..');
 const manifest = JSON.parse(await readFile(path.join(root, 'models/unwarp-base/model.json'), 'utf8'));
 
-type Face = { features: number[]; brk: number; evidence: number; label: number };
+type Face = { features: number[]; history: boolean; brk: number; evidence: number; label: number };
 async function facesOf(pool: string, seed: number): Promise<Face[]> {
   const { samples } = await simulatedSamples(
     {
@@ -51,10 +53,12 @@ async function facesOf(pool: string, seed: number): Promise<Face[]> {
     const { width: w, height: h } = s.modified;
     const map = doubleJpegMap(lumaOf(s.modified.data, w, h), w, h, { steps });
     const features = historyFeatures(map, s.faceBox);
+    const history = map.frequencies.length > 0;
     faces.push({
       features,
+      history,
       brk: compressionBreak(map, s.faceBox),
-      evidence: combineHistoryFeatures(features),
+      evidence: history ? combineHistoryFeatures(features) : 0,
       label: s.label,
     });
   }
@@ -62,7 +66,7 @@ async function facesOf(pool: string, seed: number): Promise<Face[]> {
 }
 
 /** Plain gradient descent on the mean log-loss, a little L2 on the weights (not the intercept). */
-function fitLogistic(x: number[][], y: number[]): { weights: number[]; intercept: number } {
+function fitLogistic(x: number[][], y: number[]): HistoryEvidenceFit {
   const d = x[0]?.length ?? 0;
   const w = new Array<number>(d + 1).fill(0);
   for (let it = 0; it < 3000; it++) {
@@ -78,7 +82,8 @@ function fitLogistic(x: number[][], y: number[]): { weights: number[]; intercept
     for (let j = 0; j <= d; j++)
       w[j] = (w[j] as number) - (0.5 * (g[j] as number)) / x.length - (j < d ? 1e-3 * (w[j] as number) : 0);
   }
-  return { weights: w.slice(0, d).map((v) => Math.round(v * 100) / 100), intercept: w[d] as number };
+  const round = (v: number) => Math.round(v * 100) / 100;
+  return { weights: w.slice(0, d).map(round), intercept: round(w[d] as number) };
 }
 
 const fitFaces = await facesOf(values.pool, Number(values.seed));
@@ -89,12 +94,13 @@ const fit = fitLogistic(
 );
 const apOf = (scores: number[], y: number[]) =>
   `AP ${averagePrecision(scores, y).toFixed(3)}, ROC AUC ${rocAuc(scores, y).toFixed(3)}`;
-const score = (f: Face) => combineHistoryFeatures(f.features, fit.weights);
+const score = (f: Face) => (f.history ? combineHistoryFeatures(f.features, fit) : 0);
 console.log(
   `${labels.filter(Boolean).length} of ${labels.length} faces edited (${values.pool}, seed ${values.seed}, JPEG q${quality})`,
 );
-console.log(`fitted weights [${fit.weights.join(', ')}], intercept ${fit.intercept.toFixed(2)} (dropped)`);
-console.log(`shipped weights [${HISTORY_EVIDENCE_WEIGHTS.join(', ')}]`);
+const fitText = (f: HistoryEvidenceFit) => `weights [${f.weights.join(', ')}], intercept ${f.intercept.toFixed(2)}`;
+console.log(`fitted ${fitText(fit)}`);
+console.log(`shipped ${fitText(HISTORY_EVIDENCE_FIT)}`);
 console.log(
   `fit set: fitted ${apOf(fitFaces.map(score), labels)}; compressionBreak ${apOf(
     fitFaces.map((f) => f.brk),

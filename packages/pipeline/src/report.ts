@@ -76,7 +76,7 @@ export const FaceReportSchema = z.object({
     .number()
     .optional()
     .describe(
-      "no model: log-odds-like evidence, from the same map, that the face was edited after the photo's earlier JPEG save (breaks at several window sizes against how clearly the blocks in and around the face keep that save); positive where part of the face lost the history the rest keeps, negative where the face keeps it throughout, 0 with no history to read; like compressionBreak it reads untouched faces as edited after an export below the earlier save's quality",
+      "no model: log-odds, from the same map, that the face was edited after the photo's earlier JPEG save (breaks at several window sizes against how clearly the blocks in and around the face keep that save); positive where part of the face lost the history the rest keeps, negative where the face keeps it throughout, 0 with no history to read; like compressionBreak it reads untouched faces as edited after an export below the earlier save's quality",
     ),
   /** Absent where compressionBreak is, and where the model does not weigh it at all. */
   compressionBreakInScore: z
