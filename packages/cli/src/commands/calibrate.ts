@@ -11,7 +11,7 @@ Fits how the model's face score becomes the probability the product shows, and w
 Whole faces from each photo pool (default: val/afw and train/helen; \`unwarp eval\` reports on val/helen), edited by
 the simulator with every warp family, half left untouched, are scored three times over (N faces per pool each):
 re-saved after the edit (JPEG, rescaling), saved once as JPEG q90 on the photo's grid, and exported losslessly. The
-threshold is set where at most F (default 0.05) of the untouched faces reach it in every pool under every condition
+threshold is set where at most F (default 0.04) of the untouched faces reach it in every pool under every condition
 (untouched scores shift with the photos' source and size, and with the JPEG-history term when the model weighs it),
 and that point becomes probability 0.5, the threshold of every verdict. For a model that predicts the warp field,
 the edited faces are then unwarped with the field scaled by each of a few gains times the face's new probability,
@@ -46,7 +46,9 @@ export async function run(argv: string[]): Promise<number> {
     photoDirs,
     count,
     seed: num(v.seed, 'seed', 11, Number.isInteger),
-    targetFpr: num(v.fpr, 'fpr', 0.05, (n) => n > 0 && n < 0.5),
+    // Below the 5% the product promises: the rate measured on ~150 untouched faces per pool and condition moves by
+    // about 2 points from one draw of faces to the next (docs/training-experiments.md, seventeenth session).
+    targetFpr: num(v.fpr, 'fpr', 0.04, (n) => n > 0 && n < 0.5),
     scoreOnly: v['score-only'] === true,
     onProgress: (d) => progress.update(d),
     onFieldProgress: (d, n) => {
