@@ -353,8 +353,8 @@ export function historyFeatures(
  * (`compressionBreak`) against how clearly the blocks inside and around the region keep that save, combined by
  * HISTORY_EVIDENCE_FIT. 0 where the map found no history (no usable frequency): no evidence either way. Where it found
  * one, positive where part of the region lost the history the rest keeps, negative where the region keeps it
- * throughout. On 300 held-out val/helen faces exported at q90 it ranks edits at AP 0.957 where `compressionBreak`
- * alone scores 0.907 (docs/training-experiments.md, sixteenth session).
+ * throughout. On 300 held-out val/helen faces exported at q90 it ranks edits at AP 0.959 where `compressionBreak`
+ * alone scores 0.907 (docs/training-experiments.md, seventeenth session).
  */
 export function historyEvidence(
   map: DoubleJpegMap,
