@@ -86,7 +86,7 @@ describe('doubleJpegMap', () => {
     const elsewhere = { x0: 40, y0: 155, x1: 200, y1: 315 };
     expect(compressionBreak(map, edit)).toBeGreaterThan(3 * Math.max(1, compressionBreak(map, elsewhere)));
     // The combined evidence says the same: edited where the history breaks, kept elsewhere.
-    expect(historyFeatures(map, edit)).toHaveLength(7);
+    expect(historyFeatures(map, edit)).toHaveLength(12);
     expect(historyEvidence(map, edit)).toBeGreaterThan(1);
     expect(historyEvidence(map, elsewhere)).toBeLessThan(historyEvidence(map, edit) - 1);
     // Untouched, saved at q75 or at q95 and exported at q90: the box keeps the history, so the evidence leans
@@ -97,6 +97,28 @@ describe('doubleJpegMap', () => {
       expect(untouched.frequencies.length).toBeGreaterThan(3);
       expect(historyEvidence(untouched, edit)).toBeLessThan(-1);
     }
+  });
+
+  it('finds the break after a colour edit between the saves (the earlier lattice, scaled)', async () => {
+    const first = await decode(await encode(photo, 90));
+    const edited = resampleBox(first, 200, 160, 160);
+    // Brightness ×0.9, per channel: luma and its DCT scale by 0.9, so the q90 lattice no longer sits on whole steps.
+    const data = edited.data.map((v) => Math.min(255, Math.round(v * 0.9)));
+    const map = mapOf(await decode(await encode({ ...edited, data }, 95)), ijgTable(STD_LUMA, 95));
+    expect(map.frequencies.length).toBeGreaterThan(3);
+    expect(Math.abs(map.scale - 1)).toBeGreaterThan(0.03);
+    const edit = { x0: 197, y0: 155, x1: 357, y1: 315 };
+    const { inside, outside } = meanLlr(map, edit);
+    expect(inside).toBeLessThan(0);
+    expect(outside).toBeGreaterThan(0);
+    expect(historyEvidence(map, edit)).toBeGreaterThan(1);
+    expect(historyEvidence(map, { x0: 40, y0: 155, x1: 200, y1: 315 })).toBeLessThan(-1);
+    // Untouched, the same colour edit and export: the history holds in the box.
+    const untouched = await decode(await encode(first, 90));
+    const plain = { ...untouched, data: untouched.data.map((v) => Math.min(255, Math.round(v * 0.9))) };
+    expect(historyEvidence(mapOf(await decode(await encode(plain, 95)), ijgTable(STD_LUMA, 95)), edit)).toBeLessThan(
+      -1,
+    );
   });
 
   it('historyAround: the photo around a face shows its earlier save, unless it was rescaled since', async () => {

@@ -26,6 +26,13 @@ export type DoubleJpegMap = {
   steps: number[];
   /** The earlier save's step fitted per used frequency (same order as `frequencies`). */
   firstSteps: number[];
+  /**
+   * The factor the earlier save's lattice was scaled by before the last save (1: none found), fitted with the earlier
+   * steps: a colour edit between the saves (contrast, brightness, levels) scales the luma's coefficients, every
+   * frequency alike. A fit, not a measurement of the edit: a lattice scaled by 0.9 may read as 0.9 × 4/3 when whole
+   * steps explain both.
+   */
+  scale: number;
 };
 
 /** Zigzag order 1..20: low and middle frequencies, where coefficients are seldom all zero. */
@@ -33,6 +40,8 @@ const CANDIDATES = [1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19,
 const MAX_BIN = 24;
 /** A frequency is used when its observed histogram's periodic departure from the reference exceeds this (nats). */
 const MIN_EVIDENCE = 0.01;
+/** Earlier steps within this share of the last are not fitted: their lattices beat too slowly to show in 24 bins. */
+const MIN_LATTICE_CONTRAST = 0.02;
 
 /**
  * `luma` is the Y plane (0..255) of the decoded image, `width` x `height`. `steps` may pass the luma table read from
@@ -54,10 +63,14 @@ export function doubleJpegMap(
   const frequencies: number[] = [];
   const firstSteps: number[] = [];
   const clipped = clippedBlocks(luma, width, offset.x, offset.y, cols, rows);
-  for (const f of CANDIDATES) {
+  const usable = CANDIDATES.flatMap((f) => {
     const q = steps[f] ?? 0;
-    if (q < 2) continue;
-    const fit = binLlr(histogram(aligned.coef, f, q), histogram(shifted.coef, f, q), q);
+    const h = q >= 2 ? binHistograms(histogram(aligned.coef, f, q), histogram(shifted.coef, f, q)) : undefined;
+    return h ? [{ f, q, h }] : [];
+  });
+  const scale = colourScale(usable);
+  for (const { f, q, h } of usable) {
+    const fit = firstStepFit(h, q, scale);
     if (!fit) continue;
     const table = fit.table;
     frequencies.push(f);
@@ -68,7 +81,38 @@ export function doubleJpegMap(
       if (k >= 1 && k < MAX_BIN) llr[b] = (llr[b] as number) + (table[k] as number);
     }
   }
-  return { cols, rows, offsetX: offset.x, offsetY: offset.y, llr, frequencies, steps, firstSteps };
+  return { cols, rows, offsetX: offset.x, offsetY: offset.y, llr, frequencies, steps, firstSteps, scale };
+}
+
+/**
+ * Colour scales between the saves tried, 0.7–1.43 in steps of 0.5% (fine enough that the earlier lattice's 24th bin
+ * lands within a quarter step); 1 among them.
+ */
+const SCALES = (() => {
+  const out = [1];
+  for (let i = -72; i <= 72; i++) if (i !== 0) out.push(1.005 ** i);
+  return out;
+})();
+/**
+ * A scale other than 1 must explain the histograms this much better (summed evidence over the frequencies): on photos
+ * without a colour edit a free scale otherwise fits the noise of a faint history.
+ */
+const SCALE_MARGIN = 1.5;
+/**
+ * Scales within this share of the best gain count as tied, and the one nearest 1 wins: a scale times 2/3 or 4/5 is a
+ * denser lattice that explains nearly as much with other whole steps.
+ */
+const SCALE_TIE = 0.98;
+
+/** The colour scale whose earlier lattice (scale × a whole step, per frequency) explains the histograms best. */
+function colourScale(usable: { q: number; h: BinHistograms }[]): number {
+  const total = (scale: number) => usable.reduce((s, { q, h }) => s + (firstStepFit(h, q, scale)?.gain ?? 0), 0);
+  const gains = SCALES.map((scale) => ({ scale, gain: total(scale) }));
+  const plain = gains[0]!.gain;
+  const best = Math.max(...gains.map((g) => g.gain));
+  if (best <= SCALE_MARGIN * plain) return 1;
+  const tied = gains.filter((g) => g.gain >= SCALE_TIE * best);
+  return tied.reduce((a, b) => (Math.abs(Math.log(b.scale)) < Math.abs(Math.log(a.scale)) ? b : a)).scale;
 }
 
 /**
@@ -189,30 +233,35 @@ const DECODE_NOISE = 0.5;
  * of the lattice q1·j lands in bin k (with the decoding noise), times q1/q2. Periodic in k: the peaks and gaps.
  */
 function doubleQuantisationWeights(q1: number, q2: number): Float64Array {
+  const key = `${q1}/${q2}`;
+  const cached = weightCache.get(key);
+  if (cached) return cached;
   const w = new Float64Array(MAX_BIN);
   const jMax = Math.ceil(((MAX_BIN + 1) * q2) / q1);
+  const reach = 6 * DECODE_NOISE;
   for (let j = 0; j <= jMax; j++) {
     const centre = j * q1;
-    for (let k = 1; k < MAX_BIN; k++) {
+    // Only the bins within 6 noise widths of the lattice point gain (the rest by less than 1e-9).
+    const kLo = Math.max(1, Math.ceil((centre - reach) / q2 - 0.5));
+    const kHi = Math.min(MAX_BIN - 1, Math.floor((centre + reach) / q2 + 0.5));
+    for (let k = kLo; k <= kHi; k++) {
       const p =
         normalCdf(((k + 0.5) * q2 - centre) / DECODE_NOISE) - normalCdf(((k - 0.5) * q2 - centre) / DECODE_NOISE);
       w[k] = (w[k] as number) + (p * q1) / q2;
     }
   }
+  weightCache.set(key, w);
   return w;
 }
+const weightCache = new Map<string, Float64Array>();
+
+type BinHistograms = { aligned: Float64Array; smooth: Float64Array };
 
 /**
- * Per-bin log-likelihood ratio of "quantised at q1, then at q2" vs "quantised at q2 once", for the first step q1 that
- * explains the aligned histogram best (the shifted histogram stands in for the smooth distribution before any
- * quantisation). Undefined when no q1 explains it better than a single quantisation by MIN_EVIDENCE nats per
- * coefficient, e.g. when both saves used the same step.
+ * One frequency's histograms, normalised: the aligned grid's, and the shifted grid's smoothed, which stands in for
+ * the distribution before any quantisation. Undefined with fewer than 100 coefficients in either.
  */
-function binLlr(
-  aligned: Float64Array,
-  shifted: Float64Array,
-  q2: number,
-): { table: Float64Array; q1: number } | undefined {
+function binHistograms(aligned: Float64Array, shifted: Float64Array): BinHistograms | undefined {
   let na = 0;
   let ns = 0;
   for (let k = 1; k < MAX_BIN; k++) {
@@ -221,22 +270,40 @@ function binLlr(
   }
   if (na < 100 || ns < 100) return undefined;
   const smooth = new Float64Array(MAX_BIN);
-  for (let k = 1; k < MAX_BIN; k++) smooth[k] = ((shifted[k] as number) + 0.5) / (ns + 0.5 * MAX_BIN);
-  let best: { gain: number; table: Float64Array; q1: number } | undefined;
-  for (let q1 = 1; q1 <= 2 * q2 + 2; q1++) {
-    if (q1 === q2) continue;
+  const norm = new Float64Array(MAX_BIN);
+  for (let k = 1; k < MAX_BIN; k++) {
+    smooth[k] = ((shifted[k] as number) + 0.5) / (ns + 0.5 * MAX_BIN);
+    norm[k] = (aligned[k] as number) / na;
+  }
+  return { aligned: norm, smooth };
+}
+
+/**
+ * Per-bin log-likelihood ratio of "quantised at q1, then at q2" vs "quantised at q2 once", for the first step
+ * q1 = scale × n (n whole) that explains the aligned histogram best, and its gain (mean nats per coefficient).
+ * Undefined when no q1 explains it better than a single quantisation by MIN_EVIDENCE nats per coefficient, e.g. when
+ * both saves used the same step.
+ */
+function firstStepFit(
+  h: BinHistograms,
+  q2: number,
+  scale: number,
+): { table: Float64Array; q1: number; gain: number } | undefined {
+  let best: { gain: number; q1: number; w: Float64Array; z: number } | undefined;
+  for (let n = 1; n * scale <= 2 * q2 + 2; n++) {
+    const q1 = n * scale;
+    if (Math.abs(q1 / q2 - 1) < MIN_LATTICE_CONTRAST) continue;
     const w = doubleQuantisationWeights(q1, q2);
     let z = 0;
-    for (let k = 1; k < MAX_BIN; k++) z += (smooth[k] as number) * (w[k] as number);
-    const table = new Float64Array(MAX_BIN);
+    for (let k = 1; k < MAX_BIN; k++) z += (h.smooth[k] as number) * (w[k] as number);
     let gain = 0;
-    for (let k = 1; k < MAX_BIN; k++) {
-      table[k] = Math.log(Math.max(1e-3, (w[k] as number) / z));
-      gain += ((aligned[k] as number) / na) * (table[k] as number);
-    }
-    if (!best || gain > best.gain) best = { gain, table, q1 };
+    for (let k = 1; k < MAX_BIN; k++) gain += (h.aligned[k] as number) * Math.log(Math.max(1e-3, (w[k] as number) / z));
+    if (!best || gain > best.gain) best = { gain, q1, w, z };
   }
-  return best && best.gain >= MIN_EVIDENCE ? { table: best.table, q1: best.q1 } : undefined;
+  if (!best || best.gain < MIN_EVIDENCE) return undefined;
+  const table = new Float64Array(MAX_BIN);
+  for (let k = 1; k < MAX_BIN; k++) table[k] = Math.log(Math.max(1e-3, (best.w[k] as number) / best.z));
+  return { table, q1: best.q1, gain: best.gain };
 }
 
 /** Φ, the standard normal CDF (Abramowitz & Stegun 7.1.26 through erf). */
@@ -272,8 +339,7 @@ export function compressionBreak(
   region: { x0: number; y0: number; x1: number; y1: number },
   windowShare = BREAK_WINDOW_SHARE,
 ): number {
-  const side = Math.min(region.x1 - region.x0, region.y1 - region.y0);
-  const w = Math.max(3, Math.round((windowShare * side) / 8));
+  const w = breakWindowSide(region, windowShare);
   let worst = 0;
   for (let r = 0; r + w <= map.rows; r++)
     for (let c = 0; c + w <= map.cols; c++) {
@@ -287,6 +353,12 @@ export function compressionBreak(
   return worst < 0 ? -worst : 0;
 }
 
+/** `compressionBreak`'s window side in blocks: `windowShare` of the region's shorter side, at least 3. */
+function breakWindowSide(region: { x0: number; y0: number; x1: number; y1: number }, windowShare: number): number {
+  const side = Math.min(region.x1 - region.x0, region.y1 - region.y0);
+  return Math.max(3, Math.round((windowShare * side) / 8));
+}
+
 /**
  * How clearly the photo around `region` shows its earlier JPEG save: the mean block LLR (nats per block) of the blocks
  * whose centres lie outside the region, and how many there are. A break inside a face means something only where the
@@ -296,26 +368,31 @@ export function historyAround(
   map: DoubleJpegMap,
   region: { x0: number; y0: number; x1: number; y1: number },
 ): { mean: number; blocks: number } {
-  return meanBlockLlr(map, region, false);
+  const { mean, blocks } = blockLlrStats(map, region, false);
+  return { mean, blocks };
 }
 
-/** Mean block LLR over the blocks whose centres lie inside `region` (or outside it), and how many there are. */
-function meanBlockLlr(
+/** Mean and spread of the block LLRs whose centres lie inside `region` (or outside it), and how many there are. */
+function blockLlrStats(
   map: DoubleJpegMap,
   region: { x0: number; y0: number; x1: number; y1: number },
   inside: boolean,
-): { mean: number; blocks: number } {
+): { mean: number; sd: number; blocks: number } {
   let sum = 0;
+  let squares = 0;
   let blocks = 0;
   for (let r = 0; r < map.rows; r++)
     for (let c = 0; c < map.cols; c++) {
       const cx = map.offsetX + 8 * c + 4;
       const cy = map.offsetY + 8 * r + 4;
       if ((cx >= region.x0 && cx < region.x1 && cy >= region.y0 && cy < region.y1) !== inside) continue;
-      sum += map.llr[r * map.cols + c] as number;
+      const v = map.llr[r * map.cols + c] as number;
+      sum += v;
+      squares += v * v;
       blocks++;
     }
-  return { mean: blocks > 0 ? sum / blocks : 0, blocks };
+  const mean = blocks > 0 ? sum / blocks : 0;
+  return { mean, sd: blocks > 0 ? Math.sqrt(Math.max(0, squares / blocks - mean * mean)) : 0, blocks };
 }
 
 /** Window shares of `historyEvidence`'s breaks: a small edit shows at small windows, a large one at large. */
@@ -325,15 +402,17 @@ export const EVIDENCE_WINDOW_SHARES = [0.15, 0.2, 0.3, 0.4, 0.5] as const;
 export type HistoryEvidenceFit = { weights: readonly number[]; intercept: number };
 
 /**
- * `historyEvidence`'s weights, one per feature (the breaks at EVIDENCE_WINDOW_SHARES, then the mean block LLR outside
- * and inside the region), and intercept: fitted on simulator edits of train/helen saved once at JPEG q90 on the
- * photo's grid (300 faces, seed 1). The intercept counts only where a map found a history, so an untouched face that
- * kept a faint one (an earlier save finer than the export) reads below 0 rather than as the breaks' noise. Refit:
- * `node --import tsx packages/model/scripts/history-evidence-fit.ts --pool train/helen --count 300 --quality 90`.
+ * `historyEvidence`'s weights, one per feature (the breaks at EVIDENCE_WINDOW_SHARES, the mean block LLR outside and
+ * inside the region, then each break's shortfall against the history around it), and intercept: fitted on simulator
+ * edits of train/helen saved once at JPEG q90 on the photo's grid, 300 faces as they are and the same 300 with a
+ * colour edit before the export (seed 1). The intercept counts only where a map found a history, so an untouched face
+ * that kept a faint one (an earlier save finer than the export, or one a colour edit scaled) reads below 0 rather
+ * than as the breaks' noise. Refit: `node --import tsx packages/model/scripts/history-evidence-fit.ts --pool
+ * train/helen --count 300 --quality 90 --colour`.
  */
 export const HISTORY_EVIDENCE_FIT: HistoryEvidenceFit = {
-  weights: [-0.73, 2.56, 0.66, 0.45, -0.01, -2.64, -3.05],
-  intercept: -3.81,
+  weights: [-2.09, 1.3, 1.52, 0.17, -0.09, 0.23, -1.72, -0.68, 0.29, -0.49, -0.32, 0.19],
+  intercept: -0.78,
 };
 
 /** What `historyEvidence` read from the map, in the order of HISTORY_EVIDENCE_FIT's weights. */
@@ -341,11 +420,16 @@ export function historyFeatures(
   map: DoubleJpegMap,
   region: { x0: number; y0: number; x1: number; y1: number },
 ): number[] {
-  return [
-    ...EVIDENCE_WINDOW_SHARES.map((share) => compressionBreak(map, region, share)),
-    meanBlockLlr(map, region, false).mean,
-    meanBlockLlr(map, region, true).mean,
-  ];
+  const around = blockLlrStats(map, region, false);
+  const breaks = EVIDENCE_WINDOW_SHARES.map((share) => compressionBreak(map, region, share));
+  // Each break against the photo's own history: how many spreads of a window's sum around it (n blocks: n × mean,
+  // √n × sd) the worst window falls short. Where the history is faint (a colour edit between the saves scaled its
+  // lattice to a weak pattern) the breaks are noise, large in nats and small here.
+  const shortfalls = EVIDENCE_WINDOW_SHARES.map((share, i) => {
+    const n = breakWindowSide(region, share) ** 2;
+    return (n * around.mean + (breaks[i] as number)) / (Math.sqrt(n) * Math.max(around.sd, 1e-3));
+  });
+  return [...breaks, around.mean, blockLlrStats(map, region, true).mean, ...shortfalls];
 }
 
 /**
@@ -353,8 +437,9 @@ export function historyFeatures(
  * (`compressionBreak`) against how clearly the blocks inside and around the region keep that save, combined by
  * HISTORY_EVIDENCE_FIT. 0 where the map found no history (no usable frequency): no evidence either way. Where it found
  * one, positive where part of the region lost the history the rest keeps, negative where the region keeps it
- * throughout. On 300 held-out val/helen faces exported at q90 it ranks edits at AP 0.959 where `compressionBreak`
- * alone scores 0.907 (docs/training-experiments.md, seventeenth session).
+ * throughout. On 300 held-out val/helen faces exported at q90 it ranks edits at AP 0.957 where `compressionBreak`
+ * alone scores 0.910; colour-edited before that export, it leans edited (> 1) on 1% of the untouched faces (the
+ * seventeenth session's fit, without the shortfalls: 44%; docs/training-experiments.md, eighteenth session).
  */
 export function historyEvidence(
   map: DoubleJpegMap,

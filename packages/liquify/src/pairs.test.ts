@@ -4,7 +4,7 @@ import { applyWarp, cropImage, type Image, psnr } from '@unwarp/flow';
 import { describe, expect, it } from 'vitest';
 import { bloat, pushStroke, twirl } from './brushes.ts';
 import { FAMILIES, sampleEdits, warpFromEdits } from './edits.ts';
-import { type FacePhoto, jpegRoundTrip, landmarkBox, makePair } from './pairs.ts';
+import { type FacePhoto, jpegRoundTrip, landmarkBox, makePair, recolour } from './pairs.ts';
 import { listLandmarkedPhotos, loadFacePhoto } from './photo-pool.ts';
 import { createRng } from './random.ts';
 import { compose, movePoint, rasterize } from './warp.ts';
@@ -63,6 +63,24 @@ describe('brushes', () => {
     const b = sampleEdits(createRng(5), lm, { families: FAMILIES });
     expect(a).toEqual(b);
     expect(sampleEdits(createRng(6), lm)).not.toEqual(a);
+  });
+});
+
+describe('recolour', () => {
+  it("keeps each pixel's luma but for contrast and brightness, which scale it about mid-grey; grey drops chroma", () => {
+    const data = new Uint8Array([170, 90, 110, 60, 140, 120, 128, 128, 128, 40, 50, 60]);
+    const img = { width: 4, height: 1, channels: 3, data };
+    const luma = (d: Uint8Array, i: number) => 0.299 * d[3 * i]! + 0.587 * d[3 * i + 1]! + 0.114 * d[3 * i + 2]!;
+    const out = recolour(img, { brightness: 0.9, contrast: 1.1, saturation: 1.3 }).data;
+    for (let i = 0; i < 4; i++) expect(luma(out, i)).toBeCloseTo(((luma(data, i) - 128) * 1.1 + 128) * 0.9, 0);
+    // Saturation stretches chroma about the luma: the first pixel's red moves further from its luma.
+    expect(out[0]! - luma(out, 0)).toBeGreaterThan(170 - luma(data, 0));
+    const grey = recolour(img, { brightness: 1, contrast: 1, saturation: 1, grey: true }).data;
+    expect([grey[0], grey[1], grey[2]]).toEqual([
+      Math.round(luma(data, 0)),
+      Math.round(luma(data, 0)),
+      Math.round(luma(data, 0)),
+    ]);
   });
 });
 

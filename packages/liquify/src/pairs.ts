@@ -314,6 +314,29 @@ function samplePostprocess(rng: Rng, augment: boolean, level: number, n: number)
   return p;
 }
 
+/** A colour edit's settings: gains about mid-grey (contrast), overall (brightness), and of chroma (saturation). */
+export type ColourEdit = { brightness: number; contrast: number; saturation: number; grey?: boolean };
+
+/**
+ * The simulator's colour edit, applied per pixel: saturation about the pixel's luma (which it keeps), then contrast
+ * about mid-grey and brightness, rounded and clipped to 0..255. Luma scales by contrast × brightness, so a JPEG's
+ * earlier quantisation lattice survives it scaled (what `doubleJpegMap` searches for).
+ */
+export function recolour(img: Image<Uint8Array>, c: ColourEdit): Image<Uint8Array> {
+  const src = img.data;
+  const px = new Uint8Array(src.length);
+  const mean = 128;
+  const sat = c.grey ? 0 : c.saturation;
+  for (let i = 0; i < src.length; i += 3) {
+    const l = 0.299 * src[i]! + 0.587 * src[i + 1]! + 0.114 * src[i + 2]!;
+    for (let ch = 0; ch < 3; ch++) {
+      const v = l + (src[i + ch]! - l) * sat;
+      px[i + ch] = clamp255(((v - mean) * c.contrast + mean) * c.brightness);
+    }
+  }
+  return { width: img.width, height: img.height, channels: 3, data: px };
+}
+
 async function postprocess(
   img: Image<Uint8Array>,
   p: Postprocess,
@@ -321,22 +344,7 @@ async function postprocess(
   outH: number,
 ): Promise<Image<Uint8Array>> {
   const { width, height } = img;
-  const src = img.data;
-  const px = new Uint8Array(src.length);
-  const mean = 128;
-  for (let i = 0; i < src.length; i += 3) {
-    let r = src[i]!;
-    let g = src[i + 1]!;
-    let b = src[i + 2]!;
-    const l = 0.299 * r + 0.587 * g + 0.114 * b;
-    const s = p.grey ? 0 : p.saturation;
-    r = l + (r - l) * s;
-    g = l + (g - l) * s;
-    b = l + (b - l) * s;
-    px[i] = clamp255(((r - mean) * p.contrast + mean) * p.brightness);
-    px[i + 1] = clamp255(((g - mean) * p.contrast + mean) * p.brightness);
-    px[i + 2] = clamp255(((b - mean) * p.contrast + mean) * p.brightness);
-  }
+  const px = recolour(img, p).data;
   let s = sharp(px, { raw: { width, height, channels: 3 } });
   if (p.blur > 0) s = s.blur(Math.max(0.3, p.blur));
   if (p.sharpen > 0) s = s.sharpen({ sigma: p.sharpen });

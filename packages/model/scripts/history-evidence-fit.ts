@@ -1,10 +1,12 @@
 // Fits HISTORY_EVIDENCE_FIT (@unwarp/aids `historyEvidence`): simulator edits of whole faces of one pool, each
 // photo saved once as JPEG at quality Q on its own grid (as `unwarp eval --jpeg Q`), the map's features per face box,
 // then a logistic regression with an intercept. Faces whose map found no history score 0, as in the product.
-// `--test` scores the fitted and shipped fits and `compressionBreak` alone on other pools (AP / ROC AUC), e.g.
-// held-out val/helen.
+// `--colour` adds as many faces again, each photo colour-edited before its export (`unwarp eval --colour`): there the
+// earlier save's lattice is scaled and its history faint, and the fit learns to discount breaks that do not stand out
+// from it. `--test pool:seed[:colour]` scores the fitted and shipped fits and `compressionBreak` alone on other pools
+// (AP / ROC AUC, and the share of untouched faces the evidence leans edited on), e.g. held-out val/helen.
 //   node --import tsx packages/model/scripts/history-evidence-fit.ts --pool train/helen --count 300 --quality 90 \
-//     [--seed 1] [--test val/helen:1 --test val/helen:2]
+//     [--seed 1] [--colour] [--test val/helen:1 --test val/helen:1:colour]
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,20 +32,28 @@ const { values } = parseArgs({
     quality: { type: 'string', default: '90' },
     seed: { type: 'string', default: '1' },
     test: { type: 'string', multiple: true, default: [] },
+    colour: { type: 'boolean', default: false },
   },
 });
 const quality = Number(values.quality);
 const root = path.resolve(import.meta.dirname, '../../..');
 const manifest = JSON.parse(await readFile(path.join(root, 'models/unwarp-base/model.json'), 'utf8'));
 
-type Face = { features: number[]; history: boolean; brk: number; evidence: number; label: number };
-async function facesOf(pool: string, seed: number): Promise<Face[]> {
+type Face = {
+  features: number[];
+  history: boolean;
+  brk: number;
+  evidence: number;
+  label: number;
+};
+async function facesOf(pool: string, seed: number, colour = false): Promise<Face[]> {
   const { samples } = await simulatedSamples(
     {
       photoDirs: [path.resolve(root, '../shared/data', pool)],
       count: Number(values.count),
       seed,
       jpegQuality: quality,
+      colour,
     },
     manifest,
   );
@@ -86,7 +96,10 @@ function fitLogistic(x: number[][], y: number[]): HistoryEvidenceFit {
   return { weights: w.slice(0, d).map(round), intercept: round(w[d] as number) };
 }
 
-const fitFaces = await facesOf(values.pool, Number(values.seed));
+const fitFaces = [
+  ...(await facesOf(values.pool, Number(values.seed))),
+  ...(values.colour ? await facesOf(values.pool, Number(values.seed), true) : []),
+];
 const labels = fitFaces.map((f) => f.label);
 const fit = fitLogistic(
   fitFaces.map((f) => f.features.map(signedLog1p)),
@@ -94,9 +107,14 @@ const fit = fitLogistic(
 );
 const apOf = (scores: number[], y: number[]) =>
   `AP ${averagePrecision(scores, y).toFixed(3)}, ROC AUC ${rocAuc(scores, y).toFixed(3)}`;
+/** The share of untouched faces whose evidence leans edited by more than 1 (3 logits in the shipped score). */
+const leaning = (scores: number[], y: number[]) => {
+  const untouched = scores.filter((_, i) => y[i] === 0);
+  return `${((100 * untouched.filter((v) => v > 1).length) / Math.max(1, untouched.length)).toFixed(0)}% of untouched > 1`;
+};
 const score = (f: Face) => (f.history ? combineHistoryFeatures(f.features, fit) : 0);
 console.log(
-  `${labels.filter(Boolean).length} of ${labels.length} faces edited (${values.pool}, seed ${values.seed}, JPEG q${quality})`,
+  `${labels.filter(Boolean).length} of ${labels.length} faces edited (${values.pool}, seed ${values.seed}, JPEG q${quality}${values.colour ? ', half colour-edited first' : ''})`,
 );
 const fitText = (f: HistoryEvidenceFit) => `weights [${f.weights.join(', ')}], intercept ${f.intercept.toFixed(2)}`;
 console.log(`fitted ${fitText(fit)}`);
@@ -108,11 +126,14 @@ console.log(
   )}`,
 );
 for (const spec of values.test) {
-  const [pool, seed] = spec.split(':');
-  const faces = await facesOf(pool as string, Number(seed ?? 1));
+  const [pool, seed, colour] = spec.split(':');
+  const faces = await facesOf(pool as string, Number(seed ?? 1), colour === 'colour');
   const y = faces.map((f) => f.label);
   console.log(
-    `${spec}: fitted ${apOf(faces.map(score), y)}; shipped ${apOf(
+    `${spec}: fitted ${apOf(faces.map(score), y)}, ${leaning(faces.map(score), y)}; shipped ${apOf(
+      faces.map((f) => f.evidence),
+      y,
+    )}, ${leaning(
       faces.map((f) => f.evidence),
       y,
     )}; compressionBreak ${apOf(

@@ -3,7 +3,7 @@
 // simulator edits of val/helen faces (clean, at the photo's resolution; half untouched) are exported in other ways and
 // the break alone is scored (AP, and the median break of edited and untouched faces). The pool photos were all saved
 // by ImageMagick at q92 (IJG tables), which is the "earlier save" every variant starts from.
-//   node --import tsx packages/model/scripts/jpeg-chain-study.ts [count=100]
+//   node --import tsx packages/model/scripts/jpeg-chain-study.ts [count=100] [only exports whose name has this]
 import path from 'node:path';
 import {
   compressionBreak,
@@ -15,7 +15,7 @@ import {
   lumaTableOf,
 } from '@unwarp/aids';
 import { averagePrecision } from '@unwarp/flow';
-import { createRng, listLandmarkedPhotos, loadFacePhoto, makePair } from '@unwarp/liquify';
+import { type ColourEdit, createRng, listLandmarkedPhotos, loadFacePhoto, makePair, recolour } from '@unwarp/liquify';
 import sharp from 'sharp';
 
 type Rgb = { width: number; height: number; data: Uint8Array };
@@ -23,11 +23,11 @@ type Variant = {
   name: string;
   /** Pixels the crop loses on the left and top before the export (a user's crop moves the 8 px grid). */
   shift?: number;
-  /** Brightness gain before the export (a colour edit). */
-  gain?: number;
+  /** A colour edit before the export (the simulator's: luma scales by contrast × brightness). */
+  colour?: ColourEdit;
   jpeg: { quality: number; mozjpeg?: boolean; chromaSubsampling?: '4:4:4' | '4:2:0' };
 };
-const VARIANTS: Variant[] = [
+const ALL_VARIANTS: Variant[] = [
   { name: 'IJG q90 (the eval)', jpeg: { quality: 90 } },
   { name: 'IJG q80', jpeg: { quality: 80 } },
   { name: 'IJG q85', jpeg: { quality: 85 } },
@@ -37,10 +37,35 @@ const VARIANTS: Variant[] = [
   { name: 'mozjpeg tables q90', jpeg: { quality: 90, mozjpeg: true } },
   { name: 'IJG q90, 4:2:0 chroma', jpeg: { quality: 90, chromaSubsampling: '4:2:0' } },
   { name: 'IJG q90 after a 3 px crop', shift: 3, jpeg: { quality: 90 } },
-  { name: 'IJG q90 after brightness x1.05', gain: 1.05, jpeg: { quality: 90 } },
+  {
+    name: 'IJG q90 after brightness x1.05',
+    colour: { brightness: 1.05, contrast: 1, saturation: 1 },
+    jpeg: { quality: 90 },
+  },
+  {
+    name: 'IJG q90 after brightness x0.9',
+    colour: { brightness: 0.9, contrast: 1, saturation: 1 },
+    jpeg: { quality: 90 },
+  },
+  {
+    name: 'IJG q90 after contrast x1.1',
+    colour: { brightness: 1, contrast: 1.1, saturation: 1 },
+    jpeg: { quality: 90 },
+  },
+  {
+    name: 'IJG q90 after brightness x1.08, contrast x0.92, saturation x1.2',
+    colour: { brightness: 1.08, contrast: 0.92, saturation: 1.2 },
+    jpeg: { quality: 90 },
+  },
+  {
+    name: 'IJG q95 after brightness x0.9',
+    colour: { brightness: 0.9, contrast: 1, saturation: 1 },
+    jpeg: { quality: 95 },
+  },
 ];
 
 const count = Number(process.argv[2] ?? 100);
+const VARIANTS = ALL_VARIANTS.filter((v) => v.name.includes(process.argv[3] ?? ''));
 const data = path.resolve(import.meta.dirname, '../../../../shared/data');
 const refs = await listLandmarkedPhotos([path.join(data, 'val/helen')]);
 
@@ -49,8 +74,7 @@ async function exportAs(img: Rgb, origin: { x: number; y: number }, v: Variant) 
   const shift = v.shift ?? 0;
   const left = (origin.x + shift) % 16;
   const top = (origin.y + shift) % 16;
-  let pixels = img.data;
-  if (v.gain) pixels = pixels.map((p) => Math.min(255, Math.round(p * v.gain!)));
+  const pixels = v.colour ? recolour({ ...img, channels: 3 }, v.colour).data : img.data;
   let s = sharp(pixels, { raw: { width: img.width, height: img.height, channels: 3 } });
   if (shift > 0)
     s = sharp(

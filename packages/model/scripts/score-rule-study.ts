@@ -1,5 +1,5 @@
 // Which face score and calibration target hold the false-positive promise on held-out draws? Replays `unwarp
-// calibrate` (val/afw and train/helen, seed 11, three conditions) and `unwarp eval` (val/helen, each seed, four
+// calibrate` (val/afw and train/helen, seed 11, four conditions) and `unwarp eval` (val/helen, each seed, four
 // conditions) offline: the network's logits are scored once and cached, the JPEG-history terms come with each sample,
 // and every score rule × target FPR is then calibrated with `fitCalibration` and read on the eval draws (AP, FPR,
 // share of edited faces caught). It reproduces the CLI's numbers for the shipped rule (session 17).
@@ -32,12 +32,14 @@ const CONDITIONS = {
   'jpeg q90': { jpegQuality: 90 },
   clean: { postprocess: false },
   'jpeg q95': { jpegQuality: 95 },
+  'jpeg q90 colour': { jpegQuality: 90, colour: true },
 } as const;
 type Condition = keyof typeof CONDITIONS;
-// [name, pool, condition, seed]: the calibration's six sets, then the eval's draws.
+// [name, pool, condition, seed]: the calibration's eight sets, then the eval's draws.
 const sets: [string, string, Condition, number][] = [];
 for (const pool of ['val/afw', 'train/helen'])
-  for (const c of ['re-saved', 'jpeg q90', 'clean'] as const) sets.push([`${pool} ${c}`, pool, c, 11]);
+  for (const c of ['re-saved', 'jpeg q90', 'clean', 'jpeg q90 colour'] as const)
+    sets.push([`${pool} ${c}`, pool, c, 11]);
 for (const seed of list(values.seeds))
   for (const c of Object.keys(CONDITIONS) as Condition[]) sets.push([`eval ${c} s${seed}`, 'val/helen', c, seed]);
 

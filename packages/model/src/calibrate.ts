@@ -39,7 +39,7 @@ export const FIELD_GAINS = [0, 0.15, 0.25, 0.35, 0.5, 0.7, 1, 1.4, 2];
 
 /**
  * Scores simulator-edited and untouched whole faces from each of `photoDirs` under each of CONDITIONS (the
- * simulator's post-processing after the edit, one JPEG q90 export, none), and writes the fitted calibration into
+ * simulator's post-processing after the edit, one JPEG q90 export, none, a colour edit then a q90 export), and writes the fitted calibration into
  * the model's `model.json` (atomically). The threshold holds the false-positive target for every pool under both
  * conditions: a detector that reads resampling traces scores clean untouched faces higher than re-saved ones, and
  * big, sharp portraits higher than small faces in crowds. Returns it.
@@ -152,14 +152,18 @@ async function fitField(
 }
 
 /**
- * What happens to a photo after the edit. The JPEG-q90 export is where the JPEG-history term (when the manifest
- * weighs it) moves untouched faces' scores most.
+ * What happens to a photo after the edit. The JPEG-q90 exports are where the JPEG-history term (when the manifest
+ * weighs it) moves untouched faces' scores most; a colour edit before the export leaves that history faint, where
+ * untouched faces may read as broken.
  */
 const CONDITIONS = [
   ['re-saved', { postprocess: true }],
   ['jpeg q90', { jpegQuality: 90 }],
   ['clean', { postprocess: false }],
+  ['jpeg q90 colour', { jpegQuality: 90, colour: true }],
 ] as const;
+/** The conditions' names, in the order each pool is scored. */
+export const CALIBRATION_CONDITIONS: readonly string[] = CONDITIONS.map(([name]) => name);
 
 /** `val/afw` for …/shared/data/val/afw: how pools are named in reports. */
 function poolName(dir: string): string {

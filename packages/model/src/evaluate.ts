@@ -32,6 +32,7 @@ import {
   listLandmarkedPhotos,
   loadFacePhoto,
   makePair,
+  recolour,
   toRaw,
 } from '@unwarp/liquify';
 import sharp from 'sharp';
@@ -61,6 +62,12 @@ export type EvalOptions = {
    * as an editor does (the whole photo, so its 8 px blocks stay on the photo's own grid).
    */
   jpegQuality?: number;
+  /**
+   * With `jpegQuality`: a colour edit before that export (brightness and contrast ×0.85–1.15, saturation ×0.7–1.3,
+   * the ranges of the simulator's mix; both halves alike), as a user who corrects a photo's tones in the same editor
+   * does. It scales the earlier save's lattice that the JPEG-history evidence reads.
+   */
+  colour?: boolean;
   threshold?: number;
   onProgress?: (done: number, total: number) => void;
 };
@@ -246,7 +253,7 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
  * sends it (`networkScale`, lanczos3): a resize there is part of what the model has to see through.
  */
 export async function simulatedSamples(
-  opts: Pick<EvalOptions, 'photoDirs' | 'count' | 'seed' | 'families' | 'postprocess' | 'jpegQuality'>,
+  opts: Pick<EvalOptions, 'photoDirs' | 'count' | 'seed' | 'families' | 'postprocess' | 'jpegQuality' | 'colour'>,
   manifest: ModelManifest,
 ) {
   const refs = interleave(await Promise.all(opts.photoDirs.map((d) => listLandmarkedPhotos([d]))));
@@ -265,6 +272,17 @@ export async function simulatedSamples(
       });
       if (opts.jpegQuality !== undefined) {
         const origin = pair.meta.cropBox;
+        if (opts.colour) {
+          // Its own random stream, so the edits are the same as without --colour.
+          const c = createRng(((opts.seed * 7_368_787 + i) ^ 0x5bd1e995) >>> 0);
+          const edit = {
+            brightness: c.uniform(0.85, 1.15),
+            contrast: c.uniform(0.85, 1.15),
+            saturation: c.uniform(0.7, 1.3),
+          };
+          pair.modified = recolour(pair.modified, edit);
+          pair.original = recolour(pair.original!, edit);
+        }
         pair.modified = await jpegRoundTrip(pair.modified, opts.jpegQuality, origin);
         pair.original = await jpegRoundTrip(pair.original!, opts.jpegQuality, origin);
       }
@@ -295,7 +313,7 @@ export async function simulatedSamples(
   }
   const post =
     opts.jpegQuality !== undefined
-      ? `; saved once as JPEG q${opts.jpegQuality} on the photo's grid`
+      ? `; ${opts.colour ? 'colour-edited, then ' : ''}saved once as JPEG q${opts.jpegQuality} on the photo's grid`
       : opts.postprocess === false
         ? '; no post-processing'
         : '';

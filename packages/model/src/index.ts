@@ -1,5 +1,5 @@
 export type { CalibrateOptions } from './calibrate.ts';
-export { calibrateModel, FIELD_GAINS } from './calibrate.ts';
+export { CALIBRATION_CONDITIONS, calibrateModel, FIELD_GAINS } from './calibrate.ts';
 export type { Calibration, FieldCalibration } from './calibration.ts';
 export {
   calibratedProbability,

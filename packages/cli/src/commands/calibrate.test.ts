@@ -21,20 +21,21 @@ describe.skipIf(!existsSync(AFW))('unwarp calibrate', () => {
   });
   afterAll(() => rm(tmp, { recursive: true, force: true }));
 
-  // Each calibration scores 3 conditions x N faces per pool in a child process: minutes, not seconds, on 2 cores.
+  // Each calibration scores 4 conditions x N faces per pool in a child process: minutes, not seconds, on 2 cores.
   it('writes the fitted scale into model.json, and eval then holds the false-positive rate near the target', {
     timeout: 240_000,
   }, async () => {
     const r = await runCli('calibrate', ['--model', model, '--data', AFW, '--count', '60', '--fpr', '0.1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const c = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-    expect(c.faces).toBe(180);
+    expect(c.faces).toBe(240);
     expect(c.pools).toEqual(['val/afw']);
     expect(c.fpr).toBeLessThanOrEqual(0.1);
     expect(c.conditions.map((k: { name: string; faces: number }) => [k.name, k.faces])).toEqual([
       ['val/afw re-saved', 60],
       ['val/afw jpeg q90', 60],
       ['val/afw clean', 60],
+      ['val/afw jpeg q90 colour', 60],
     ]);
     for (const k of c.conditions) expect(k.fpr).toBeLessThanOrEqual(0.1);
     expect(c.slope).toBeGreaterThan(0);
@@ -49,6 +50,7 @@ describe.skipIf(!existsSync(AFW))('unwarp calibrate', () => {
       'val/afw re-saved',
       'val/afw jpeg q90',
       'val/afw clean',
+      'val/afw jpeg q90 colour',
     ]);
     const manifest = JSON.parse(await readFile(path.join(model, 'model.json'), 'utf8'));
     expect(manifest.calibration).toEqual(c);
@@ -57,6 +59,7 @@ describe.skipIf(!existsSync(AFW))('unwarp calibrate', () => {
       [0, []],
       [1, ['--jpeg', '90']],
       [2, ['--clean']],
+      [3, ['--jpeg', '90', '--colour']],
     ] as const) {
       const e = await runCli('eval', [
         '--model',
@@ -84,16 +87,18 @@ describe.skipIf(!existsSync(AFW))('unwarp calibrate', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     const c = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-    expect(c.faces).toBe(240);
+    expect(c.faces).toBe(320);
     expect(c.pools).toEqual(['val/afw', 'train/helen']);
     expect(c.field).toBeUndefined(); // --score-only
     expect(c.conditions.map((k: { name: string }) => k.name)).toEqual([
       'val/afw re-saved',
       'val/afw jpeg q90',
       'val/afw clean',
+      'val/afw jpeg q90 colour',
       'train/helen re-saved',
       'train/helen jpeg q90',
       'train/helen clean',
+      'train/helen jpeg q90 colour',
     ]);
     for (const k of c.conditions) expect(k.fpr).toBeLessThanOrEqual(0.1);
     // The threshold is the strictest pool's: at least one pool × condition sits at its own 10% point or just under.

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { calibrateModel, type FieldBand } from '@unwarp/model';
+import { CALIBRATION_CONDITIONS, calibrateModel, type FieldBand } from '@unwarp/model';
 import { DEFAULT_MODEL_DIR } from '@unwarp/pipeline';
 import { num, parse } from '../args.ts';
 import { dataDir } from '../paths.ts';
@@ -9,8 +9,9 @@ const HELP = `Usage: unwarp calibrate [--model <dir>] [--data <dir>...] [--count
 
 Fits how the model's face score becomes the probability the product shows, and writes it into <model>/model.json.
 Whole faces from each photo pool (default: val/afw and train/helen; \`unwarp eval\` reports on val/helen), edited by
-the simulator with every warp family, half left untouched, are scored three times over (N faces per pool each):
-re-saved after the edit (JPEG, rescaling), saved once as JPEG q90 on the photo's grid, and exported losslessly. The
+the simulator with every warp family, half left untouched, are scored four times over (N faces per pool each):
+re-saved after the edit (JPEG, rescaling), saved once as JPEG q90 on the photo's grid, exported losslessly, and
+colour-edited (brightness, contrast, saturation) before a q90 export. The
 threshold is set where at most F (default 0.04) of the untouched faces reach it in every pool under every condition
 (untouched scores shift with the photos' source and size, and with the JPEG-history term when the model weighs it),
 and that point becomes probability 0.5, the threshold of every verdict. For a model that predicts the warp field,
@@ -39,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   const count = num(v.count, 'count', 300, (n) => Number.isInteger(n) && n >= 40);
   const modelDir = v.model ?? process.env.UNWARP_MODEL_DIR ?? DEFAULT_MODEL_DIR;
   const photoDirs = v.data ?? [path.join(dataDir(), 'val/afw'), path.join(dataDir(), 'train/helen')];
-  const progress = createProgress(3 * count * photoDirs.length, 'calibrate ');
+  const progress = createProgress(CALIBRATION_CONDITIONS.length * count * photoDirs.length, 'calibrate ');
   let fieldProgress: ReturnType<typeof createProgress> | undefined;
   const c = await calibrateModel({
     modelDir,

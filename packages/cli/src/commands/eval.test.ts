@@ -105,6 +105,22 @@ describe.skipIf(!existsSync(HELEN))('unwarp eval --pairs (stored pairs)', () => 
     expect(c.psnr.trueFlowGain).toBeGreaterThan(1);
   });
 
+  it('--jpeg 90 --colour: the same edits, colour-edited before the export, and says so; --colour alone is refused', async () => {
+    const args = ['--data', HELEN, '--model', MODEL, '--count', '6', '--jpeg', '90', '--json'];
+    const [plain, colour] = await Promise.all([runCli('eval', args), runCli('eval', [...args, '--colour'])]);
+    expect(colour.code, colour.stderr).toBe(0);
+    const p = JSON.parse(plain.stdout.trim().split('\n').at(-1)!);
+    const c = JSON.parse(colour.stdout.trim().split('\n').at(-1)!);
+    expect(c.source).toMatch(/colour-edited, then saved once as JPEG q90/);
+    expect(p.source).not.toMatch(/colour/);
+    expect(c.positives).toBe(p.positives);
+    // Both halves of each pair take the same colour edit: the faces differ from the plain export's.
+    expect(c.psnr.modified).not.toBe(p.psnr.modified);
+    const alone = await runCli('eval', ['--data', HELEN, '--model', MODEL, '--count', '6', '--colour']);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toMatch(/--colour applies with --jpeg/);
+  });
+
   it("edits at the photo's resolution and sends the crop as the pipeline does: resized, or as it is for a native model", async () => {
     const native = path.join(tmp, 'native-model');
     await cp(MODEL, native, { recursive: true });

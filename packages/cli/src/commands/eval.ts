@@ -5,7 +5,7 @@ import { num, parse, UsageError } from '../args.ts';
 import { dataDir } from '../paths.ts';
 import { createProgress } from '../progress.ts';
 
-const HELP = `Usage: unwarp eval [--data <dir>... | --pairs <dir>...] [--model <dir>] [--count N] [--seed S] [--clean | --jpeg Q] [--json]
+const HELP = `Usage: unwarp eval [--data <dir>... | --pairs <dir>...] [--model <dir>] [--count N] [--seed S] [--clean | --jpeg Q [--colour]] [--json]
 
 Measures a model on whole face crops from held-out photos (default: val/helen, which no training run uses and
 \`unwarp calibrate\` does not fit on; several --data pools are drawn on in turn), edited by the simulator with every warp family at the
@@ -18,6 +18,8 @@ case, an edit exported losslessly. Compare it with the default to see what re-sa
 
 --jpeg Q instead saves each edited photo once as JPEG at quality Q and nothing else, as an editor exporting the
 whole photo does (its 8 px blocks stay on the photo's own grid): the common case between --clean and the full mix.
+--colour with it changes each photo's brightness, contrast and saturation first (the mix's ranges), as a user who
+corrects the tones before exporting does.
 
 --pairs <dir> evaluates on stored pairs instead: folders of <sample>/{original.jpg, modified.jpg, warp.flo,
 meta.json} as \`unwarp synth\` writes them, or edits made by other software with W measured against the original
@@ -35,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
       threshold: { type: 'string' },
       clean: { type: 'boolean' },
       jpeg: { type: 'string' },
+      colour: { type: 'boolean' },
       json: { type: 'boolean' },
     },
     HELP,
@@ -45,6 +48,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('give --data (photos for the simulator) or --pairs (stored pairs), not both', HELP);
   if (v.clean && v.pairs) throw new UsageError('--clean applies to simulated edits, not to stored pairs', HELP);
   if (v.jpeg && (v.clean || v.pairs)) throw new UsageError('--jpeg applies to simulated edits, without --clean', HELP);
+  if (v.colour && !v.jpeg)
+    throw new UsageError('--colour applies with --jpeg Q (a colour edit before that export)', HELP);
   const count = num(v.count, 'count', 300, (n) => Number.isInteger(n) && n > 0);
   const jpegQuality =
     v.jpeg === undefined ? undefined : num(v.jpeg, 'jpeg', 90, (n) => Number.isInteger(n) && n >= 1 && n <= 100);
@@ -56,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     count,
     ...(v.clean ? { postprocess: false } : {}),
     ...(jpegQuality !== undefined ? { jpegQuality } : {}),
+    ...(v.colour ? { colour: true } : {}),
     seed: num(v.seed, 'seed', 1, Number.isInteger),
     threshold: num(v.threshold, 'threshold', 0.5, (n) => n > 0 && n < 1),
     onProgress: (d) => progress.update(d),
