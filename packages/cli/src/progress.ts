@@ -10,9 +10,10 @@ export function createProgress(total: number, label = '') {
       lastLine = now;
       const elapsed = (now - start) / 1000;
       const rate = done / Math.max(elapsed, 1e-9);
-      const eta = done > 0 ? (total - done) / rate : Number.NaN;
+      const eta = done > 0 ? Math.max(0, total - done) / rate : Number.NaN;
       const width = 24;
-      const filled = Math.round((width * done) / Math.max(total, 1));
+      // Clamped: a caller's total that undercounts must not end a long run with a RangeError from repeat().
+      const filled = Math.min(width, Math.max(0, Math.round((width * done) / Math.max(total, 1))));
       const line = `${label}[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${formatDuration(elapsed)} elapsed, ETA ${Number.isFinite(eta) ? formatDuration(eta) : '?'} ${note}`;
       process.stderr.write(
         tty
