@@ -250,10 +250,13 @@ function doubleQuantisationWeights(q1: number, q2: number): Float64Array {
       w[k] = (w[k] as number) + (p * q1) / q2;
     }
   }
+  // Bounded (about 10 MB): a worker that meets every quality and colour scale would otherwise keep ~300k tables.
+  if (weightCache.size >= MAX_CACHED_WEIGHTS) weightCache.clear();
   weightCache.set(key, w);
   return w;
 }
 const weightCache = new Map<string, Float64Array>();
+const MAX_CACHED_WEIGHTS = 40_000;
 
 type BinHistograms = { aligned: Float64Array; smooth: Float64Array };
 
