@@ -417,13 +417,15 @@ function FaceCard({
           JPEG history (no model): <strong>{face.compressionBreak.toFixed(1)}</strong> nats of evidence that part of
           this face was saved as JPEG once while the rest of the photo was saved twice, as where a warp resampled the
           pixels before the last save. Untouched faces score above 0 too: compare faces of the same photo, and read it
-          beside the warp score. Resizing or re-colouring between saves, or a single save, leave nothing to read.
+          beside the warp score. Resizing between saves, or a single save, leave nothing to read; a colour change
+          between them leaves the history faint.
           {face.historyEvidence !== undefined ? (
             <>
               {' '}
               Weighed at several window sizes against how clearly the face and the photo around it keep the earlier
-              save: <strong data-testid="history-evidence">{face.historyEvidence.toFixed(2)}</strong> (above 0 leans
-              edited, below 0 untouched, 0 nothing to read; as unreliable as the nats after a lower-quality save).
+              save, and against how much its breaks stand out from that history's own noise:{' '}
+              <strong data-testid="history-evidence">{face.historyEvidence.toFixed(2)}</strong> (above 0 leans edited,
+              below 0 untouched, 0 nothing to read; weak after a lower-quality save).
             </>
           ) : null}
           {face.compressionBreakInScore === false ? (
