@@ -94,7 +94,7 @@ describe('web app in Chromium', () => {
     // A JPEG upload: each face card reads the photo's JPEG history beside the warp score.
     if ((await page.getByTestId('face-card').count()) > 0)
       expect(await page.getByTestId('compression-break').first().textContent()).toMatch(
-        /JPEG history \(no model\): \d+\.\d nats[\s\S]*keep the earlier save: -?\d+\.\d\d \(above 0 leans edited/,
+        /JPEG history \(no model\): \d+\.\d nats[\s\S]*keep the earlier save[\s\S]*own noise: -?\d+\.\d\d \(above 0 leans edited/,
       );
 
     // The photo, then the heatmap and flow views, each actually rendered.
