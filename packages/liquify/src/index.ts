@@ -6,7 +6,15 @@ export { editCenters, FAMILIES, sampleEdits, warpFromEdits } from './edits.ts';
 export type { FaceGeometry, Slider, SliderSetting } from './face-aware.ts';
 export { faceAwareWarp, faceGeometry, SLIDERS, sliderWarp } from './face-aware.ts';
 export type { ColourEdit, FacePhoto, Pair, PairOptions } from './pairs.ts';
-export { DEFAULT_PAIR_OPTIONS, jpegRoundTrip, landmarkBox, makePair, recolour, toRaw } from './pairs.ts';
+export {
+  DEFAULT_PAIR_OPTIONS,
+  jpegRoundTrip,
+  landmarkBox,
+  makePair,
+  recolour,
+  sampleColourEdit,
+  toRaw,
+} from './pairs.ts';
 export type { PhotoRef } from './photo-pool.ts';
 export { listLandmarkedPhotos, loadFacePhoto, onePerPhoto } from './photo-pool.ts';
 export type { Rng } from './random.ts';

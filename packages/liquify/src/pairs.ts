@@ -284,9 +284,7 @@ function samplePostprocess(rng: Rng, augment: boolean, level: number, n: number)
       describe: {},
     };
   const p: Postprocess = {
-    brightness: rng.uniform(0.85, 1.15),
-    contrast: rng.uniform(0.85, 1.15),
-    saturation: rng.uniform(0.7, 1.3),
+    ...sampleColourEdit(rng),
     grey: rng.chance(0.05),
     blur: rng.chance(0.1 * level) ? rng.uniform(0.4, 1) : 0,
     sharpen: rng.chance(0.1 * level) ? rng.uniform(0.5, 1.5) : 0,
@@ -316,6 +314,11 @@ function samplePostprocess(rng: Rng, augment: boolean, level: number, n: number)
 
 /** A colour edit's settings: gains about mid-grey (contrast), overall (brightness), and of chroma (saturation). */
 export type ColourEdit = { brightness: number; contrast: number; saturation: number; grey?: boolean };
+
+/** The mix's colour edit: brightness and contrast ×0.85–1.15, saturation ×0.7–1.3 (drawn in that order). */
+export function sampleColourEdit(rng: Rng): ColourEdit {
+  return { brightness: rng.uniform(0.85, 1.15), contrast: rng.uniform(0.85, 1.15), saturation: rng.uniform(0.7, 1.3) };
+}
 
 /**
  * The simulator's colour edit, applied per pixel: saturation about the pixel's luma (which it keeps), then contrast

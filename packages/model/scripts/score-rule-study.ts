@@ -1,6 +1,6 @@
 // Which face score and calibration target hold the false-positive promise on held-out draws? Replays `unwarp
-// calibrate` (val/afw and train/helen, seed 11, four conditions) and `unwarp eval` (val/helen, each seed, four
-// conditions) offline: the network's logits are scored once and cached, the JPEG-history terms come with each sample,
+// calibrate` (val/afw and train/helen, seed 11, its CALIBRATION_CONDITIONS) and `unwarp eval` (val/helen, each
+// seed, those and a q95 export) offline: the network's logits are scored once and cached, the JPEG-history terms come with each sample,
 // and every score rule × target FPR is then calibrated with `fitCalibration` and read on the eval draws (AP, FPR,
 // share of edited faces caught). It reproduces the CLI's numbers for the shipped rule (session 17).
 //   node --import tsx packages/model/scripts/score-rule-study.ts [--model models/unwarp-base] [--count 300] \
@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { averagePrecision } from '@unwarp/flow';
+import { CALIBRATION_CONDITIONS } from '../src/calibrate.ts';
 import { fitCalibration } from '../src/calibration.ts';
 import { simulatedSamples } from '../src/evaluate.ts';
 import { loadDetector } from '../src/infer.ts';
@@ -27,21 +28,18 @@ const list = (s: string) => s.split(',').map(Number);
 type Face = { set: string; logit: number; brk: number; evidence: number; quality: number; label: number };
 
 const data = path.resolve(import.meta.dirname, '../../../../shared/data');
-const CONDITIONS = {
-  're-saved': { postprocess: true },
-  'jpeg q90': { jpegQuality: 90 },
-  clean: { postprocess: false },
-  'jpeg q95': { jpegQuality: 95 },
-  'jpeg q90 colour': { jpegQuality: 90, colour: true },
-} as const;
-type Condition = keyof typeof CONDITIONS;
-// [name, pool, condition, seed]: the calibration's eight sets, then the eval's draws.
+// The calibration's conditions as `unwarp calibrate` scores them, and the eval's draws under those and a q95 export.
+type Condition = { postprocess?: boolean; jpegQuality?: number; colour?: boolean };
+const EVAL_CONDITIONS: (readonly [string, Condition])[] = [
+  ...CALIBRATION_CONDITIONS,
+  ['jpeg q95', { jpegQuality: 95 }],
+];
+// [name, pool, condition, seed]: the calibration's sets, then the eval's draws.
 const sets: [string, string, Condition, number][] = [];
 for (const pool of ['val/afw', 'train/helen'])
-  for (const c of ['re-saved', 'jpeg q90', 'clean', 'jpeg q90 colour'] as const)
-    sets.push([`${pool} ${c}`, pool, c, 11]);
+  for (const [c, condition] of CALIBRATION_CONDITIONS) sets.push([`${pool} ${c}`, pool, condition, 11]);
 for (const seed of list(values.seeds))
-  for (const c of Object.keys(CONDITIONS) as Condition[]) sets.push([`eval ${c} s${seed}`, 'val/helen', c, seed]);
+  for (const [c, condition] of EVAL_CONDITIONS) sets.push([`eval ${c} s${seed}`, 'val/helen', condition, seed]);
 
 const cached: Face[] = values.cache ? JSON.parse(await readFile(values.cache, 'utf8').catch(() => '[]')) : [];
 const model = await loadDetector(path.resolve(values.model));
@@ -49,7 +47,7 @@ const minQuality = model.manifest.inference?.compressionBreakMinQuality ?? 0;
 for (const [name, pool, condition, seed] of sets) {
   if (cached.some((f) => f.set === name)) continue;
   const { samples } = await simulatedSamples(
-    { photoDirs: [path.join(data, pool)], count: Number(values.count), seed, ...CONDITIONS[condition] },
+    { photoDirs: [path.join(data, pool)], count: Number(values.count), seed, ...condition },
     model.manifest,
   );
   for await (const s of samples) {

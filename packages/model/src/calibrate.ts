@@ -38,7 +38,7 @@ export type CalibrateOptions = {
 export const FIELD_GAINS = [0, 0.15, 0.25, 0.35, 0.5, 0.7, 1, 1.4, 2];
 
 /**
- * Scores simulator-edited and untouched whole faces from each of `photoDirs` under each of CONDITIONS (the
+ * Scores simulator-edited and untouched whole faces from each of `photoDirs` under each of CALIBRATION_CONDITIONS (the
  * simulator's post-processing after the edit, one JPEG q90 export, none, a colour edit then a q90 export), and writes the fitted calibration into
  * the model's `model.json` (atomically). The threshold holds the false-positive target for every pool under both
  * conditions: a detector that reads resampling traces scores clean untouched faces higher than re-saved ones, and
@@ -50,10 +50,10 @@ export async function calibrateModel(opts: CalibrateOptions): Promise<Calibratio
   const labels: number[] = [];
   const conditions: string[] = [];
   const sources = new Set<string>();
-  const total = CONDITIONS.length * opts.count * opts.photoDirs.length;
+  const total = CALIBRATION_CONDITIONS.length * opts.count * opts.photoDirs.length;
   try {
     for (const dir of opts.photoDirs)
-      for (const [name, condition] of CONDITIONS) {
+      for (const [name, condition] of CALIBRATION_CONDITIONS) {
         const { samples, source } = await simulatedSamples(
           { photoDirs: [dir], count: opts.count, seed: opts.seed, ...condition },
           model.manifest,
@@ -116,7 +116,7 @@ async function fitField(
   const widths: number[] = [];
   const lastSaveJpeg: boolean[] = [];
   for (const dir of opts.photoDirs)
-    for (const [name, condition] of CONDITIONS) {
+    for (const [name, condition] of CALIBRATION_CONDITIONS) {
       const { samples } = await simulatedSamples(
         { photoDirs: [dir], count: opts.count, seed: opts.seed, ...condition },
         model.manifest,
@@ -156,14 +156,12 @@ async function fitField(
  * weighs it) moves untouched faces' scores most; a colour edit before the export leaves that history faint, where
  * untouched faces may read as broken.
  */
-const CONDITIONS = [
+export const CALIBRATION_CONDITIONS = [
   ['re-saved', { postprocess: true }],
   ['jpeg q90', { jpegQuality: 90 }],
   ['clean', { postprocess: false }],
   ['jpeg q90 colour', { jpegQuality: 90, colour: true }],
 ] as const;
-/** The conditions' names, in the order each pool is scored. */
-export const CALIBRATION_CONDITIONS: readonly string[] = CONDITIONS.map(([name]) => name);
 
 /** `val/afw` for …/shared/data/val/afw: how pools are named in reports. */
 function poolName(dir: string): string {

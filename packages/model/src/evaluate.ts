@@ -33,6 +33,7 @@ import {
   loadFacePhoto,
   makePair,
   recolour,
+  sampleColourEdit,
   toRaw,
 } from '@unwarp/liquify';
 import sharp from 'sharp';
@@ -63,8 +64,8 @@ export type EvalOptions = {
    */
   jpegQuality?: number;
   /**
-   * With `jpegQuality`: a colour edit before that export (brightness and contrast ×0.85–1.15, saturation ×0.7–1.3,
-   * the ranges of the simulator's mix; both halves alike), as a user who corrects a photo's tones in the same editor
+   * With `jpegQuality`: a colour edit before that export (`sampleColourEdit`, the simulator's mix's ranges; both
+   * halves alike), as a user who corrects a photo's tones in the same editor
    * does. It scales the earlier save's lattice that the JPEG-history evidence reads.
    */
   colour?: boolean;
@@ -274,12 +275,7 @@ export async function simulatedSamples(
         const origin = pair.meta.cropBox;
         if (opts.colour) {
           // Its own random stream, so the edits are the same as without --colour.
-          const c = createRng(((opts.seed * 7_368_787 + i) ^ 0x5bd1e995) >>> 0);
-          const edit = {
-            brightness: c.uniform(0.85, 1.15),
-            contrast: c.uniform(0.85, 1.15),
-            saturation: c.uniform(0.7, 1.3),
-          };
+          const edit = sampleColourEdit(createRng(((opts.seed * 7_368_787 + i) ^ 0x5bd1e995) >>> 0));
           pair.modified = recolour(pair.modified, edit);
           pair.original = recolour(pair.original!, edit);
         }

@@ -116,6 +116,7 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     // q95 export it separates them clearly.
     const evidenceOf = (a: Analysis) => a.report.faces[0]!.historyEvidence!;
     expect(evidenceOf(untouched)).toBeLessThan(0);
+    expect(evidenceOf(liquified)).toBeGreaterThan(evidenceOf(untouched) + 1);
     const at95 = [
       await analyzer.analyze(await sharp(file).jpeg({ quality: 95 }).toBuffer(), { aids: false }),
       await analyzer.analyze((await liquifyLandmarkedJpeg(file, sliders, { quality: 95 })).edited, { aids: false }),
