@@ -9,7 +9,9 @@ import {
   historyAround,
   historyEvidence,
   historyFeatures,
+  historyFitFor,
   lumaOf,
+  MEAN_AROUND_FEATURE,
 } from './dq-map.ts';
 import { ijgTable, STD_LUMA } from './jpeg.ts';
 
@@ -87,6 +89,7 @@ describe('doubleJpegMap', () => {
     expect(compressionBreak(map, edit)).toBeGreaterThan(3 * Math.max(1, compressionBreak(map, elsewhere)));
     // The combined evidence says the same: edited where the history breaks, kept elsewhere.
     expect(historyFeatures(map, edit)).toHaveLength(12);
+    expect(historyFeatures(map, edit)[MEAN_AROUND_FEATURE]).toBeCloseTo(historyAround(map, edit).mean, 5);
     expect(historyEvidence(map, edit)).toBeGreaterThan(1);
     expect(historyEvidence(map, elsewhere)).toBeLessThan(historyEvidence(map, edit) - 1);
     // Untouched, saved at q75 or at q95 and exported at q90: the box keeps the history, so the evidence leans
@@ -119,6 +122,21 @@ describe('doubleJpegMap', () => {
     expect(historyEvidence(mapOf(await decode(await encode(plain, 95)), ijgTable(STD_LUMA, 95)), edit)).toBeLessThan(
       -1,
     );
+  });
+
+  it('weighs a faint history with its own fit: below faintBelow, or below scaledFaintBelow after a colour scale', () => {
+    const fits = {
+      clear: { weights: [], intercept: 1 },
+      faint: { weights: [], intercept: -1 },
+      faintBelow: 0.03,
+      scaledFaintBelow: 0.2,
+    };
+    const around = (mean: number) => Object.assign(new Array(12).fill(0), { [MEAN_AROUND_FEATURE]: mean });
+    expect(historyFitFor(around(0.1), 1, fits)).toBe(fits.clear);
+    expect(historyFitFor(around(0.01), 1, fits)).toBe(fits.faint);
+    // A scaled lattice at q90 keeps up to ~0.12 and reads as noise; a q95 export after the colour edit keeps ~2.
+    expect(historyFitFor(around(0.1), 0.9, fits)).toBe(fits.faint);
+    expect(historyFitFor(around(2), 0.9, fits)).toBe(fits.clear);
   });
 
   it('historyAround: the photo around a face shows its earlier save, unless it was rescaled since', async () => {

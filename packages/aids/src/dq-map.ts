@@ -405,20 +405,47 @@ export const EVIDENCE_WINDOW_SHARES = [0.15, 0.2, 0.3, 0.4, 0.5] as const;
 export type HistoryEvidenceFit = { weights: readonly number[]; intercept: number };
 
 /**
- * `historyEvidence`'s weights, one per feature (the breaks at EVIDENCE_WINDOW_SHARES, the mean block LLR outside and
- * inside the region, then each break's shortfall against the history around it), and intercept: fitted on simulator
- * edits of train/helen saved once at JPEG q90 on the photo's grid, 300 faces as they are and the same 300 with a
- * colour edit before the export (seed 1). The intercept counts only where a map found a history, so an untouched face
- * that kept a faint one (an earlier save finer than the export, or one a colour edit scaled) reads below 0 rather
- * than as the breaks' noise. Refit: `node --import tsx packages/model/scripts/history-evidence-fit.ts --pool
- * train/helen --count 300 --quality 90 --colour`.
+ * `historyEvidence`'s two fits and where one gives way to the other: `clear` for a history the map reads plainly
+ * around the region, `faint` where the mean block LLR around the region is below `faintBelow` (nats per block; a plain
+ * q90 export keeps ~0.1, a colour edit the scale search left alone 0.002–0.05), or below `scaledFaintBelow` where the
+ * map fitted a colour scale between the saves (at q90 such maps keep 0.002–0.12 and their breaks are noise; a q95
+ * export after a colour edit keeps ~2 and reads as clearly as a plain one). One fit for both had to distrust every
+ * break as if the history were faint.
  */
-export const HISTORY_EVIDENCE_FIT: HistoryEvidenceFit = {
-  weights: [-2.09, 1.3, 1.52, 0.17, -0.09, 0.23, -1.72, -0.68, 0.29, -0.49, -0.32, 0.19],
-  intercept: -0.78,
+export type HistoryEvidenceFits = {
+  clear: HistoryEvidenceFit;
+  faint: HistoryEvidenceFit;
+  faintBelow: number;
+  scaledFaintBelow: number;
 };
 
-/** What `historyEvidence` read from the map, in the order of HISTORY_EVIDENCE_FIT's weights. */
+/**
+ * `historyEvidence`'s fits, one weight per feature (the breaks at EVIDENCE_WINDOW_SHARES, the mean block LLR outside
+ * and inside the region, then each break's shortfall against the history around it) and an intercept: fitted on
+ * simulator edits of train/helen saved once at JPEG q90 on the photo's grid, 300 faces as they are and the same 300
+ * with a colour edit before the export (seed 1), each fit on the faces of its regime; faintBelow chosen on the
+ * calibration's sets and scaledFaintBelow above the colour-scaled q90 maps of the fit set (docs/training-experiments.md,
+ * nineteenth session). The intercepts count only where a map found
+ * a history. Refit: `node --import tsx packages/model/scripts/history-evidence-fit.ts --pool train/helen --count 300
+ * --quality 90 --colour`.
+ */
+export const HISTORY_EVIDENCE_FIT: HistoryEvidenceFits = {
+  clear: {
+    weights: [-1.57, 1.75, 1.16, 0.26, -0.31, -1.84, -1.92, 0.19, 0.78, -0.28, 0.54, 0.39],
+    intercept: -5,
+  },
+  faint: {
+    weights: [-1.12, 0.08, -0.24, 0.05, 1.24, -0.27, -1.32, 0.03, 0.62, 0.53, -1.03, -1.06],
+    intercept: -0.4,
+  },
+  faintBelow: 0.03,
+  scaledFaintBelow: 0.2,
+};
+
+/** Where `historyFeatures` puts the mean block LLR around the region: after the breaks. */
+export const MEAN_AROUND_FEATURE = EVIDENCE_WINDOW_SHARES.length;
+
+/** What `historyEvidence` read from the map, in the order of the fits' weights. */
 export function historyFeatures(
   map: DoubleJpegMap,
   region: { x0: number; y0: number; x1: number; y1: number },
@@ -435,27 +462,38 @@ export function historyFeatures(
   return [...breaks, around.mean, blockLlrStats(map, region, true).mean, ...shortfalls];
 }
 
+/** The fit `historyEvidence` weighs `features` with, given the map's colour scale (`DoubleJpegMap.scale`). */
+export function historyFitFor(
+  features: readonly number[],
+  scale: number,
+  fits: HistoryEvidenceFits = HISTORY_EVIDENCE_FIT,
+): HistoryEvidenceFit {
+  const around = features[MEAN_AROUND_FEATURE] as number;
+  return around < (scale !== 1 ? fits.scaledFaintBelow : fits.faintBelow) ? fits.faint : fits.clear;
+}
+
 /**
  * Log-odds that `region` was edited after the photo's earlier JPEG save: the breaks at several window sizes
  * (`compressionBreak`) against how clearly the blocks inside and around the region keep that save, combined by
- * HISTORY_EVIDENCE_FIT. 0 where the map found no history (no usable frequency): no evidence either way. Where it found
- * one, positive where part of the region lost the history the rest keeps, negative where the region keeps it
- * throughout. On 300 held-out val/helen faces exported at q90 it ranks edits at AP 0.957 where `compressionBreak`
- * alone scores 0.910; colour-edited before that export, it leans edited (> 1) on 1% of the untouched faces (the
- * seventeenth session's fit, without the shortfalls: 44%; docs/training-experiments.md, eighteenth session).
+ * HISTORY_EVIDENCE_FIT (its clear or faint fit, `historyFitFor`). 0 where the map found no history (no usable
+ * frequency): no evidence either way. Where it found one, positive where part of the region lost the history the rest
+ * keeps, negative where the region keeps it throughout. On 300 held-out val/helen faces exported at q90 the median
+ * edited face reads +1.57 and the median untouched one −2.38 (AP 0.947; `compressionBreak` alone 0.910; one fit for
+ * both regimes: −0.24 / −3.15); colour-edited before that export, 3% of the untouched faces read above 1
+ * (docs/training-experiments.md, nineteenth session).
  */
 export function historyEvidence(
   map: DoubleJpegMap,
   region: { x0: number; y0: number; x1: number; y1: number },
+  fits: HistoryEvidenceFits = HISTORY_EVIDENCE_FIT,
 ): number {
-  return map.frequencies.length > 0 ? combineHistoryFeatures(historyFeatures(map, region)) : 0;
+  if (map.frequencies.length === 0) return 0;
+  const features = historyFeatures(map, region);
+  return combineHistoryFeatures(features, historyFitFor(features, map.scale, fits));
 }
 
-/** `historyFeatures` weighed into `historyEvidence`'s log-odds (another fit: what a refit would give). */
-export function combineHistoryFeatures(
-  features: readonly number[],
-  fit: HistoryEvidenceFit = HISTORY_EVIDENCE_FIT,
-): number {
+/** `historyFeatures` weighed into `historyEvidence`'s log-odds by one fit. */
+export function combineHistoryFeatures(features: readonly number[], fit: HistoryEvidenceFit): number {
   let s = fit.intercept;
   for (let i = 0; i < features.length; i++) s += (fit.weights[i] ?? 0) * signedLog1p(features[i] as number);
   return s;

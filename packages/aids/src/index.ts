@@ -12,10 +12,13 @@ export {
   gridOffset,
   HISTORY_EVIDENCE_FIT,
   type HistoryEvidenceFit,
+  type HistoryEvidenceFits,
   historyAround,
   historyEvidence,
   historyFeatures,
+  historyFitFor,
   lumaOf,
+  MEAN_AROUND_FEATURE,
   signedLog1p,
 } from './dq-map.ts';
 export { editorsIn } from './editors.ts';

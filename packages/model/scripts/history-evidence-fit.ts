@@ -1,13 +1,17 @@
 // Fits HISTORY_EVIDENCE_FIT (@unwarp/aids `historyEvidence`): simulator edits of whole faces of one pool, each
 // photo saved once as JPEG at quality Q on its own grid (as `unwarp eval --jpeg Q`), the map's features per face box,
-// then a logistic regression with an intercept. Faces whose map found no history score 0, as in the product.
-// `--colour` adds as many faces again, each photo colour-edited before its export (`unwarp eval --colour`): there the
-// earlier save's lattice is scaled and its history faint, and the fit learns to discount breaks that do not stand out
-// from it. `--test pool:seed[:colour]` scores the fitted and shipped fits and `compressionBreak` alone on other pools
-// (AP / ROC AUC, and the share of untouched faces the evidence leans edited on), e.g. held-out val/helen.
+// then a logistic regression with an intercept for each regime: a clear history, and a faint one (the mean block LLR
+// around the face below `--faint τ`, or below `--scaled-faint τ` where the map fitted a colour scale; defaults the
+// shipped ones; `--single` fits one for both). Faces whose map found no history score 0, as in the product. `--colour` adds as many faces
+// again, each photo colour-edited before its export (`unwarp eval --colour`): there the earlier save's lattice is
+// scaled and its history faint. `--test pool:seed[:colour]` scores the fitted and shipped fits and `compressionBreak`
+// alone on other pools (AP / ROC AUC, the share of untouched faces the evidence leans edited on, medians).
+// `--cache` keeps each set's features in a file; `--out` writes the fits for score-rule-study.ts --fits.
 //   node --import tsx packages/model/scripts/history-evidence-fit.ts --pool train/helen --count 300 --quality 90 \
-//     [--seed 1] [--colour] [--test val/helen:1 --test val/helen:1:colour]
-import { readFile } from 'node:fs/promises';
+//     [--seed 1] [--colour] [--faint 0.03] [--scaled-faint 0.2] [--single] [--cache /tmp/features.json] [--out fits.json] \
+//     [--test val/helen:1 --test val/helen:1:colour]
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -16,9 +20,12 @@ import {
   doubleJpegMap,
   HISTORY_EVIDENCE_FIT,
   type HistoryEvidenceFit,
+  type HistoryEvidenceFits,
   historyFeatures,
+  historyFitFor,
   ijgTable,
   lumaOf,
+  MEAN_AROUND_FEATURE,
   STD_LUMA,
   signedLog1p,
 } from '@unwarp/aids';
@@ -33,6 +40,11 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     test: { type: 'string', multiple: true, default: [] },
     colour: { type: 'boolean', default: false },
+    single: { type: 'boolean', default: false },
+    faint: { type: 'string', default: String(HISTORY_EVIDENCE_FIT.faintBelow) },
+    'scaled-faint': { type: 'string', default: String(HISTORY_EVIDENCE_FIT.scaledFaintBelow) },
+    cache: { type: 'string' },
+    out: { type: 'string' },
   },
 });
 const quality = Number(values.quality);
@@ -42,11 +54,23 @@ const manifest = JSON.parse(await readFile(path.join(root, 'models/unwarp-base/m
 type Face = {
   features: number[];
   history: boolean;
+  /** The map's colour scale between the saves (1: none fitted). */
+  scale: number;
   brk: number;
-  evidence: number;
   label: number;
 };
+const cache: Record<string, Face[]> =
+  values.cache && existsSync(values.cache) ? JSON.parse(await readFile(values.cache, 'utf8')) : {};
 async function facesOf(pool: string, seed: number, colour = false): Promise<Face[]> {
+  const key = `${pool}:${seed}:${colour}:q${quality}:n${values.count}`;
+  const cached = cache[key];
+  if (cached) return cached;
+  const faces = await computeFaces(pool, seed, colour);
+  cache[key] = faces;
+  if (values.cache) await writeFile(values.cache, JSON.stringify(cache));
+  return faces;
+}
+async function computeFaces(pool: string, seed: number, colour: boolean): Promise<Face[]> {
   const { samples } = await simulatedSamples(
     {
       photoDirs: [path.resolve(root, '../shared/data', pool)],
@@ -67,8 +91,8 @@ async function facesOf(pool: string, seed: number, colour = false): Promise<Face
     faces.push({
       features,
       history,
+      scale: map.scale,
       brk: compressionBreak(map, s.faceBox),
-      evidence: history ? combineHistoryFeatures(features) : 0,
       label: s.label,
     });
   }
@@ -101,10 +125,22 @@ const fitFaces = [
   ...(values.colour ? await facesOf(values.pool, Number(values.seed), true) : []),
 ];
 const labels = fitFaces.map((f) => f.label);
-const fit = fitLogistic(
-  fitFaces.map((f) => f.features.map(signedLog1p)),
-  labels,
-);
+const fitOf = (faces: Face[]) =>
+  fitLogistic(
+    faces.map((f) => f.features.map(signedLog1p)),
+    faces.map((f) => f.label),
+  );
+const faintBelow = Number(values.faint);
+const scaledFaintBelow = Number(values['scaled-faint']);
+const faint = (f: Face) =>
+  (f.features[MEAN_AROUND_FEATURE] as number) < (f.scale !== 1 ? scaledFaintBelow : faintBelow);
+const clear = fitOf(values.single ? fitFaces : fitFaces.filter((f) => !faint(f)));
+const fits: HistoryEvidenceFits = {
+  clear,
+  faint: values.single ? clear : fitOf(fitFaces.filter(faint)),
+  faintBelow,
+  scaledFaintBelow,
+};
 const apOf = (scores: number[], y: number[]) =>
   `AP ${averagePrecision(scores, y).toFixed(3)}, ROC AUC ${rocAuc(scores, y).toFixed(3)}`;
 /** The share of untouched faces whose evidence leans edited by more than 1 (3 logits in the shipped score). */
@@ -112,13 +148,30 @@ const leaning = (scores: number[], y: number[]) => {
   const untouched = scores.filter((_, i) => y[i] === 0);
   return `${((100 * untouched.filter((v) => v > 1).length) / Math.max(1, untouched.length)).toFixed(0)}% of untouched > 1`;
 };
-const score = (f: Face) => (f.history ? combineHistoryFeatures(f.features, fit) : 0);
+/** Median evidence of the edited and the untouched faces. */
+const medians = (scores: number[], y: number[]) => {
+  const median = (v: number[]) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? 0;
+  const of = (label: number) => median(scores.filter((_, i) => y[i] === label)).toFixed(2);
+  return `median edited ${of(1)} / untouched ${of(0)}`;
+};
+const evidenceOf = (f: Face, by: HistoryEvidenceFits) =>
+  f.history ? combineHistoryFeatures(f.features, historyFitFor(f.features, f.scale, by)) : 0;
+const score = (f: Face) => evidenceOf(f, fits);
+const shipped = (f: Face) => evidenceOf(f, HISTORY_EVIDENCE_FIT);
+const regimeCount = (faces: Face[]) =>
+  `${faces.filter(faint).length} of ${faces.length} faint maps (${faces.filter((f) => faint(f) && f.label === 0).length} untouched)`;
 console.log(
   `${labels.filter(Boolean).length} of ${labels.length} faces edited (${values.pool}, seed ${values.seed}, JPEG q${quality}${values.colour ? ', half colour-edited first' : ''})`,
 );
 const fitText = (f: HistoryEvidenceFit) => `weights [${f.weights.join(', ')}], intercept ${f.intercept.toFixed(2)}`;
-console.log(`fitted ${fitText(fit)}`);
-console.log(`shipped ${fitText(HISTORY_EVIDENCE_FIT)}`);
+console.log(`fitted clear ${fitText(fits.clear)}`);
+console.log(`fitted faint ${fitText(fits.faint)} (below ${faintBelow}, scaled ${scaledFaintBelow})`);
+console.log(`fit set: ${regimeCount(fitFaces)}`);
+if (values.out) await writeFile(values.out, JSON.stringify(fits, null, 2));
+console.log(`shipped clear ${fitText(HISTORY_EVIDENCE_FIT.clear)}`);
+console.log(
+  `shipped faint ${fitText(HISTORY_EVIDENCE_FIT.faint)} (below ${HISTORY_EVIDENCE_FIT.faintBelow}, scaled ${HISTORY_EVIDENCE_FIT.scaledFaintBelow})`,
+);
 console.log(
   `fit set: fitted ${apOf(fitFaces.map(score), labels)}; compressionBreak ${apOf(
     fitFaces.map((f) => f.brk),
@@ -130,13 +183,10 @@ for (const spec of values.test) {
   const faces = await facesOf(pool as string, Number(seed ?? 1), colour === 'colour');
   const y = faces.map((f) => f.label);
   console.log(
-    `${spec}: fitted ${apOf(faces.map(score), y)}, ${leaning(faces.map(score), y)}; shipped ${apOf(
-      faces.map((f) => f.evidence),
+    `${spec} (${regimeCount(faces)}): fitted ${apOf(faces.map(score), y)}, ${leaning(faces.map(score), y)}, ${medians(faces.map(score), y)}; shipped ${apOf(
+      faces.map(shipped),
       y,
-    )}, ${leaning(
-      faces.map((f) => f.evidence),
-      y,
-    )}; compressionBreak ${apOf(
+    )}, ${leaning(faces.map(shipped), y)}, ${medians(faces.map(shipped), y)}; compressionBreak ${apOf(
       faces.map((f) => f.brk),
       y,
     )}`,

@@ -4,10 +4,13 @@
 // and every score rule × target FPR is then calibrated with `fitCalibration` and read on the eval draws (AP, FPR,
 // share of edited faces caught). It reproduces the CLI's numbers for the shipped rule (session 17).
 //   node --import tsx packages/model/scripts/score-rule-study.ts [--model models/unwarp-base] [--count 300] \
-//     [--seeds 1,2,3] [--weights 1,2,3] [--fpr 0.05,0.04] [--cache /tmp/score-rule.json]
+//     [--seeds 1,2,3] [--weights 1,2,3] [--fpr 0.05,0.04] [--cache /tmp/score-rule.json] [--fits fits.json]
+// `--fits` adds the rules `w × evidence` for other fits of the history evidence (history-evidence-fit.ts --out),
+// read from each face's cached history features.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { combineHistoryFeatures, type HistoryEvidenceFits, historyFitFor } from '@unwarp/aids';
 import { averagePrecision } from '@unwarp/flow';
 import { CALIBRATION_CONDITIONS } from '../src/calibrate.ts';
 import { fitCalibration } from '../src/calibration.ts';
@@ -22,10 +25,20 @@ const { values } = parseArgs({
     weights: { type: 'string', default: '1,2,3' },
     fpr: { type: 'string', default: '0.05,0.04' },
     cache: { type: 'string' },
+    fits: { type: 'string' },
   },
 });
 const list = (s: string) => s.split(',').map(Number);
-type Face = { set: string; logit: number; brk: number; evidence: number; quality: number; label: number };
+type Face = {
+  set: string;
+  logit: number;
+  brk: number;
+  evidence: number;
+  /** historyFeatures and the map's colour scale, where the map found a history. */
+  history?: { features: number[]; scale: number };
+  quality: number;
+  label: number;
+};
 
 const data = path.resolve(import.meta.dirname, '../../../../shared/data');
 // The calibration's conditions as `unwarp calibrate` scores them, and the eval's draws under those and a q95 export.
@@ -57,6 +70,7 @@ for (const [name, pool, condition, seed] of sets) {
       logit: networkLogit,
       brk: s.compressionBreak ?? 0,
       evidence: s.historyEvidence ?? 0,
+      ...(s.history ? { history: s.history } : {}),
       quality: s.jpegQuality ?? 0,
       label: s.label,
     });
@@ -75,6 +89,18 @@ const rules: [string, (f: Face) => number][] = [
     (f) => f.logit + (counted(f) ? w * f.evidence : 0),
   ]),
 ];
+if (values.fits) {
+  const fits: HistoryEvidenceFits = JSON.parse(await readFile(values.fits, 'utf8'));
+  const evidenceOf = (f: Face) =>
+    f.history
+      ? combineHistoryFeatures(f.history.features, historyFitFor(f.history.features, f.history.scale, fits))
+      : 0;
+  for (const w of list(values.weights))
+    rules.push([
+      `logit + ${w} × evidence (${path.basename(values.fits)})`,
+      (f) => f.logit + (counted(f) ? w * evidenceOf(f) : 0),
+    ]);
+}
 const calibration = cached.filter((f) => !f.set.startsWith('eval'));
 const evalSets = [...new Set(cached.filter((f) => f.set.startsWith('eval')).map((f) => f.set))];
 console.log(
@@ -101,9 +127,10 @@ for (const [name, score] of rules)
         set.map(score),
         set.map((f) => f.label),
       );
-      return `${s.slice(5)} ${ap.toFixed(3)} ${pct(rate(0))} ${pct(rate(1))}`;
+      return `${s.slice(5)} ${ap.toFixed(4)} ${pct(rate(0))} ${pct(rate(1))}`;
     });
+    const perSet = fit.conditions!.map((c) => `${c.name} ${pct(c.tpr)}`).join(', ');
     console.log(
-      `${name} @ ${fpr} | ${t.toFixed(2)} | ${pct(fit.tpr)} (${setter.name} ${pct(setter.fpr)}) | ${cells.join(' | ')}`,
+      `${name} @ ${fpr} | ${t.toFixed(2)} | ${pct(fit.tpr)} (${setter.name} ${pct(setter.fpr)}; caught: ${perSet}) | ${cells.join(' | ')}`,
     );
   }

@@ -6,6 +6,7 @@ import {
   estimateJpegQuality,
   historyAround,
   historyEvidence,
+  historyFeatures,
   ijgTable,
   lumaOf,
   lumaTableOf,
@@ -122,6 +123,11 @@ type EvalSample = {
   historyAround?: number;
   /** `historyEvidence` of `@unwarp/aids` over the face box, where compressionBreak is read. */
   historyEvidence?: number;
+  /**
+   * What historyEvidence weighed, where the map found a history: `historyFeatures` over the face box and the map's
+   * colour scale (the studies refit the evidence from these).
+   */
+  history?: { features: number[]; scale: number };
   /** The file's last JPEG quality (IJG-equivalent), where compressionBreak is read. */
   jpegQuality?: number;
   /** Stored pairs only: what made the edit, as its meta.json says (foreign-edits.ts names the command). */
@@ -351,6 +357,7 @@ async function atNetworkScale(s: EvalSample, manifest: ModelManifest): Promise<E
     compressionBreak: s.compressionBreak,
     ...(s.historyAround !== undefined ? { historyAround: s.historyAround } : {}),
     ...(s.historyEvidence !== undefined ? { historyEvidence: s.historyEvidence } : {}),
+    ...(s.history ? { history: s.history } : {}),
     ...(s.jpegQuality !== undefined ? { jpegQuality: s.jpegQuality } : {}),
     faceBox: {
       x0: Math.floor(x0 * sx),
@@ -424,6 +431,7 @@ function jpegHistoryOf(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps
     compressionBreak: compressionBreak(map, box),
     historyAround: historyAround(map, box).mean,
     historyEvidence: historyEvidence(map, box),
+    ...(map.frequencies.length > 0 ? { history: { features: historyFeatures(map, box), scale: map.scale } } : {}),
   };
 }
 
