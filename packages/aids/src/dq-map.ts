@@ -424,10 +424,9 @@ export type HistoryEvidenceFits = {
  * and inside the region, then each break's shortfall against the history around it) and an intercept: fitted on
  * simulator edits of train/helen saved once at JPEG q90 on the photo's grid, 300 faces as they are and the same 300
  * with a colour edit before the export (seed 1), each fit on the faces of its regime; faintBelow chosen on the
- * calibration's sets and scaledFaintBelow above the colour-scaled q90 maps of the fit set (docs/training-experiments.md,
- * nineteenth session). The intercepts count only where a map found
- * a history. Refit: `node --import tsx packages/model/scripts/history-evidence-fit.ts --pool train/helen --count 300
- * --quality 90 --colour`.
+ * calibration's sets, scaledFaintBelow above the colour-scaled q90 maps of the fit set (docs/training-experiments.md,
+ * nineteenth session). The intercepts count only where a map found a history. Refit: `node --import tsx
+ * packages/model/scripts/history-evidence-fit.ts --pool train/helen --count 300 --quality 90 --colour`.
  */
 export const HISTORY_EVIDENCE_FIT: HistoryEvidenceFits = {
   clear: {
