@@ -2,14 +2,15 @@
 // photo saved once as JPEG at quality Q on its own grid (as `unwarp eval --jpeg Q`), the map's features per face box,
 // then a logistic regression with an intercept for each regime: a clear history, and a faint one (the mean block LLR
 // around the face below `--faint τ`, or below `--scaled-faint τ` where the map fitted a colour scale; defaults the
-// shipped ones; `--single` fits one for both). Faces whose map found no history score 0, as in the product. `--colour` adds as many faces
-// again, each photo colour-edited before its export (`unwarp eval --colour`): there the earlier save's lattice is
-// scaled and its history faint. `--test pool:seed[:colour]` scores the fitted and shipped fits and `compressionBreak`
-// alone on other pools (AP / ROC AUC, the share of untouched faces the evidence leans edited on, medians).
-// `--cache` keeps each set's features in a file; `--out` writes the fits for score-rule-study.ts --fits.
+// shipped ones; `--single` fits one for both). Faces whose map found no history score 0, as in the product.
+// `--colour` adds as many faces again, each photo colour-edited before its export (`unwarp eval --colour`): there the
+// earlier save's lattice is scaled and its history faint. `--quality 90,85` adds plain exports at the further
+// qualities. `--test pool:seed[:colour|plain][:Q]` scores the fitted and shipped fits and `compressionBreak` alone on
+// other pools (AP / ROC AUC, the share of untouched faces the evidence leans edited on, medians). `--cache` keeps each
+// set's features in a file; `--out` writes the fits for score-rule-study.ts --fits.
 //   node --import tsx packages/model/scripts/history-evidence-fit.ts --pool train/helen --count 300 --quality 90 \
-//     [--seed 1] [--colour] [--faint 0.03] [--scaled-faint 0.2] [--single] [--cache /tmp/features.json] [--out fits.json] \
-//     [--test val/helen:1 --test val/helen:1:colour]
+//     [--seed 1] [--colour] [--faint 0.03] [--scaled-faint 0.2] [--single] [--cache /tmp/features.json] \
+//     [--out fits.json] [--test val/helen:1 --test val/helen:1:colour --test val/helen:1:plain:85]
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -47,7 +48,9 @@ const { values } = parseArgs({
     out: { type: 'string' },
   },
 });
-const quality = Number(values.quality);
+// Several qualities (`--quality 90,85`): plain exports at each join the fit set; --colour's at the first only.
+const qualities = values.quality.split(',').map(Number);
+const quality = qualities[0] as number;
 const root = path.resolve(import.meta.dirname, '../../..');
 const manifest = JSON.parse(await readFile(path.join(root, 'models/unwarp-base/model.json'), 'utf8'));
 
@@ -61,16 +64,16 @@ type Face = {
 };
 const cache: Record<string, Face[]> =
   values.cache && existsSync(values.cache) ? JSON.parse(await readFile(values.cache, 'utf8')) : {};
-async function facesOf(pool: string, seed: number, colour = false): Promise<Face[]> {
-  const key = `${pool}:${seed}:${colour}:q${quality}:n${values.count}`;
+async function facesOf(pool: string, seed: number, colour = false, q = quality): Promise<Face[]> {
+  const key = `${pool}:${seed}:${colour}:q${q}:n${values.count}`;
   const cached = cache[key];
   if (cached) return cached;
-  const faces = await computeFaces(pool, seed, colour);
+  const faces = await computeFaces(pool, seed, colour, q);
   cache[key] = faces;
   if (values.cache) await writeFile(values.cache, JSON.stringify(cache));
   return faces;
 }
-async function computeFaces(pool: string, seed: number, colour: boolean): Promise<Face[]> {
+async function computeFaces(pool: string, seed: number, colour: boolean, quality: number): Promise<Face[]> {
   const { samples } = await simulatedSamples(
     {
       photoDirs: [path.resolve(root, '../shared/data', pool)],
@@ -124,6 +127,7 @@ const fitFaces = [
   ...(await facesOf(values.pool, Number(values.seed))),
   ...(values.colour ? await facesOf(values.pool, Number(values.seed), true) : []),
 ];
+for (const q of qualities.slice(1)) fitFaces.push(...(await facesOf(values.pool, Number(values.seed), false, q)));
 const labels = fitFaces.map((f) => f.label);
 const fitOf = (faces: Face[]) =>
   fitLogistic(
@@ -161,7 +165,7 @@ const shipped = (f: Face) => evidenceOf(f, HISTORY_EVIDENCE_FIT);
 const regimeCount = (faces: Face[]) =>
   `${faces.filter(faint).length} of ${faces.length} faint maps (${faces.filter((f) => faint(f) && f.label === 0).length} untouched)`;
 console.log(
-  `${labels.filter(Boolean).length} of ${labels.length} faces edited (${values.pool}, seed ${values.seed}, JPEG q${quality}${values.colour ? ', half colour-edited first' : ''})`,
+  `${labels.filter(Boolean).length} of ${labels.length} faces edited (${values.pool}, seed ${values.seed}, JPEG q${qualities.join(', q')}${values.colour ? ', half colour-edited first' : ''})`,
 );
 const fitText = (f: HistoryEvidenceFit) => `weights [${f.weights.join(', ')}], intercept ${f.intercept.toFixed(2)}`;
 console.log(`fitted clear ${fitText(fits.clear)}`);
@@ -179,8 +183,8 @@ console.log(
   )}`,
 );
 for (const spec of values.test) {
-  const [pool, seed, colour] = spec.split(':');
-  const faces = await facesOf(pool as string, Number(seed ?? 1), colour === 'colour');
+  const [pool, seed, colour, q] = spec.split(':');
+  const faces = await facesOf(pool as string, Number(seed ?? 1), colour === 'colour', Number(q ?? quality));
   const y = faces.map((f) => f.label);
   console.log(
     `${spec} (${regimeCount(faces)}): fitted ${apOf(faces.map(score), y)}, ${leaning(faces.map(score), y)}, ${medians(faces.map(score), y)}; shipped ${apOf(
