@@ -6,7 +6,10 @@
 //   apt-get install imagemagick
 //   node --import tsx packages/liquify/scripts/foreign-edits.ts --in ../shared/data/val/helen --out /tmp/foreign --count 60
 // Both halves are saved as JPEG q90, or with --png losslessly (original.png, modified.png), as an export that keeps the
-// edit's resampling trace: the case where the model shows its field.
+// edit's resampling trace: the case where the model shows its field. `--whole` edits the whole photo at its own
+// resolution instead of a resized crop and saves both halves as JPEG at `--quality` (default 90) on the photo's own
+// grid, as an editor exports it, so the photo's earlier JPEG save stays readable around the face (landmarks in the
+// photo's pixels); `packages/pipeline/scripts/pairs-through-pipeline.ts` scores such a set as users meet it.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +31,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     size: { type: 'string', default: '400' },
     png: { type: 'boolean', default: false },
+    whole: { type: 'boolean', default: false },
+    quality: { type: 'string', default: '90' },
   },
 });
 if (!values.in || !values.out) throw new Error('usage: foreign-edits.ts --in <photos> --out <dir> [--count N]');
@@ -40,15 +45,21 @@ const counts: Record<string, number> = {};
 try {
   for (let i = 0; i < Number(values.count); i++) {
     const photo = await loadFacePhoto(refs[Math.floor(rng.next() * refs.length)]!);
-    const crop = cropBoxFor(landmarkBox(photo.landmarks), photo.image.width, photo.image.height);
-    const k = SIZE / Math.min(crop.width, crop.height);
+    const { width: pw, height: ph } = photo.image;
+    // --whole: the photo as it is (k = 1, no resampling before the edit).
+    const crop = values.whole
+      ? { x: 0, y: 0, width: pw, height: ph }
+      : cropBoxFor(landmarkBox(photo.landmarks), pw, ph);
+    const k = values.whole ? 1 : SIZE / Math.min(crop.width, crop.height);
     const w = Math.round(crop.width * k);
     const h = Math.round(crop.height * k);
-    const original = await toRaw(
-      sharp(photo.image.data, { raw: { width: photo.image.width, height: photo.image.height, channels: 3 } })
-        .extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height })
-        .resize(w, h, { kernel: 'lanczos3', fit: 'fill' }),
-    );
+    const original = values.whole
+      ? photo.image
+      : await toRaw(
+          sharp(photo.image.data, { raw: { width: pw, height: ph, channels: 3 } })
+            .extract({ left: crop.x, top: crop.y, width: crop.width, height: crop.height })
+            .resize(w, h, { kernel: 'lanczos3', fit: 'fill' }),
+        );
     const lm = photo.landmarks.map(([x, y]) => [(x - crop.x) * (w / crop.width), (y - crop.y) * (h / crop.height)]);
     const src = path.join(work, 'src.png');
     const dst = path.join(work, 'dst.png');
@@ -63,7 +74,9 @@ try {
     await mkdir(sample, { recursive: true });
     const ext = values.png ? 'png' : 'jpg';
     const save = (from: string, name: string) =>
-      (values.png ? sharp(from).png() : sharp(from).jpeg({ quality: 90 })).toFile(path.join(sample, `${name}.${ext}`));
+      (values.png ? sharp(from).png() : sharp(from).jpeg({ quality: Number(values.quality) })).toFile(
+        path.join(sample, `${name}.${ext}`),
+      );
     await save(src, 'original');
     await save(modifiedPng, 'modified');
     const flow = edit

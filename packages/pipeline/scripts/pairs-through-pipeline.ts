@@ -1,0 +1,70 @@
+// Stored pairs scored as users meet them: each sample's modified file through the whole pipeline (`analyze`: face
+// detection, the crop, the model, its calibration, the JPEG history; no aids), the face nearest the sample's landmarks
+// taken as its score. For sets of whole photos (`packages/liquify/scripts/foreign-edits.ts --whole`), where `unwarp
+// eval --pairs` would hand the model the whole photo rather than the face crop. Prints AP, ROC AUC, the share of
+// untouched and edited faces flagged, and the edited share per kind of edit (meta.json's software).
+//   node --import tsx packages/pipeline/scripts/pairs-through-pipeline.ts <pairs dir> [--model <dir>] [--count N]
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { averagePrecision, rocAuc } from '@unwarp/flow';
+import { createAnalyzer } from '../src/index.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { model: { type: 'string' }, count: { type: 'string' } },
+});
+const dir = positionals[0];
+if (!dir) throw new Error('usage: pairs-through-pipeline.ts <pairs dir> [--model <dir>] [--count N]');
+const samples = (await readdir(dir, { withFileTypes: true }))
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort()
+  .slice(0, values.count ? Number(values.count) : undefined);
+
+const analyzer = await createAnalyzer(values.model ? { modelDir: path.resolve(values.model) } : {});
+const scores: number[] = [];
+const labels: number[] = [];
+const byKind = new Map<string, { faces: number; flagged: number }>();
+let missed = 0;
+for (const name of samples) {
+  const folder = path.join(dir, name);
+  const file = (await readdir(folder)).find((f) => /^modified\.(jpe?g|png)$/.test(f));
+  if (!file) continue;
+  const meta = JSON.parse(await readFile(path.join(folder, 'meta.json'), 'utf8')) as {
+    label: number;
+    landmarks: [number, number][];
+    software: string | null;
+  };
+  const { report } = await analyzer.analyze(await readFile(path.join(folder, file)), { aids: false, fileName: file });
+  // The landmarks are on the stored image's grid, as the report's boxes are.
+  const cx = meta.landmarks.reduce((s, [x]) => s + x, 0) / meta.landmarks.length;
+  const cy = meta.landmarks.reduce((s, [, y]) => s + y, 0) / meta.landmarks.length;
+  const face = report.faces
+    .map((f) => ({ f, d: Math.hypot(f.box.x + f.box.width / 2 - cx, f.box.y + f.box.height / 2 - cy) }))
+    .filter(({ f, d }) => d < Math.max(f.box.width, f.box.height) / 2)
+    .sort((a, b) => a.d - b.d)[0]?.f;
+  if (!face) {
+    missed++;
+    continue;
+  }
+  scores.push(face.probability);
+  labels.push(meta.label);
+  const kind = meta.label ? (meta.software?.match(/-(swirl|implode|distort)/)?.[1] ?? 'other') : 'untouched';
+  const k = byKind.get(kind) ?? { faces: 0, flagged: 0 };
+  byKind.set(kind, { faces: k.faces + 1, flagged: k.flagged + (face.probability >= 0.5 ? 1 : 0) });
+}
+analyzer.dispose();
+
+const share = (label: number) => {
+  const of = scores.filter((_, i) => labels[i] === label);
+  return `${of.filter((p) => p >= 0.5).length} of ${of.length}`;
+};
+console.log(
+  `${dir}: ${scores.length} faces (${labels.filter(Boolean).length} edited; ${missed} samples whose face was not found)`,
+);
+console.log(
+  `AP ${averagePrecision(scores, labels).toFixed(3)} (chance ${(labels.filter(Boolean).length / Math.max(1, labels.length)).toFixed(3)}), ROC AUC ${rocAuc(scores, labels).toFixed(3)}`,
+);
+console.log(`flagged at 0.5: untouched ${share(0)}, edited ${share(1)}`);
+for (const [kind, { faces, flagged }] of byKind) console.log(`  ${kind}: ${flagged} of ${faces} flagged`);
