@@ -10,6 +10,7 @@ import {
   historyEvidence,
   historyFeatures,
   historyFitFor,
+  historyReading,
   lumaOf,
   MEAN_AROUND_FEATURE,
 } from './dq-map.ts';
@@ -90,6 +91,11 @@ describe('doubleJpegMap', () => {
     // The combined evidence says the same: edited where the history breaks, kept elsewhere.
     expect(historyFeatures(map, edit)).toHaveLength(12);
     expect(historyFeatures(map, edit)[MEAN_AROUND_FEATURE]).toBeCloseTo(historyAround(map, edit).mean, 5);
+    // One reading gives both: the evidence and the features it weighed.
+    expect(historyReading(map, edit)).toEqual({
+      evidence: historyEvidence(map, edit),
+      features: historyFeatures(map, edit),
+    });
     expect(historyEvidence(map, edit)).toBeGreaterThan(1);
     expect(historyEvidence(map, elsewhere)).toBeLessThan(historyEvidence(map, edit) - 1);
     // Untouched, saved at q75 or at q95 and exported at q90: the box keeps the history, so the evidence leans
@@ -165,6 +171,7 @@ describe('doubleJpegMap', () => {
       expect(compressionBreak(map, { x0: 0, y0: 0, x1: photo.width, y1: photo.height })).toBe(0);
       // Without evidence the combined term is neutral, whatever the weights.
       expect(historyEvidence(map, { x0: 100, y0: 100, x1: 300, y1: 300 })).toBe(0);
+      expect(historyReading(map, { x0: 100, y0: 100, x1: 300, y1: 300 })).toEqual({ evidence: 0 });
     }
     // Read from the pixels alone, the steps of a single save are the table's (low frequencies, where
     // coefficients are seldom zero).

@@ -461,14 +461,45 @@ export function historyFeatures(
   return [...breaks, around.mean, blockLlrStats(map, region, true).mean, ...shortfalls];
 }
 
+/** Whether `historyEvidence` reads the history as faint, from its features and the map's colour scale. */
+export function isFaintHistory(
+  features: readonly number[],
+  scale: number,
+  bounds: Pick<HistoryEvidenceFits, 'faintBelow' | 'scaledFaintBelow'> = HISTORY_EVIDENCE_FIT,
+): boolean {
+  return (features[MEAN_AROUND_FEATURE] as number) < (scale !== 1 ? bounds.scaledFaintBelow : bounds.faintBelow);
+}
+
 /** The fit `historyEvidence` weighs `features` with, given the map's colour scale (`DoubleJpegMap.scale`). */
 export function historyFitFor(
   features: readonly number[],
   scale: number,
   fits: HistoryEvidenceFits = HISTORY_EVIDENCE_FIT,
 ): HistoryEvidenceFit {
-  const around = features[MEAN_AROUND_FEATURE] as number;
-  return around < (scale !== 1 ? fits.scaledFaintBelow : fits.faintBelow) ? fits.faint : fits.clear;
+  return isFaintHistory(features, scale, fits) ? fits.faint : fits.clear;
+}
+
+/** `historyEvidence` from features already read (`historyFeatures` of a map that found a history, and its scale). */
+export function weighHistoryFeatures(
+  features: readonly number[],
+  scale: number,
+  fits: HistoryEvidenceFits = HISTORY_EVIDENCE_FIT,
+): number {
+  return combineHistoryFeatures(features, historyFitFor(features, scale, fits));
+}
+
+/**
+ * `historyEvidence` and, where the map found a history, the features it weighed: for callers that keep both
+ * (the studies refit from the features) without reading the map twice.
+ */
+export function historyReading(
+  map: DoubleJpegMap,
+  region: { x0: number; y0: number; x1: number; y1: number },
+  fits: HistoryEvidenceFits = HISTORY_EVIDENCE_FIT,
+): { evidence: number; features?: number[] } {
+  if (map.frequencies.length === 0) return { evidence: 0 };
+  const features = historyFeatures(map, region);
+  return { evidence: weighHistoryFeatures(features, map.scale, fits), features };
 }
 
 /**
@@ -486,9 +517,7 @@ export function historyEvidence(
   region: { x0: number; y0: number; x1: number; y1: number },
   fits: HistoryEvidenceFits = HISTORY_EVIDENCE_FIT,
 ): number {
-  if (map.frequencies.length === 0) return 0;
-  const features = historyFeatures(map, region);
-  return combineHistoryFeatures(features, historyFitFor(features, map.scale, fits));
+  return historyReading(map, region, fits).evidence;
 }
 
 /** `historyFeatures` weighed into `historyEvidence`'s log-odds by one fit. */

@@ -17,9 +17,12 @@ export {
   historyEvidence,
   historyFeatures,
   historyFitFor,
+  historyReading,
+  isFaintHistory,
   lumaOf,
   MEAN_AROUND_FEATURE,
   signedLog1p,
+  weighHistoryFeatures,
 } from './dq-map.ts';
 export { editorsIn } from './editors.ts';
 export { ELA_HOW_TO_READ, errorLevelAnalysis } from './ela.ts';

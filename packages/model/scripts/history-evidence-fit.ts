@@ -16,19 +16,18 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  combineHistoryFeatures,
   compressionBreak,
   doubleJpegMap,
   HISTORY_EVIDENCE_FIT,
   type HistoryEvidenceFit,
   type HistoryEvidenceFits,
   historyFeatures,
-  historyFitFor,
   ijgTable,
+  isFaintHistory,
   lumaOf,
-  MEAN_AROUND_FEATURE,
   STD_LUMA,
   signedLog1p,
+  weighHistoryFeatures,
 } from '@unwarp/aids';
 import { averagePrecision, rocAuc } from '@unwarp/flow';
 import { simulatedSamples } from '../src/evaluate.ts';
@@ -136,8 +135,7 @@ const fitOf = (faces: Face[]) =>
   );
 const faintBelow = Number(values.faint);
 const scaledFaintBelow = Number(values['scaled-faint']);
-const faint = (f: Face) =>
-  (f.features[MEAN_AROUND_FEATURE] as number) < (f.scale !== 1 ? scaledFaintBelow : faintBelow);
+const faint = (f: Face) => isFaintHistory(f.features, f.scale, { faintBelow, scaledFaintBelow });
 const clear = fitOf(values.single ? fitFaces : fitFaces.filter((f) => !faint(f)));
 const fits: HistoryEvidenceFits = {
   clear,
@@ -159,7 +157,7 @@ const medians = (scores: number[], y: number[]) => {
   return `median edited ${of(1)} / untouched ${of(0)}`;
 };
 const evidenceOf = (f: Face, by: HistoryEvidenceFits) =>
-  f.history ? combineHistoryFeatures(f.features, historyFitFor(f.features, f.scale, by)) : 0;
+  f.history ? weighHistoryFeatures(f.features, f.scale, by) : 0;
 const score = (f: Face) => evidenceOf(f, fits);
 const shipped = (f: Face) => evidenceOf(f, HISTORY_EVIDENCE_FIT);
 const regimeCount = (faces: Face[]) =>

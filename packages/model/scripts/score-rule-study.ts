@@ -10,7 +10,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { combineHistoryFeatures, type HistoryEvidenceFits, historyFitFor } from '@unwarp/aids';
+import { type HistoryEvidenceFits, weighHistoryFeatures } from '@unwarp/aids';
 import { averagePrecision } from '@unwarp/flow';
 import { CALIBRATION_CONDITIONS } from '../src/calibrate.ts';
 import { fitCalibration } from '../src/calibration.ts';
@@ -91,10 +91,7 @@ const rules: [string, (f: Face) => number][] = [
 ];
 if (values.fits) {
   const fits: HistoryEvidenceFits = JSON.parse(await readFile(values.fits, 'utf8'));
-  const evidenceOf = (f: Face) =>
-    f.history
-      ? combineHistoryFeatures(f.history.features, historyFitFor(f.history.features, f.history.scale, fits))
-      : 0;
+  const evidenceOf = (f: Face) => (f.history ? weighHistoryFeatures(f.history.features, f.history.scale, fits) : 0);
   for (const w of list(values.weights))
     rules.push([
       `logit + ${w} × evidence (${path.basename(values.fits)})`,

@@ -5,8 +5,7 @@ import {
   doubleJpegMap,
   estimateJpegQuality,
   historyAround,
-  historyEvidence,
-  historyFeatures,
+  historyReading,
   ijgTable,
   lumaOf,
   lumaTableOf,
@@ -427,11 +426,12 @@ export async function storedSamples(dirs: string[], count: number) {
 
 function jpegHistoryOf(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps: number[] | undefined) {
   const map = doubleJpegMap(lumaOf(img.data, img.width, img.height), img.width, img.height, steps ? { steps } : {});
+  const { evidence, features } = historyReading(map, box);
   return {
     compressionBreak: compressionBreak(map, box),
     historyAround: historyAround(map, box).mean,
-    historyEvidence: historyEvidence(map, box),
-    ...(map.frequencies.length > 0 ? { history: { features: historyFeatures(map, box), scale: map.scale } } : {}),
+    historyEvidence: evidence,
+    ...(features ? { history: { features, scale: map.scale } } : {}),
   };
 }
 
