@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { photoPng } from './_internal/fixtures.ts';
 import {
   compressionBreak,
+  compressionBreakWindow,
   type DoubleJpegMap,
   doubleJpegMap,
   gridOffset,
@@ -88,6 +89,15 @@ describe('doubleJpegMap', () => {
     expect(historyAround(map, edit).mean).toBeCloseTo(outside, 5);
     const elsewhere = { x0: 40, y0: 155, x1: 200, y1: 315 };
     expect(compressionBreak(map, edit)).toBeGreaterThan(3 * Math.max(1, compressionBreak(map, elsewhere)));
+    // Asked over a region three times the splice's width, the worst window sits inside the splice and carries the
+    // same nats as the break.
+    const wide = { x0: 40, y0: 100, x1: 520, y1: 380 };
+    const window = compressionBreakWindow(map, wide, 0.2)!;
+    expect(window.nats).toBeCloseTo(compressionBreak(map, wide, 0.2), 5);
+    expect(window.x1 - window.x0).toBe(8 * Math.round((0.2 * 280) / 8));
+    const [cx, cy] = [(window.x0 + window.x1) / 2, (window.y0 + window.y1) / 2];
+    expect(cx > edit.x0 && cx < edit.x1 && cy > edit.y0 && cy < edit.y1).toBe(true);
+    expect((window.x0 - map.offsetX) % 8).toBe(0);
     // The combined evidence says the same: edited where the history breaks, kept elsewhere.
     expect(historyFeatures(map, edit)).toHaveLength(12);
     expect(historyFeatures(map, edit)[MEAN_AROUND_FEATURE]).toBeCloseTo(historyAround(map, edit).mean, 5);
@@ -169,6 +179,7 @@ describe('doubleJpegMap', () => {
     for (const map of [once, never]) {
       expect(map.frequencies).toEqual([]);
       expect(compressionBreak(map, { x0: 0, y0: 0, x1: photo.width, y1: photo.height })).toBe(0);
+      expect(compressionBreakWindow(map, { x0: 0, y0: 0, x1: photo.width, y1: photo.height })).toBeUndefined();
       // Without evidence the combined term is neutral, whatever the weights.
       expect(historyEvidence(map, { x0: 100, y0: 100, x1: 300, y1: 300 })).toBe(0);
       expect(historyReading(map, { x0: 100, y0: 100, x1: 300, y1: 300 })).toEqual({ evidence: 0 });

@@ -342,8 +342,29 @@ export function compressionBreak(
   region: { x0: number; y0: number; x1: number; y1: number },
   windowShare = BREAK_WINDOW_SHARE,
 ): number {
+  return worstBreakWindow(map, region, windowShare)?.nats ?? 0;
+}
+
+/**
+ * Where `compressionBreak` found its break: the window (pixels of the map's image, `x0..x1` × `y0..y1`) and its nats;
+ * undefined when every window leans "twice". A small window share places a small edit, a large one sums more blocks.
+ */
+export function compressionBreakWindow(
+  map: DoubleJpegMap,
+  region: { x0: number; y0: number; x1: number; y1: number },
+  windowShare = BREAK_WINDOW_SHARE,
+): { x0: number; y0: number; x1: number; y1: number; nats: number } | undefined {
+  return worstBreakWindow(map, region, windowShare);
+}
+
+function worstBreakWindow(
+  map: DoubleJpegMap,
+  region: { x0: number; y0: number; x1: number; y1: number },
+  windowShare: number,
+): { x0: number; y0: number; x1: number; y1: number; nats: number } | undefined {
   const w = breakWindowSide(region, windowShare);
   let worst = 0;
+  let at: { r: number; c: number } | undefined;
   for (let r = 0; r + w <= map.rows; r++)
     for (let c = 0; c + w <= map.cols; c++) {
       const cx = map.offsetX + 8 * (c + w / 2);
@@ -351,9 +372,15 @@ export function compressionBreak(
       if (cx < region.x0 || cx >= region.x1 || cy < region.y0 || cy >= region.y1) continue;
       let s = 0;
       for (let y = r; y < r + w; y++) for (let x = c; x < c + w; x++) s += map.llr[y * map.cols + x] as number;
-      worst = Math.min(worst, s);
+      if (s < worst) {
+        worst = s;
+        at = { r, c };
+      }
     }
-  return worst < 0 ? -worst : 0;
+  if (!at) return undefined;
+  const x0 = map.offsetX + 8 * at.c;
+  const y0 = map.offsetY + 8 * at.r;
+  return { x0, y0, x1: x0 + 8 * w, y1: y0 + 8 * w, nats: -worst };
 }
 
 /** `compressionBreak`'s window side in blocks: `windowShare` of the region's shorter side, at least 3. */

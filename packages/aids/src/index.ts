@@ -7,6 +7,7 @@ export {
   BREAK_WINDOW_SHARE,
   combineHistoryFeatures,
   compressionBreak,
+  compressionBreakWindow,
   doubleJpegMap,
   EVIDENCE_WINDOW_SHARES,
   gridOffset,

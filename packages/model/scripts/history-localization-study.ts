@@ -1,0 +1,141 @@
+// Does the JPEG history say where a face was edited? On simulator edits saved once as JPEG on the photo's grid, the
+// window where the face's history breaks most (`compressionBreakWindow` of `@unwarp/aids`, at several window shares
+// of the face's shorter side) is labelled "on the edit" when at least 5% of its pixels moved by more than 1 px (the
+// rule of localization-study.ts), next to the network's top window and the share of windows on an edit (chance).
+// Counted over edited faces whose history breaks at all, and split by whether the history around the face is clear.
+//   node --import tsx packages/model/scripts/history-localization-study.ts [--model models/unwarp-base] \
+//     [--pool val/helen] [--count 300] [--seed 1] [--quality 90] [--shares 0.15,0.2,0.3,0.4] [--colour]
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  compressionBreakWindow,
+  doubleJpegMap,
+  historyFeatures,
+  ijgTable,
+  isFaintHistory,
+  lumaOf,
+  STD_LUMA,
+} from '@unwarp/aids';
+import type { FlowField } from '@unwarp/flow';
+import { simulatedSamples } from '../src/evaluate.ts';
+import { loadDetector } from '../src/infer.ts';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'models/unwarp-base' },
+    pool: { type: 'string', default: 'val/helen' },
+    count: { type: 'string', default: '300' },
+    seed: { type: 'string', default: '1' },
+    quality: { type: 'string', default: '90' },
+    shares: { type: 'string', default: '0.15,0.2,0.3,0.4' },
+    colour: { type: 'boolean', default: false },
+  },
+});
+const shares = values.shares.split(',').map(Number);
+const quality = Number(values.quality);
+const steps = ijgTable(STD_LUMA, quality);
+const data = path.resolve(import.meta.dirname, '../../../../shared/data');
+const model = await loadDetector(values.model);
+const { samples, source } = await simulatedSamples(
+  {
+    photoDirs: [path.join(data, values.pool)],
+    count: Number(values.count),
+    seed: Number(values.seed),
+    jpegQuality: quality,
+    colour: values.colour,
+  },
+  model.manifest,
+);
+
+type Box = { x0: number; y0: number; x1: number; y1: number };
+/** Whether at least 5% of the box's pixels (every other one) moved by more than 1 px. */
+function onEdit(flow: FlowField, b: Box): boolean {
+  let moved = 0;
+  let n = 0;
+  for (let y = Math.max(0, Math.floor(b.y0)); y < Math.min(flow.height, b.y1); y += 2)
+    for (let x = Math.max(0, Math.floor(b.x0)); x < Math.min(flow.width, b.x1); x += 2) {
+      const i = (y * flow.width + x) * 2;
+      if (Math.hypot(flow.data[i]!, flow.data[i + 1]!) > 1) moved++;
+      n++;
+    }
+  return n > 0 && moved / n >= 0.05;
+}
+
+type Tally = { faces: number; hit: number; chance: number };
+const tally = () => ({ faces: 0, hit: 0, chance: 0 });
+const byShare = new Map(shares.map((s) => [s, { clear: tally(), faint: tally() }]));
+const network = { clear: tally(), faint: tally() };
+let edited = 0;
+for await (const s of samples) {
+  if (s.label !== 1) continue;
+  edited++;
+  const map = doubleJpegMap(lumaOf(s.modified.data, s.modified.width, s.modified.height), s.flow.width, s.flow.height, {
+    steps,
+  });
+  if (map.frequencies.length === 0) continue;
+  const regime = isFaintHistory(historyFeatures(map, s.faceBox), map.scale) ? 'faint' : 'clear';
+  let broke = false;
+  for (const share of shares) {
+    const w = compressionBreakWindow(map, s.faceBox, share);
+    if (!w) continue;
+    broke = true;
+    const t = byShare.get(share)![regime];
+    t.faces++;
+    if (onEdit(s.flow, w)) t.hit++;
+    t.chance += windowsOnEdit(s.flow, s.faceBox, w.x1 - w.x0, map.offsetX, map.offsetY);
+  }
+  if (!broke) continue;
+  // The network's top window over the same face, by the rule of its score.
+  const { grid } = await model.predict(s.modified, { region: s.faceBox, scoreOnly: true });
+  const { rows, cols, cells, stride, logits } = grid;
+  let best = -1;
+  let labels = 0;
+  let windows = 0;
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const cx = (c + cells / 2) * stride;
+      const cy = (r + cells / 2) * stride;
+      if (cx < s.faceBox.x0 || cx >= s.faceBox.x1 || cy < s.faceBox.y0 || cy >= s.faceBox.y1) continue;
+      const i = r * cols + c;
+      if (best < 0 || logits[i]! > logits[best]!) best = i;
+      windows++;
+      if (onEdit(s.flow, windowBox(r, c, cells * stride, stride))) labels++;
+    }
+  if (best < 0) continue;
+  const t = network[regime];
+  t.faces++;
+  t.chance += labels / windows;
+  if (onEdit(s.flow, windowBox(Math.floor(best / cols), best % cols, cells * stride, stride))) t.hit++;
+}
+model.dispose();
+
+function windowBox(r: number, c: number, side: number, stride: number): Box {
+  return { x0: c * stride, y0: r * stride, x1: c * stride + side, y1: r * stride + side };
+}
+
+/** Share of the block-aligned windows of `side` px centred in the face that lie on an edit. */
+function windowsOnEdit(flow: FlowField, face: Box, side: number, ox: number, oy: number): number {
+  let on = 0;
+  let n = 0;
+  for (let y0 = oy; y0 + side <= flow.height; y0 += 8)
+    for (let x0 = ox; x0 + side <= flow.width; x0 += 8) {
+      const [cx, cy] = [x0 + side / 2, y0 + side / 2];
+      if (cx < face.x0 || cx >= face.x1 || cy < face.y0 || cy >= face.y1) continue;
+      n++;
+      if (onEdit(flow, { x0, y0, x1: x0 + side, y1: y0 + side })) on++;
+    }
+  return n > 0 ? on / n : 0;
+}
+
+const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '–');
+const line = (name: string, t: { clear: Tally; faint: Tally }) => {
+  const all = { faces: t.clear.faces + t.faint.faces, hit: t.clear.hit + t.faint.hit, chance: t.clear.chance + t.faint.chance };
+  const cell = (x: Tally) => `${x.hit} of ${x.faces} (${pct(x.hit, x.faces)}; chance ${pct(x.chance, x.faces)})`;
+  return `${name} | all ${cell(all)} | clear ${cell(t.clear)} | faint ${cell(t.faint)}`;
+};
+process.stdout.write(
+  `${model.manifest.name}@${model.manifest.version}, ${source}, ${values.pool} seed ${values.seed}\n` +
+    `${edited} edited faces; windows on an edit (>= 5% of pixels moved > 1 px), among faces whose history breaks:\n` +
+    [...byShare].map(([share, t]) => line(`history window ${share}`, t)).join('\n') +
+    `\n${line('network top window', network)}\n`,
+);
