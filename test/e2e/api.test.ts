@@ -97,6 +97,7 @@ describe('REST API v1', () => {
     expect(r.probability).toBeLessThanOrEqual(1);
     expect(r.caveat).toMatch(/does not say who did it or why/);
     expect(r.image.sha256).toBe(createHash('sha256').update(upload.bytes).digest('hex'));
+    if (r.faces.length > 0) expect(r.jpegHistory?.howToRead).toMatch(/earlier JPEG save/);
     const png = [0x89, 0x50, 0x4e, 0x47];
     for (const name of [
       'heatmap.png',
@@ -104,6 +105,8 @@ describe('REST API v1', () => {
       'recovered.png',
       'compare.png',
       'evidence.png',
+      // A JPEG with a face: its history map.
+      ...(r.faces.length > 0 ? ['history.png'] : []),
       'ela.png',
       'noise.png',
     ]) {

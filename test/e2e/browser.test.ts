@@ -117,6 +117,14 @@ describe('web app in Chromium', () => {
     expect(await naturalWidth(page, '[data-testid=view-evidence]')).toBe(photoWidth);
     await expect.poll(() => page.locator('#viewer-panel .legend').textContent()).toMatch(/most suspicious window/);
     await shot(page, 'result-evidence-desktop');
+    // A JPEG with a face: where its JPEG history breaks, block by block, as wide as the photo.
+    if ((await page.getByTestId('face-card').count()) > 0) {
+      await page.getByRole('tab', { name: 'Where it looked' }).press('ArrowRight');
+      await page.getByTestId('view-history').waitFor();
+      expect(await naturalWidth(page, '[data-testid=view-history]')).toBe(photoWidth);
+      await expect.poll(() => page.getByTestId('history-legend').textContent()).toMatch(/earlier JPEG save/);
+      await shot(page, 'result-history-desktop');
+    }
 
     // Before/after: recovered image rendered, slider moved by keyboard and by pointer.
     await page.getByTestId('recovered-img').waitFor();

@@ -32,7 +32,7 @@ type Analysis = {
   artifacts?: Record<string, string>;
   error?: { code: string; message: string };
 };
-type View = 'photo' | 'heatmap' | 'flow' | 'evidence';
+type View = 'photo' | 'heatmap' | 'flow' | 'evidence' | 'history';
 const BROWSER_FORMATS = new Set(['jpeg', 'jpg', 'png', 'webp', 'gif', 'avif']);
 
 export function ResultView({ id, needsKey }: { id: string; needsKey: boolean }) {
@@ -102,10 +102,23 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
           },
         ]
       : []),
+    // Only JPEG uploads with a face have a history to draw.
+    ...(a.artifacts && 'history.png' in a.artifacts
+      ? [
+          {
+            key: 'history' as const,
+            label: 'JPEG history',
+            url: `${base}/history.png`,
+            alt: "The photo's 8x8 blocks tinted by whether they kept its earlier JPEG save, each face's strongest break outlined",
+          },
+        ]
+      : []),
   ];
   // A model without a warp field (W = 0) has nothing to show in the warp views or the before/after.
   const hasField = report.model.predictsFlow !== false;
-  const shown = hasField ? views : views.filter((v) => v.key === 'photo' || v.key === 'evidence');
+  const shown = hasField
+    ? views
+    : views.filter((v) => v.key === 'photo' || v.key === 'evidence' || v.key === 'history');
   const tabs = shown.length > 1;
   const current = shown.find((v) => v.key === view) ?? shown[0]!;
   const files: [string, string][] = [
@@ -115,6 +128,7 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
     ['recovered.png', 'Recovered photo'],
     ['compare.png', 'Side by side'],
     ['evidence.png', 'Where it looked'],
+    ['history.png', 'JPEG history map'],
     ['flow.flo', 'Warp field (.flo)'],
     ['ela.png', 'Error level map'],
     ['noise.png', 'Noise map'],
@@ -193,6 +207,16 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
                   Where each face's score comes from: every window of the face the model scored, tinted by its score
                   (blue to cyan below the 0.5 threshold, yellow to red from 0.5 to 1); the red box is the most
                   suspicious window. It points at where to look, and is only as good as the score.
+                </p>
+              ) : current.key === 'history' ? (
+                <p className="legend" data-testid="history-legend">
+                  No model: each 8x8 block of the photo is teal where it still shows the photo's earlier JPEG save and
+                  magenta where it was compressed only once, as pixels moved after that save are; the box is where a
+                  face's history breaks most. A magenta patch in a teal photo points at an edit; magenta everywhere
+                  means the history is faint (a resize, a colour edit, or a lower-quality last save) and says little.
+                  {report.jpegHistory?.countedInScore === false
+                    ? ' This file was saved last at a quality too low for the history to count in the warp score.'
+                    : null}
                 </p>
               ) : !hasField ? (
                 <p className="legend" data-testid="no-field">
@@ -428,6 +452,7 @@ function FaceCard({
               below 0 untouched, 0 nothing to read; weak after a lower-quality save).
             </>
           ) : null}
+          {face.historyHotspot ? <> The window where it breaks most is outlined in the JPEG history view.</> : null}
           {face.compressionBreakInScore === false ? (
             <>
               {' '}

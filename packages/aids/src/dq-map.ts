@@ -346,6 +346,13 @@ export function compressionBreak(
 }
 
 /**
+ * Window share at which the pipeline shows where a face's history breaks (`compressionBreakWindow`): on simulator edits
+ * exported at q90 the window lies on the edit far more often than chance (docs/training-experiments.md, twentieth
+ * session).
+ */
+export const BREAK_HOTSPOT_SHARE = 0.2;
+
+/**
  * Where `compressionBreak` found its break: the window (pixels of the map's image, `x0..x1` × `y0..y1`) and its nats;
  * undefined when every window leans "twice". A small window share places a small edit, a large one sums more blocks.
  */

@@ -4,6 +4,7 @@ export { C2PA_HOW_TO_READ, JPEG_HOW_TO_READ, METADATA_HOW_TO_READ, runAids } fro
 export { findEmbeddedC2pa, readContentCredentials } from './c2pa.ts';
 export type { DoubleJpegMap } from './dq-map.ts';
 export {
+  BREAK_HOTSPOT_SHARE,
   BREAK_WINDOW_SHARE,
   combineHistoryFeatures,
   compressionBreak,

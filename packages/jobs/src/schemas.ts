@@ -97,8 +97,8 @@ export const JobProgressSchema = z.object({ stage: StageSchema, percent: z.numbe
 export type JobProgress = z.infer<typeof JobProgressSchema>;
 
 /**
- * Storage key per artifact: the core files always, `evidence.png` (absent in results stored before it existed), the
- * aid maps (`ela.png`, `noise.png`) when the aids ran.
+ * Storage key per artifact: the core files always, `evidence.png` (absent in results stored before it existed),
+ * `history.png` for JPEG uploads with a face, the aid maps (`ela.png`, `noise.png`) when the aids ran.
  */
 export const ArtifactKeysSchema = z.object({
   ...Object.fromEntries(CORE_ARTIFACTS.map((n) => [n, z.string()])),

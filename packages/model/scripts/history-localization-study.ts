@@ -2,7 +2,8 @@
 // window where the face's history breaks most (`compressionBreakWindow` of `@unwarp/aids`, at several window shares
 // of the face's shorter side) is labelled "on the edit" when at least 5% of its pixels moved by more than 1 px (the
 // rule of localization-study.ts), next to the network's top window and the share of windows on an edit (chance).
-// Counted over edited faces whose history breaks at all, and split by whether the history around the face is clear.
+// Counted over edited faces whose history breaks at all, split by whether the history around the face is clear, and
+// again over the faces the pipeline outlines (historyEvidence > 0).
 //   node --import tsx packages/model/scripts/history-localization-study.ts [--model models/unwarp-base] \
 //     [--pool val/helen] [--count 300] [--seed 1] [--quality 90] [--shares 0.15,0.2,0.3,0.4] [--colour]
 import path from 'node:path';
@@ -11,6 +12,7 @@ import {
   compressionBreakWindow,
   doubleJpegMap,
   historyFeatures,
+  historyReading,
   ijgTable,
   isFaintHistory,
   lumaOf,
@@ -63,8 +65,8 @@ function onEdit(flow: FlowField, b: Box): boolean {
 
 type Tally = { faces: number; hit: number; chance: number };
 const tally = () => ({ faces: 0, hit: 0, chance: 0 });
-const byShare = new Map(shares.map((s) => [s, { clear: tally(), faint: tally() }]));
-const network = { clear: tally(), faint: tally() };
+const byShare = new Map(shares.map((s) => [s, { clear: tally(), faint: tally(), shown: tally() }]));
+const network = { clear: tally(), faint: tally(), shown: tally() };
 let edited = 0;
 for await (const s of samples) {
   if (s.label !== 1) continue;
@@ -74,15 +76,20 @@ for await (const s of samples) {
   });
   if (map.frequencies.length === 0) continue;
   const regime = isFaintHistory(historyFeatures(map, s.faceBox), map.scale) ? 'faint' : 'clear';
+  const leansEdited = historyReading(map, s.faceBox).evidence > 0;
   let broke = false;
   for (const share of shares) {
     const w = compressionBreakWindow(map, s.faceBox, share);
     if (!w) continue;
     broke = true;
-    const t = byShare.get(share)![regime];
-    t.faces++;
-    if (onEdit(s.flow, w)) t.hit++;
-    t.chance += windowsOnEdit(s.flow, s.faceBox, w.x1 - w.x0, map.offsetX, map.offsetY);
+    const hit = onEdit(s.flow, w);
+    const chance = windowsOnEdit(s.flow, s.faceBox, w.x1 - w.x0, map.offsetX, map.offsetY);
+    const tallies = byShare.get(share)!;
+    for (const t of [tallies[regime], ...(leansEdited ? [tallies.shown] : [])]) {
+      t.faces++;
+      if (hit) t.hit++;
+      t.chance += chance;
+    }
   }
   if (!broke) continue;
   // The network's top window over the same face, by the rule of its score.
@@ -102,10 +109,12 @@ for await (const s of samples) {
       if (onEdit(s.flow, windowBox(r, c, cells * stride, stride))) labels++;
     }
   if (best < 0) continue;
-  const t = network[regime];
-  t.faces++;
-  t.chance += labels / windows;
-  if (onEdit(s.flow, windowBox(Math.floor(best / cols), best % cols, cells * stride, stride))) t.hit++;
+  const hit = onEdit(s.flow, windowBox(Math.floor(best / cols), best % cols, cells * stride, stride));
+  for (const t of [network[regime], ...(leansEdited ? [network.shown] : [])]) {
+    t.faces++;
+    t.chance += labels / windows;
+    if (hit) t.hit++;
+  }
 }
 model.dispose();
 
@@ -128,10 +137,14 @@ function windowsOnEdit(flow: FlowField, face: Box, side: number, ox: number, oy:
 }
 
 const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '–');
-const line = (name: string, t: { clear: Tally; faint: Tally }) => {
-  const all = { faces: t.clear.faces + t.faint.faces, hit: t.clear.hit + t.faint.hit, chance: t.clear.chance + t.faint.chance };
+const line = (name: string, t: { clear: Tally; faint: Tally; shown: Tally }) => {
+  const all = {
+    faces: t.clear.faces + t.faint.faces,
+    hit: t.clear.hit + t.faint.hit,
+    chance: t.clear.chance + t.faint.chance,
+  };
   const cell = (x: Tally) => `${x.hit} of ${x.faces} (${pct(x.hit, x.faces)}; chance ${pct(x.chance, x.faces)})`;
-  return `${name} | all ${cell(all)} | clear ${cell(t.clear)} | faint ${cell(t.faint)}`;
+  return `${name} | all ${cell(all)} | clear ${cell(t.clear)} | faint ${cell(t.faint)} | evidence > 0 ${cell(t.shown)}`;
 };
 process.stdout.write(
   `${model.manifest.name}@${model.manifest.version}, ${source}, ${values.pool} seed ${values.seed}\n` +

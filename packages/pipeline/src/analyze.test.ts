@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Expectation, makeHugeJpeg } from '../../../test/fixtures/make-bad-images.ts';
 import { BAD_IMAGES_DIR, FIXTURE_MODEL_DIR, hasData, PHOTOS, photoPath } from './_internal/testing.ts';
 import { type Analysis, type Analyzer, createAnalyzer, DEFAULT_MAX_PIXELS } from './analyze.ts';
+import { renderArtifacts } from './artifacts.ts';
 import { ReportSchema, UNVALIDATED_VERDICT } from './report.ts';
 
 let analyzer: Analyzer;
@@ -144,6 +145,56 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     const png = await analyzer.analyze(await sharp(edited).png().toBuffer(), { aids: false });
     expect(png.report.faces[0]!.compressionBreak).toBeUndefined();
     expect(png.report.faces[0]!.historyEvidence).toBeUndefined();
+    expect(() => ReportSchema.parse(liquified.report)).not.toThrow();
+  });
+
+  it('jpegHistory: outlines where an edited face breaks the history, draws history.png, and nothing for PNGs', async () => {
+    const file = photoPath(PHOTOS.portrait);
+    const sliders = [{ slider: 'eyeSize', value: 80 }] as const;
+    const { edited, W } = await liquifyLandmarkedJpeg(file, sliders, { quality: 95 });
+    const liquified = await analyzer.analyze(edited, { aids: false });
+    const untouched = await analyzer.analyze(await sharp(file).jpeg({ quality: 95 }).toBuffer(), { aids: false });
+    for (const a of [liquified, untouched])
+      expect(a.report.jpegHistory).toMatchObject({
+        lastQuality: 95,
+        earlierSaveFound: true,
+        colourScale: 1,
+        // The fixture model never weighs the history.
+        countedInScore: null,
+      });
+    // The untouched face keeps its history: nothing to outline.
+    expect(untouched.report.faces[0]!.historyHotspot).toBeUndefined();
+    const hotspot = liquified.report.faces[0]!.historyHotspot!;
+    expect(hotspot.nats).toBeGreaterThan(10);
+    // On the edit: at least a tenth of the box's pixels moved by more than 1 px.
+    const { box } = hotspot;
+    let moved = 0;
+    for (let y = box.y; y < box.y + box.height; y++)
+      for (let x = box.x; x < box.x + box.width; x++) {
+        const i = 2 * (y * W.width + x);
+        if (Math.hypot(W.data[i]!, W.data[i + 1]!) > 1) moved++;
+      }
+    expect(moved / (box.width * box.height)).toBeGreaterThan(0.1);
+    // The photo and a legend row under it; the box's blocks are tinted towards magenta (red over green), where the
+    // untouched photo's are teal.
+    const redness = async (a: Analysis) => {
+      const { data, info } = await sharp((await renderArtifacts(a))['history.png']!)
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      expect(info.width).toBe(a.image.width);
+      expect(info.height).toBeGreaterThan(a.image.height);
+      const at = (x: number, y: number) => info.channels * (y * info.width + x);
+      let sum = 0;
+      for (let y = box.y; y < box.y + box.height; y++)
+        for (let x = box.x; x < box.x + box.width; x++) sum += data[at(x, y)]! - data[at(x, y) + 1]!;
+      return sum / (box.width * box.height);
+    };
+    expect(await redness(liquified)).toBeGreaterThan((await redness(untouched)) + 20);
+    const png = await analyzer.analyze(await sharp(edited).png().toBuffer(), { aids: false });
+    expect(png.report.jpegHistory).toBeUndefined();
+    expect(png.history).toBeUndefined();
+    expect(png.report.faces[0]!.historyHotspot).toBeUndefined();
+    expect((await renderArtifacts(png))['history.png']).toBeUndefined();
     expect(() => ReportSchema.parse(liquified.report)).not.toThrow();
   });
 

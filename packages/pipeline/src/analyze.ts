@@ -3,7 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type AidsReport,
+  BREAK_HOTSPOT_SHARE,
   compressionBreak,
+  compressionBreakWindow,
   type DoubleJpegMap,
   doubleJpegMap,
   estimateJpegQuality,
@@ -38,6 +40,7 @@ import {
   CAVEAT,
   DEFAULT_THRESHOLD,
   type FaceReport,
+  JPEG_HISTORY_HOW_TO_READ,
   REGIONS,
   REPORT_VERSION,
   type Report,
@@ -76,6 +79,11 @@ export type Analysis = {
   crops: Box[];
   /** Each face window's probability painted over the image (NaN away from the faces): where the scores come from. */
   evidence: EvidenceMap;
+  /**
+   * The photo's aligned double-JPEG map over `area` (image pixels), where it was read (a JPEG upload with a face):
+   * what history.png draws. Present exactly when `report.jpegHistory` is.
+   */
+  history?: { map: DoubleJpegMap; area: Box };
   /** The aids' maps (at most 2048 px a side), present exactly when `report.aids` is. */
   aidImages?: { ela: RgbImage; noise: RgbImage };
 };
@@ -228,7 +236,10 @@ async function analyzeWith(
     warnings.push(`the photo's JPEG history could not be read, so the face scores leave it out: ${why}`);
   }
   lap('history');
-  const breaks: ({ value: number; evidence: number; counted: boolean } | undefined)[] = [];
+  const breaks: (
+    | { value: number; evidence: number; counted: boolean; hotspot: { box: Box; nats: number } | undefined }
+    | undefined
+  )[] = [];
   const breakWeighed = (model.manifest.inference?.compressionBreakWeight ?? 0) !== 0;
   for (const target of targets) {
     const { crop } = target;
@@ -246,11 +257,14 @@ async function analyzeWith(
       : { x0: 0, y0: 0, x1: size.width, y1: size.height };
     // The face's landmark extent in the history map's pixels (its area at scale 1).
     const historyRegion = history && target.face ? landmarkRegion(target.face, history.area, history.area) : undefined;
+    const evidenceOfFace = history && historyRegion ? historyEvidence(history.map, historyRegion) : undefined;
     const faceHistory =
-      history && historyRegion
+      history && historyRegion && evidenceOfFace !== undefined
         ? {
             value: compressionBreak(history.map, historyRegion),
-            evidence: historyEvidence(history.map, historyRegion),
+            evidence: evidenceOfFace,
+            // Shown only where the evidence leans edited: every face breaks somewhere, by a little.
+            hotspot: evidenceOfFace > 0 ? historyHotspot(history, historyRegion) : undefined,
           }
         : undefined;
     const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
@@ -320,6 +334,7 @@ async function analyzeWith(
             historyEvidence: round(breakEvidence.evidence, 2),
             // Only where the model weighs the break at all: then `false` means the file's quality kept it out.
             ...(breakWeighed ? { compressionBreakInScore: breakEvidence.counted } : {}),
+            ...(breakEvidence.hotspot ? { historyHotspot: breakEvidence.hotspot } : {}),
           }
         : {}),
       verdict: verdictFor(p.probability, threshold, { experimental: Boolean(experimental) }),
@@ -395,6 +410,17 @@ async function analyzeWith(
     },
     faces: faceReports,
     noFace: faceReports.length === 0,
+    ...(history
+      ? {
+          jpegHistory: {
+            lastQuality: history.quality ?? null,
+            earlierSaveFound: history.map.frequencies.length > 0,
+            colourScale: round(history.map.scale, 3),
+            countedInScore: breakWeighed ? breaks.some((b) => b?.counted) : null,
+            howToRead: JPEG_HISTORY_HOW_TO_READ,
+          },
+        }
+      : {}),
     ...(imageScore ? { imageScore } : {}),
     model: modelSummary(model, lastSaveJpeg),
     backend: model.backend.backend,
@@ -410,8 +436,25 @@ async function analyzeWith(
     recovered,
     crops,
     evidence,
+    ...(history ? { history: { map: history.map, area: history.area } } : {}),
     ...(aidImages ? { aidImages } : {}),
   };
+}
+
+/**
+ * Where a face's JPEG history breaks most (`compressionBreakWindow` at BREAK_HOTSPOT_SHARE of the face's landmark
+ * extent), in image pixels, and its nats; undefined where the map found no history or nothing breaks.
+ */
+function historyHotspot(
+  history: { map: DoubleJpegMap; area: Box },
+  region: { x0: number; y0: number; x1: number; y1: number },
+): { box: Box; nats: number } | undefined {
+  if (history.map.frequencies.length === 0) return undefined;
+  const w = compressionBreakWindow(history.map, region, BREAK_HOTSPOT_SHARE);
+  if (!w) return undefined;
+  const x0 = history.area.x + w.x0;
+  const y0 = history.area.y + w.y0;
+  return { box: { x: x0, y: y0, width: w.x1 - w.x0, height: w.y1 - w.y0 }, nats: round(w.nats, 2) };
 }
 
 /**

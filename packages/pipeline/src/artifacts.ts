@@ -47,13 +47,21 @@ const raw = (img: Raster) =>
  * was not computed: a picture that looks like an ELA but is not one would mislead.
  */
 export async function renderArtifacts(a: Analysis): Promise<Artifacts> {
-  const [pictures, evidencePng, elaPng, noisePng] = await Promise.all([
+  const [pictures, evidencePng, historyPng, elaPng, noisePng] = await Promise.all([
     renderWarpPictures(a),
     evidencePicture(
       a.image,
       a.evidence,
       a.report.faces.flatMap((f) => (f.hotspot ? [f.hotspot.box] : [])),
     ),
+    a.history && a.report.jpegHistory
+      ? historyPicture(
+          a.image,
+          a.history,
+          a.report.faces.flatMap((f) => (f.historyHotspot ? [f.historyHotspot.box] : [])),
+          a.report.jpegHistory,
+        )
+      : undefined,
     a.aidImages ? raw(a.aidImages.ela).png().toBuffer() : undefined,
     a.aidImages ? raw(a.aidImages.noise).png().toBuffer() : undefined,
   ]);
@@ -61,6 +69,7 @@ export async function renderArtifacts(a: Analysis): Promise<Artifacts> {
     'report.json': jsonBytes(a.report),
     ...pictures,
     'evidence.png': evidencePng,
+    ...(historyPng ? { 'history.png': historyPng } : {}),
     ...(elaPng ? { 'ela.png': elaPng } : {}),
     ...(noisePng ? { 'noise.png': noisePng } : {}),
   };
@@ -103,8 +112,7 @@ async function renderWarpPictures(a: {
 async function evidencePicture(image: RgbImage, map: EvidenceMap, hotspots: Box[]): Promise<Buffer> {
   const out = new Uint8Array(image.width * image.height * 3);
   for (let i = 0; i < map.data.length; i++) {
-    const [r, g, b] = [image.data[3 * i]!, image.data[3 * i + 1]!, image.data[3 * i + 2]!];
-    const grey = 0.55 * (0.299 * r + 0.587 * g + 0.114 * b) + 40;
+    const grey = greyOf(image, i);
     const p = map.data[i]!;
     let tint: [number, number, number] = [grey, grey, grey];
     let alpha = 0;
@@ -122,26 +130,122 @@ async function evidencePicture(image: RgbImage, map: EvidenceMap, hotspots: Box[
     out[3 * i + 1] = grey * (1 - alpha) + tint[1] * alpha;
     out[3 * i + 2] = grey * (1 - alpha) + tint[2] * alpha;
   }
+  return annotated(image, out, hotspots, '#ff2d2d', [
+    'window score: blue → cyan 0 → 0.5 · yellow → red 0.5 → 1 · box: top window',
+  ]);
+}
+
+/**
+ * Mean block LLR (nats) at which history.png's tint is strongest: blocks of a q95 export after a q92 save keep ~2.5, of
+ * a q90 one ~0.03–0.3, where only sums over many blocks (the box) separate an edit from noise.
+ */
+const HISTORY_TINT_NATS = 0.4;
+/** Blocks either side averaged into each block's tint: 5x5 blocks (40 px), about an eye's width. */
+const HISTORY_TINT_RADIUS = 2;
+
+/**
+ * Where the photo's JPEG history breaks (report.jpegHistory.howToRead): the photo greyed, each 8x8 block tinted by
+ * its double-JPEG log-likelihood ratio averaged over its 5x5 neighbourhood (teal: quantised twice, the earlier save
+ * kept; magenta: quantised once), each face's strongest break outlined, and a legend row underneath.
+ */
+async function historyPicture(
+  image: RgbImage,
+  history: NonNullable<Analysis['history']>,
+  hotspots: Box[],
+  summary: NonNullable<Analysis['report']['jpegHistory']>,
+): Promise<Buffer> {
+  const out = new Uint8Array(image.width * image.height * 3);
+  for (let i = 0; i < image.width * image.height; i++) {
+    const grey = greyOf(image, i);
+    out[3 * i] = grey;
+    out[3 * i + 1] = grey;
+    out[3 * i + 2] = grey;
+  }
+  const { map, area } = history;
+  if (summary.earlierSaveFound) {
+    const smooth = neighbourhoodMean(map.llr, map.cols, map.rows, HISTORY_TINT_RADIUS);
+    for (let r = 0; r < map.rows; r++)
+      for (let c = 0; c < map.cols; c++) {
+        const v = smooth[r * map.cols + c]!;
+        const t = Math.min(1, Math.abs(v) / HISTORY_TINT_NATS);
+        // Once (magenta) is the finding; twice (teal) the background it stands out from, so it stays lighter.
+        const [tint, alpha]: [[number, number, number], number] =
+          v < 0 ? [[235, 30, 200], 0.85 * t] : [[0, 165, 165], 0.35 * t];
+        if (alpha <= 0) continue;
+        const x0 = area.x + map.offsetX + 8 * c;
+        const y0 = area.y + map.offsetY + 8 * r;
+        for (let y = y0; y < Math.min(y0 + 8, image.height); y++)
+          for (let x = x0; x < Math.min(x0 + 8, image.width); x++) {
+            const i = 3 * (y * image.width + x);
+            for (let k = 0; k < 3; k++) out[i + k] = out[i + k]! * (1 - alpha) + tint[k]! * alpha;
+          }
+      }
+  }
+  const quality = summary.lastQuality !== null ? `last saved at q${summary.lastQuality}` : 'last saved as JPEG';
+  const caption = !summary.earlierSaveFound
+    ? [`JPEG history: ${quality}, no earlier save on the same grid found, so nothing to show`]
+    : [
+        `JPEG history (${quality}): teal kept the earlier save · magenta compressed once`,
+        `box: where a face that leans edited breaks most${summary.countedInScore === false ? ' · not counted in the score at this quality' : ''}`,
+      ];
+  return annotated(image, out, hotspots, '#ffd21f', caption);
+}
+
+/** Each block's value averaged with those within `radius` blocks (fewer at the edges): one noisy block is no patch. */
+function neighbourhoodMean(values: Float32Array, cols: number, rows: number, radius: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      let sum = 0;
+      let n = 0;
+      for (let y = Math.max(0, r - radius); y <= Math.min(rows - 1, r + radius); y++)
+        for (let x = Math.max(0, c - radius); x <= Math.min(cols - 1, c + radius); x++) {
+          sum += values[y * cols + x]!;
+          n++;
+        }
+      out[r * cols + c] = sum / n;
+    }
+  return out;
+}
+
+/** The photo's pixel `i` greyed and darkened a little, so tints read over it. */
+const greyOf = (image: RgbImage, i: number) =>
+  0.55 * (0.299 * image.data[3 * i]! + 0.587 * image.data[3 * i + 1]! + 0.114 * image.data[3 * i + 2]!) + 40;
+
+/** A tinted copy of the photo with boxes outlined over it and a one-line legend row underneath. */
+async function annotated(
+  image: RgbImage,
+  tinted: Uint8Array,
+  boxes: Box[],
+  stroke: string,
+  caption: string[],
+): Promise<Buffer> {
   const line = Math.max(2, Math.round(Math.min(image.width, image.height) / 300));
-  const rects = hotspots
+  const rects = boxes
     .map(
       (h) =>
-        `<rect x="${h.x}" y="${h.y}" width="${h.width}" height="${h.height}" fill="none" stroke="#ff2d2d" stroke-width="${line}"/>`,
+        `<rect x="${h.x}" y="${h.y}" width="${h.width}" height="${h.height}" fill="none" stroke="${stroke}" stroke-width="${line}"/>`,
     )
     .join('');
-  const caption = 'window score: blue → cyan 0 → 0.5 · yellow → red 0.5 → 1 · box: top window';
   // Sized to fit the photo's width (DejaVu Sans averages ~0.6 em per character).
-  const font = Math.max(8, Math.min(22, Math.floor(image.width / (0.62 * caption.length))));
-  const legendHeight = Math.round(font * 1.9);
+  const longest = Math.max(...caption.map((l) => l.length));
+  const font = Math.max(8, Math.min(22, Math.floor(image.width / (0.62 * longest))));
+  const lineHeight = Math.round(font * 1.3);
+  const legendHeight = Math.round(font * 0.6) + lineHeight * caption.length;
+  const text = caption.map((l, i) => `<text x="${font / 2}" y="${lineHeight * (i + 1)}">${l}</text>`).join('');
   const legend = Buffer.from(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${image.width}" height="${legendHeight}"><rect width="100%" height="100%" fill="#ffffff"/><text x="${font / 2}" y="${Math.round(font * 1.3)}" font-family="DejaVu Sans, Arial, sans-serif" font-size="${font}" fill="#222">${caption}</text></svg>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${image.width}" height="${legendHeight}"><rect width="100%" height="100%" fill="#ffffff"/><g font-family="DejaVu Sans, Arial, sans-serif" font-size="${font}" fill="#222">${text}</g></svg>`,
   );
   return sharp({
     create: { width: image.width, height: image.height + legendHeight, channels: 3, background: '#ffffff' },
     limitInputPixels: false,
   })
     .composite([
-      { input: await raw({ width: image.width, height: image.height, data: out }).png().toBuffer(), left: 0, top: 0 },
+      {
+        input: await raw({ width: image.width, height: image.height, data: tinted }).png().toBuffer(),
+        left: 0,
+        top: 0,
+      },
       {
         input: Buffer.from(
           `<svg xmlns="http://www.w3.org/2000/svg" width="${image.width}" height="${image.height}">${rects}</svg>`,

@@ -16,8 +16,11 @@ export const CORE_ARTIFACTS = [
   'flow.png',
   'compare.png',
 ] as const;
-/** Written for every analysis by the model (not for a comparison with the original, where W is measured). */
-export const MODEL_ARTIFACTS = ['evidence.png'] as const;
+/**
+ * Written by an analysis with the model (not for a comparison with the original, where W is measured): evidence.png
+ * always, history.png where the photo's JPEG history was read (a JPEG upload with a face: `report.jpegHistory`).
+ */
+export const MODEL_ARTIFACTS = ['evidence.png', 'history.png'] as const;
 /** The forensic aids' maps: written only when the aids ran (`report.aids` present). */
 export const AID_ARTIFACTS = ['ela.png', 'noise.png'] as const;
 /** Every file an analysis can produce. Folders, storage and the API iterate this list. */
@@ -26,7 +29,10 @@ export type CoreArtifactName = (typeof CORE_ARTIFACTS)[number];
 export type ModelArtifactName = (typeof MODEL_ARTIFACTS)[number];
 export type AidArtifactName = (typeof AID_ARTIFACTS)[number];
 export type ArtifactName = (typeof ARTIFACTS)[number];
-/** The rendered files: the core ones always, evidence.png for a model's analysis, the aid maps when the aids ran. */
+/**
+ * The rendered files: the core ones always, evidence.png for a model's analysis (history.png with a JPEG history), the
+ * aid maps when the aids ran.
+ */
 export type Artifacts = Record<CoreArtifactName, Uint8Array> &
   Partial<Record<ModelArtifactName | AidArtifactName, Uint8Array>>;
 
@@ -77,6 +83,13 @@ export const FaceReportSchema = z.object({
     .optional()
     .describe(
       "no model: log-odds, from the same map, that the face was edited after the photo's earlier JPEG save (breaks at several window sizes against how clearly the blocks in and around the face keep that save); positive where part of the face lost the history the rest keeps, negative where the face keeps it throughout, 0 with no history to read; like compressionBreak it reads untouched faces as edited after an export below the earlier save's quality",
+    ),
+  /** Absent where historyEvidence is 0 or below (leans untouched, or no history), and in reports before it was recorded. */
+  historyHotspot: z
+    .object({ box: BoxSchema, nats: z.number().min(0) })
+    .optional()
+    .describe(
+      'no model: for a face whose historyEvidence leans edited (> 0), the window (image pixels) where its JPEG history breaks most, and by how much (nats): where the photo lost its earlier compression, as an edit after that save leaves it; drawn in history.png',
     ),
   /** Absent where compressionBreak is, and where the model does not weigh it at all. */
   compressionBreakInScore: z
@@ -210,6 +223,29 @@ export const ReportSchema = z.object({
     })
     .optional()
     .describe('present when no face was analysed: the score of the whole image'),
+  /** Present where the photo's JPEG history was read: a JPEG upload with a face. */
+  jpegHistory: z
+    .object({
+      lastQuality: z.number().nullable().describe("the last save's JPEG quality (IJG scale), read from its table"),
+      earlierSaveFound: z
+        .boolean()
+        .describe(
+          'whether the blocks show an earlier JPEG save on the same 8x8 grid (without one there is no history)',
+        ),
+      colourScale: z
+        .number()
+        .describe(
+          "the factor the earlier save's coefficients were scaled by before the last save (1: none found; else a colour or tone edit between the saves, which makes the history faint)",
+        ),
+      countedInScore: z
+        .boolean()
+        .nullable()
+        .describe(
+          "whether the history entered the faces' probabilities (the model weighs it only for files saved last at a high enough quality); null for a model that never weighs it",
+        ),
+      howToRead: z.string(),
+    })
+    .optional(),
   model: z.object({
     name: z.string(),
     version: z.string(),
@@ -286,6 +322,9 @@ export const CAVEAT =
 /** The verdict of a model that has not met its validation targets: its scores are shown, never read as findings. */
 export const UNVALIDATED_VERDICT =
   'Not validated: the model is experimental, so this score is not evidence either way. Treat what it shows, and the forensic aids, as leads only.';
+
+export const JPEG_HISTORY_HOW_TO_READ =
+  "history.png shades each 8x8 block of the photo: teal where the block still shows the photo's earlier JPEG save (quantised twice), magenta where it was compressed only once, as pixels moved or painted after that save are; grey where a block carries no evidence (flat or detail-free). A magenta patch inside a face whose surroundings are teal is where the face changed after the earlier save; one spread over the whole photo means the history is faint (a resize, a strong colour edit, or a last save below the earlier one's quality), and then the map says little.";
 
 export function verdictFor(probability: number, threshold: number, opts: { experimental?: boolean } = {}): string {
   if (opts.experimental) return UNVALIDATED_VERDICT;

@@ -4,7 +4,7 @@ import type { ArtifactName, CoreArtifactName } from '@unwarp/pipeline/report';
 /**
  * Files of a finished analysis the API serves, by URL name: every pipeline artifact (the compiler checks none is
  * missing); `ela.png` and `noise.png` exist only when the aids ran, `evidence.png` for analyses made since it
- * existed. `original` is the uploaded photo.
+ * existed, `history.png` for JPEG uploads with a face. `original` is the uploaded photo.
  */
 export const ARTIFACT_FILES = {
   'heatmap.png': { type: 'image/png' },
@@ -12,6 +12,7 @@ export const ARTIFACT_FILES = {
   'recovered.png': { type: 'image/png' },
   'compare.png': { type: 'image/png' },
   'evidence.png': { type: 'image/png' },
+  'history.png': { type: 'image/png' },
   'ela.png': { type: 'image/png' },
   'noise.png': { type: 'image/png' },
   'flow.flo': { type: 'application/octet-stream' },

@@ -17,7 +17,9 @@ import { createProgress } from '../progress.ts';
 const HELP = `Usage: unwarp analyze <files or folders...> --out <dir> [options]
 
 For every input <stem>.<ext> writes <dir>/<stem>/: report.json, flow.flo, recovered.png,
-heatmap.png, flow.png, compare.png, and the forensic aids' maps ela.png (error level) and
+heatmap.png, flow.png, compare.png, evidence.png (where each face's score comes from),
+history.png for JPEGs with a face (where the photo's JPEG history breaks: teal blocks kept
+an earlier save, magenta ones were compressed once), and the forensic aids' maps ela.png (error level) and
 noise.png (noise residual); report.json's "aids" section holds metadata, Content Credentials,
 ELA, noise and JPEG history, each with a "howToRead" line. Folders are searched one level deep
 for images (jpg, png, webp, gif, tiff, avif, heic; hidden files skipped).

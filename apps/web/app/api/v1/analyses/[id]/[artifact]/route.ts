@@ -13,6 +13,7 @@ const ALIASES: Record<string, string> = {
   recovered: 'recovered.png',
   compare: 'compare.png',
   evidence: 'evidence.png',
+  history: 'history.png',
   ela: 'ela.png',
   noise: 'noise.png',
   flo: 'flow.flo',
@@ -20,7 +21,7 @@ const ALIASES: Record<string, string> = {
 };
 
 /**
- * GET /api/v1/analyses/{id}/{artifact}: heatmap.png, flow.png, recovered.png, compare.png, evidence.png, flow.flo,
+ * GET /api/v1/analyses/{id}/{artifact}: heatmap.png, flow.png, recovered.png, compare.png, evidence.png, history.png (JPEG uploads with a face), flow.flo,
  * report.json, ela.png and noise.png (the forensic aids' maps, when the aids ran), or `original` (the uploaded bytes; `?w=N` gives an upright JPEG N px wide for thumbnails and formats browsers
  * cannot show). `?download=1` asks the browser to save it. Bytes are immutable for an id, so they cache forever.
  */
