@@ -117,9 +117,10 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     // weak history's breaks, session 18's single fit −0.97 / +0.22); after a q95 export it separates them clearly.
     const evidenceOf = (a: Analysis) => a.report.faces[0]!.historyEvidence!;
     expect(evidenceOf(liquified)).toBeGreaterThan(evidenceOf(untouched) + 1);
+    const edited95 = (await liquifyLandmarkedJpeg(file, sliders, { quality: 95 })).edited;
     const at95 = [
       await analyzer.analyze(await sharp(file).jpeg({ quality: 95 }).toBuffer(), { aids: false }),
-      await analyzer.analyze((await liquifyLandmarkedJpeg(file, sliders, { quality: 95 })).edited, { aids: false }),
+      await analyzer.analyze(edited95, { aids: false }),
     ];
     expect(evidenceOf(at95[0]!)).toBeLessThan(-1);
     expect(evidenceOf(at95[1]!)).toBeGreaterThan(1);
@@ -135,8 +136,15 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
         try {
           const low = await weighing.analyze(edited, { aids: false });
           expect(low.report.faces[0]!.compressionBreakInScore).toBe(false);
+          // Below the quality the model trusts the history at, no break is outlined, however the evidence leans.
+          expect(low.report.faces[0]!.historyEvidence).toBeGreaterThan(0);
+          expect(low.report.faces[0]!.historyHotspot).toBeUndefined();
+          expect(low.report.jpegHistory?.countedInScore).toBe(false);
           const high = await weighing.analyze(await sharp(edited).jpeg({ quality: 95 }).toBuffer(), { aids: false });
           expect(high.report.faces[0]!.compressionBreakInScore).toBe(true);
+          expect(high.report.jpegHistory?.countedInScore).toBe(true);
+          const clear = await weighing.analyze(edited95, { aids: false });
+          expect(clear.report.faces[0]!.historyHotspot).toBeDefined();
         } finally {
           weighing.dispose();
         }

@@ -257,14 +257,11 @@ async function analyzeWith(
       : { x0: 0, y0: 0, x1: size.width, y1: size.height };
     // The face's landmark extent in the history map's pixels (its area at scale 1).
     const historyRegion = history && target.face ? landmarkRegion(target.face, history.area, history.area) : undefined;
-    const evidenceOfFace = history && historyRegion ? historyEvidence(history.map, historyRegion) : undefined;
     const faceHistory =
-      history && historyRegion && evidenceOfFace !== undefined
+      history && historyRegion
         ? {
             value: compressionBreak(history.map, historyRegion),
-            evidence: evidenceOfFace,
-            // Shown only where the evidence leans edited: every face breaks somewhere, by a little.
-            hotspot: evidenceOfFace > 0 ? historyHotspot(history, historyRegion) : undefined,
+            evidence: historyEvidence(history.map, historyRegion),
           }
         : undefined;
     const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
@@ -275,7 +272,16 @@ async function analyzeWith(
       // A model that shows its field only on flagged faces flags them at the caller's threshold.
       threshold,
     });
-    breaks.push(faceHistory && { ...faceHistory, counted: pred.breakCounted });
+    // Outlined only where the evidence leans edited (every face breaks somewhere, by a little) at a quality the model
+    // trusts it at: after an export below the earlier save's quality most untouched faces lean edited too.
+    const outlined = faceHistory && faceHistory.evidence > 0 && (!breakWeighed || pred.breakCounted);
+    breaks.push(
+      faceHistory && {
+        ...faceHistory,
+        counted: pred.breakCounted,
+        hotspot: outlined && history && historyRegion ? historyHotspot(history, historyRegion) : undefined,
+      },
+    );
     if (target.face && pred.fieldGain === 0)
       unfielded.push({ index: predicted.length, width: Math.round(region.x1 - region.x0) });
     // Back to image pixels: resizeFlow resamples to the crop's size and scales the vectors by the same factor.
