@@ -207,6 +207,9 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
                   Where each face's score comes from: every window of the face the model scored, tinted by its score
                   (blue to cyan below the 0.5 threshold, yellow to red from 0.5 to 1); the red box is the most
                   suspicious window. It points at where to look, and is only as good as the score.
+                  {report.jpegHistory
+                    ? ' In a photo saved as JPEG after the edit these windows say little about where (on simulated edits the top window sat on the edit no more often than chance): the JPEG history view shows where the photo’s history breaks.'
+                    : null}
                 </p>
               ) : current.key === 'history' ? (
                 <p className="legend" data-testid="history-legend">
