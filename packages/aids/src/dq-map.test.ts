@@ -99,7 +99,7 @@ describe('doubleJpegMap', () => {
     expect(cx > edit.x0 && cx < edit.x1 && cy > edit.y0 && cy < edit.y1).toBe(true);
     expect((window.x0 - map.offsetX) % 8).toBe(0);
     // The combined evidence says the same: edited where the history breaks, kept elsewhere.
-    expect(historyFeatures(map, edit)).toHaveLength(17);
+    expect(historyFeatures(map, edit)).toHaveLength(12);
     expect(historyFeatures(map, edit)[MEAN_AROUND_FEATURE]).toBeCloseTo(historyAround(map, edit).mean, 5);
     // One reading gives both: the evidence and the features it weighed.
     expect(historyReading(map, edit)).toEqual({

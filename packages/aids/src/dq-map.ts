@@ -492,60 +492,7 @@ export function historyFeatures(
     const n = breakWindowSide(region, share) ** 2;
     return (n * around.mean + (breaks[i] as number)) / (Math.sqrt(n) * Math.max(around.sd, 1e-3));
   });
-  // The same against the photo's own windows: blocks are not independent (texture, flat areas), so the worst face
-  // window is also measured in spreads of the sums of same-size windows that do not touch the region.
-  const sums = windowSums(map);
-  const nullShortfalls = EVIDENCE_WINDOW_SHARES.map((share, i) => {
-    const { mean, sd, windows } = windowsOutside(map, sums, region, breakWindowSide(region, share));
-    return windows >= MIN_NULL_WINDOWS ? (mean + (breaks[i] as number)) / Math.max(sd, 1e-3) : 0;
-  });
-  return [...breaks, around.mean, blockLlrStats(map, region, true).mean, ...shortfalls, ...nullShortfalls];
-}
-
-/** Fewer same-size windows outside the region than this and its null shortfall is 0 (no spread to measure by). */
-const MIN_NULL_WINDOWS = 20;
-
-/** Summed-area table of the block LLRs: (rows + 1) x (cols + 1), so any window's sum is four reads. */
-function windowSums(map: DoubleJpegMap): Float64Array {
-  const stride = map.cols + 1;
-  const t = new Float64Array(stride * (map.rows + 1));
-  for (let r = 0; r < map.rows; r++)
-    for (let c = 0; c < map.cols; c++)
-      t[(r + 1) * stride + c + 1] =
-        (map.llr[r * map.cols + c] as number) +
-        (t[r * stride + c + 1] as number) +
-        (t[(r + 1) * stride + c] as number) -
-        (t[r * stride + c] as number);
-  return t;
-}
-
-/** Mean and spread of the LLR sums of all w x w block windows that do not overlap `region`, and how many there are. */
-function windowsOutside(
-  map: DoubleJpegMap,
-  sums: Float64Array,
-  region: { x0: number; y0: number; x1: number; y1: number },
-  w: number,
-): { mean: number; sd: number; windows: number } {
-  const stride = map.cols + 1;
-  let sum = 0;
-  let squares = 0;
-  let windows = 0;
-  for (let r = 0; r + w <= map.rows; r++)
-    for (let c = 0; c + w <= map.cols; c++) {
-      const x0 = map.offsetX + 8 * c;
-      const y0 = map.offsetY + 8 * r;
-      if (x0 < region.x1 && x0 + 8 * w > region.x0 && y0 < region.y1 && y0 + 8 * w > region.y0) continue;
-      const v =
-        (sums[(r + w) * stride + c + w] as number) -
-        (sums[r * stride + c + w] as number) -
-        (sums[(r + w) * stride + c] as number) +
-        (sums[r * stride + c] as number);
-      sum += v;
-      squares += v * v;
-      windows++;
-    }
-  const mean = windows > 0 ? sum / windows : 0;
-  return { mean, sd: windows > 0 ? Math.sqrt(Math.max(0, squares / windows - mean * mean)) : 0, windows };
+  return [...breaks, around.mean, blockLlrStats(map, region, true).mean, ...shortfalls];
 }
 
 /** Whether `historyEvidence` reads the history as faint, from its features and the map's colour scale. */
