@@ -17,6 +17,7 @@ import {
   LEVEL_LABELS,
   pct,
   px,
+  REGION_LABELS,
   STAGE_LABELS,
   verdictLevel,
 } from '@/lib/labels.ts';
@@ -213,10 +214,13 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
                 </p>
               ) : current.key === 'history' ? (
                 <p className="legend" data-testid="history-legend">
-                  No model: each 8x8 block of the photo is teal where it still shows the photo's earlier JPEG save and
-                  magenta where it was compressed only once, as pixels moved after that save are; the box is where a
-                  face's history breaks most. A magenta patch in a teal photo points at an edit; magenta everywhere
-                  means the history is faint (a resize, a colour edit, or a lower-quality last save) and says little.
+                  {report.jpegHistory?.earlierSaveFound === false
+                    ? "No model: this photo's blocks show no earlier JPEG save on the same 8x8 grid (it was saved once, or resized since), so there is no history to read and nothing is tinted. Where a photo has one, each 8x8 block"
+                    : 'No model: each 8x8 block'}{' '}
+                  of the photo is teal where it still shows the photo's earlier JPEG save and magenta where it was
+                  compressed only once, as pixels moved after that save are; the box is where a face's history breaks
+                  most. A magenta patch in a teal photo points at an edit; magenta everywhere means the history is faint
+                  (a resize, a colour edit, or a lower-quality last save) and says little.
                   {report.jpegHistory?.countedInScore === false
                     ? ' This file was saved last at a quality too low for the history to count in the warp score.'
                     : null}
@@ -455,7 +459,19 @@ function FaceCard({
               below 0 untouched, 0 nothing to read; weak after a lower-quality save).
             </>
           ) : null}
-          {face.historyHotspot ? <> The window where it breaks most is outlined in the JPEG history view.</> : null}
+          {face.historyHotspot ? (
+            <span data-testid="history-hotspot">
+              {' '}
+              The history breaks most
+              {face.historyHotspot.near?.length
+                ? ` near the ${face.historyHotspot.near
+                    .slice(0, 2)
+                    .map((r) => REGION_LABELS[r].toLowerCase())
+                    .join(' and ')}`
+                : ''}{' '}
+              (outlined in the JPEG history view).
+            </span>
+          ) : null}
           {face.compressionBreakInScore === false ? (
             <>
               {' '}

@@ -174,6 +174,8 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     expect(untouched.report.faces[0]!.historyHotspot).toBeUndefined();
     const hotspot = liquified.report.faces[0]!.historyHotspot!;
     expect(hotspot.nats).toBeGreaterThan(10);
+    // Said in words: the eyes were enlarged, and the box lies by one of them.
+    expect(['leftEye', 'rightEye', 'leftBrow', 'rightBrow']).toContain(hotspot.near?.[0]);
     // On the edit: at least a tenth of the box's pixels moved by more than 1 px.
     const { box } = hotspot;
     let moved = 0;

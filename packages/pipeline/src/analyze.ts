@@ -340,7 +340,9 @@ async function analyzeWith(
             historyEvidence: round(breakEvidence.evidence, 2),
             // Only where the model weighs the break at all: then `false` means the file's quality kept it out.
             ...(breakWeighed ? { compressionBreakInScore: breakEvidence.counted } : {}),
-            ...(breakEvidence.hotspot ? { historyHotspot: breakEvidence.hotspot } : {}),
+            ...(breakEvidence.hotspot
+              ? { historyHotspot: { ...breakEvidence.hotspot, near: regionsNear(breakEvidence.hotspot.box, face) } }
+              : {}),
           }
         : {}),
       verdict: verdictFor(p.probability, threshold, { experimental: Boolean(experimental) }),
@@ -667,6 +669,27 @@ function statsOf(mag: Float32Array): { max: number; mean: number; p95: number } 
 }
 
 /** Mean and max |W| inside each region's landmark box, padded by 8% of the face width. */
+/**
+ * The face's regions (not `outline`, which repeats the jaw and brows) whose landmark box, padded as in regionStats,
+ * overlaps `box`, the most overlapped first: in words, where on the face a box lies.
+ */
+export function regionsNear(box: Box, face: Face): (typeof REGIONS)[number][] {
+  const pad = 0.08 * face.box.width;
+  const overlaps: [(typeof REGIONS)[number], number][] = [];
+  for (const name of REGIONS) {
+    const pts = face.regions[name];
+    if (name === 'outline' || !pts || pts.length === 0) continue;
+    const w =
+      Math.min(box.x + box.width, Math.max(...pts.map((p) => p[0])) + pad) -
+      Math.max(box.x, Math.min(...pts.map((p) => p[0])) - pad);
+    const h =
+      Math.min(box.y + box.height, Math.max(...pts.map((p) => p[1])) + pad) -
+      Math.max(box.y, Math.min(...pts.map((p) => p[1])) - pad);
+    if (w > 0 && h > 0) overlaps.push([name, w * h]);
+  }
+  return overlaps.sort((a, b) => b[1] - a[1]).map(([name]) => name);
+}
+
 export function regionStats(flow: FlowField, face: Face): FaceReport['regions'] {
   const pad = 0.08 * face.box.width;
   const out = {} as FaceReport['regions'];

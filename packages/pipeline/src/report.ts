@@ -89,7 +89,15 @@ export const FaceReportSchema = z.object({
    * of the score at this file's quality, and in reports before it was recorded.
    */
   historyHotspot: z
-    .object({ box: BoxSchema, nats: z.number().min(0) })
+    .object({
+      box: BoxSchema,
+      nats: z.number().min(0),
+      /** Absent in reports before it was recorded. */
+      near: z
+        .array(z.enum(REGIONS))
+        .optional()
+        .describe("the face's regions the box overlaps (padded landmark boxes), the most overlapped first"),
+    })
     .optional()
     .describe(
       'no model: for a face whose historyEvidence leans edited (> 0) in a file the model counts it for (compressionBreakInScore not false), the window (image pixels) where its JPEG history breaks most, and by how much (nats): where the photo lost its earlier compression, as an edit after that save leaves it; drawn in history.png',
