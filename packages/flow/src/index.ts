@@ -8,7 +8,7 @@ export { estimateFlow } from './estimate.ts';
 export { cropFlow, cropImage, flowMagnitude, placeFlow, resizeFlow, scaleFlow } from './field.ts';
 export { decodeFlo, encodeFlo, FloFormatError } from './flo.ts';
 export type { PixelMask } from './metrics.ts';
-export { accuracyAt, averagePrecision, endpointError, psnr, rocAuc } from './metrics.ts';
+export { accuracyAt, averagePrecision, endpointError, movedShare, psnr, rocAuc, windowsOnEdit } from './metrics.ts';
 export { sampleImage } from './sample.ts';
 export type { FlowField, Image, Interpolation, PixelData, PixelDataConstructor } from './types.ts';
 export { createFlow, createImage } from './types.ts';

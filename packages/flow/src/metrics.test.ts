@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accuracyAt, averagePrecision, endpointError, psnr, rocAuc } from './metrics.ts';
+import { accuracyAt, averagePrecision, endpointError, movedShare, psnr, rocAuc, windowsOnEdit } from './metrics.ts';
 import { createFlow, createImage } from './types.ts';
 
 describe('classification metrics', () => {
@@ -69,5 +69,28 @@ describe('psnr', () => {
     expect(psnr(a, b, { mask: new Uint8Array([0, 1, 1, 0]) })).toBe(Number.POSITIVE_INFINITY);
     expect(psnr(a, a)).toBe(Number.POSITIVE_INFINITY);
     expect(psnr(a, b, { mask: new Uint8Array(4) })).toBeNaN();
+  });
+});
+
+describe('localisation metrics', () => {
+  // 64 x 64, the pixels of x, y in [16, 32) pushed 2 px right.
+  const W = createFlow(64, 64);
+  for (let y = 16; y < 32; y++) for (let x = 16; x < 32; x++) W.data[2 * (y * 64 + x)] = 2;
+
+  it('movedShare counts the sampled pixels moved past the threshold, clipped to the field', () => {
+    expect(movedShare(W, { x0: 16, y0: 16, x1: 32, y1: 32 })).toBe(1);
+    expect(movedShare(W, { x0: 0, y0: 0, x1: 32, y1: 32 })).toBe(0.25);
+    expect(movedShare(W, { x0: 16, y0: 16, x1: 32, y1: 32 }, 2)).toBe(0);
+    expect(movedShare(W, { x0: 32, y0: 32, x1: 128, y1: 128 })).toBe(0);
+    expect(movedShare(W, { x0: 70, y0: 0, x1: 80, y1: 10 })).toBe(0);
+  });
+
+  it('windowsOnEdit is the share of lattice windows centred in the region that touch the edit', () => {
+    // 16 px windows on the 8 px lattice centred in the left half: x0 in {0, 8, 16}, y0 in {0, …, 48}; on the edit
+    // where they overlap [16, 32) both ways.
+    const share = windowsOnEdit(W, { x0: 0, y0: 0, x1: 32, y1: 64 }, 16);
+    // x0 = 8 or 16 (x0 = 0 covers 0..15) and y0 = 8, 16 or 24: 6 of 21.
+    expect(share).toBeCloseTo(6 / 21, 12);
+    expect(windowsOnEdit(W, { x0: 40, y0: 40, x1: 64, y1: 64 }, 16)).toBe(0);
   });
 });

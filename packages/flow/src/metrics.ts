@@ -162,3 +162,44 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number | boo
   if (positives === 0 || negatives === 0) return Number.NaN;
   return wins / (positives * negatives);
 }
+
+type Rect = { x0: number; y0: number; x1: number; y1: number };
+
+/**
+ * Share of the pixels of `box` (clipped to the field, every `step`-th pixel each way) that W moves by more than
+ * `threshold` px. The localisation studies count a window as lying on an edit when this is at least 5%.
+ */
+export function movedShare(W: FlowField, box: Rect, threshold = 1, step = 2): number {
+  let moved = 0;
+  let n = 0;
+  for (let y = Math.max(0, Math.floor(box.y0)); y < Math.min(W.height, box.y1); y += step)
+    for (let x = Math.max(0, Math.floor(box.x0)); x < Math.min(W.width, box.x1); x += step) {
+      const i = 2 * (y * W.width + x);
+      if (Math.hypot(W.data[i]!, W.data[i + 1]!) > threshold) moved++;
+      n++;
+    }
+  return n > 0 ? moved / n : 0;
+}
+
+/**
+ * Chance for a window that localises an edit: the share of the `side`-px windows on the 8 px lattice from `origin`
+ * (whole, inside the field) whose centre lies in `region` and that lie on the edit (movedShare ≥ `minShare`).
+ */
+export function windowsOnEdit(
+  W: FlowField,
+  region: Rect,
+  side: number,
+  origin: { x: number; y: number } = { x: 0, y: 0 },
+  minShare = 0.05,
+): number {
+  let on = 0;
+  let n = 0;
+  for (let y0 = origin.y; y0 + side <= W.height; y0 += 8)
+    for (let x0 = origin.x; x0 + side <= W.width; x0 += 8) {
+      const [cx, cy] = [x0 + side / 2, y0 + side / 2];
+      if (cx < region.x0 || cx >= region.x1 || cy < region.y0 || cy >= region.y1) continue;
+      n++;
+      if (movedShare(W, { x0, y0, x1: x0 + side, y1: y0 + side }) >= minShare) on++;
+    }
+  return n > 0 ? on / n : 0;
+}

@@ -18,7 +18,7 @@ import {
   lumaOf,
   STD_LUMA,
 } from '@unwarp/aids';
-import type { FlowField } from '@unwarp/flow';
+import { type FlowField, movedShare, windowsOnEdit } from '@unwarp/flow';
 import { simulatedSamples } from '../src/evaluate.ts';
 import { loadDetector } from '../src/infer.ts';
 
@@ -50,18 +50,8 @@ const { samples, source } = await simulatedSamples(
 );
 
 type Box = { x0: number; y0: number; x1: number; y1: number };
-/** Whether at least 5% of the box's pixels (every other one) moved by more than 1 px. */
-function onEdit(flow: FlowField, b: Box): boolean {
-  let moved = 0;
-  let n = 0;
-  for (let y = Math.max(0, Math.floor(b.y0)); y < Math.min(flow.height, b.y1); y += 2)
-    for (let x = Math.max(0, Math.floor(b.x0)); x < Math.min(flow.width, b.x1); x += 2) {
-      const i = (y * flow.width + x) * 2;
-      if (Math.hypot(flow.data[i]!, flow.data[i + 1]!) > 1) moved++;
-      n++;
-    }
-  return n > 0 && moved / n >= 0.05;
-}
+/** Whether a window lies on the edit: at least 5% of its pixels moved by more than 1 px. */
+const onEdit = (flow: FlowField, b: Box) => movedShare(flow, b) >= 0.05;
 
 type Tally = { faces: number; hit: number; chance: number };
 const tally = () => ({ faces: 0, hit: 0, chance: 0 });
@@ -83,7 +73,7 @@ for await (const s of samples) {
     if (!w) continue;
     broke = true;
     const hit = onEdit(s.flow, w);
-    const chance = windowsOnEdit(s.flow, s.faceBox, w.x1 - w.x0, map.offsetX, map.offsetY);
+    const chance = windowsOnEdit(s.flow, s.faceBox, w.x1 - w.x0, { x: map.offsetX, y: map.offsetY });
     const tallies = byShare.get(share)!;
     for (const t of [tallies[regime], ...(leansEdited ? [tallies.shown] : [])]) {
       t.faces++;
@@ -120,20 +110,6 @@ model.dispose();
 
 function windowBox(r: number, c: number, side: number, stride: number): Box {
   return { x0: c * stride, y0: r * stride, x1: c * stride + side, y1: r * stride + side };
-}
-
-/** Share of the block-aligned windows of `side` px centred in the face that lie on an edit. */
-function windowsOnEdit(flow: FlowField, face: Box, side: number, ox: number, oy: number): number {
-  let on = 0;
-  let n = 0;
-  for (let y0 = oy; y0 + side <= flow.height; y0 += 8)
-    for (let x0 = ox; x0 + side <= flow.width; x0 += 8) {
-      const [cx, cy] = [x0 + side / 2, y0 + side / 2];
-      if (cx < face.x0 || cx >= face.x1 || cy < face.y0 || cy >= face.y1) continue;
-      n++;
-      if (onEdit(flow, { x0, y0, x1: x0 + side, y1: y0 + side })) on++;
-    }
-  return n > 0 ? on / n : 0;
 }
 
 const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(1)}%` : '–');

@@ -2,12 +2,15 @@
 // detection, the crop, the model, its calibration, the JPEG history; no aids), the face nearest the sample's landmarks
 // taken as its score. For sets of whole photos (`packages/liquify/scripts/foreign-edits.ts --whole`), where `unwarp
 // eval --pairs` would hand the model the whole photo rather than the face crop. Prints AP, ROC AUC, the share of
-// untouched and edited faces flagged, and the edited share per kind of edit (meta.json's software).
+// untouched and edited faces flagged, and the edited share per kind of edit (meta.json's software); for JPEG sets also
+// where the face's JPEG history breaks: how many faces get a historyHotspot, and whether an edited face's lies on the
+// edit (at least 5% of its pixels moved > 1 px by the pair's warp.flo, itself measured) against chance (the share of
+// same-size windows centred in the face box on the edit).
 //   node --import tsx packages/pipeline/scripts/pairs-through-pipeline.ts <pairs dir> [--model <dir>] [--count N]
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { averagePrecision, rocAuc } from '@unwarp/flow';
+import { averagePrecision, decodeFlo, movedShare, rocAuc, windowsOnEdit } from '@unwarp/flow';
 import { createAnalyzer } from '../src/index.ts';
 
 const { values, positionals } = parseArgs({
@@ -27,6 +30,8 @@ const scores: number[] = [];
 const labels: number[] = [];
 const byKind = new Map<string, { faces: number; flagged: number }>();
 let missed = 0;
+/** Faces outlined by their JPEG history (historyHotspot), and the edited ones whose box lies on the edit. */
+const outlined = { untouched: 0, edited: 0, onEdit: 0, chance: 0 };
 for (const name of samples) {
   const folder = path.join(dir, name);
   const file = (await readdir(folder)).find((f) => /^modified\.(jpe?g|png)$/.test(f));
@@ -50,6 +55,21 @@ for (const name of samples) {
   }
   scores.push(face.probability);
   labels.push(meta.label);
+  const hotspot = face.historyHotspot?.box;
+  if (hotspot && !meta.label) outlined.untouched++;
+  if (hotspot && meta.label) {
+    const W = decodeFlo(await readFile(path.join(folder, 'warp.flo')));
+    const box = { x0: hotspot.x, y0: hotspot.y, x1: hotspot.x + hotspot.width, y1: hotspot.y + hotspot.height };
+    const faceBox = {
+      x0: face.box.x,
+      y0: face.box.y,
+      x1: face.box.x + face.box.width,
+      y1: face.box.y + face.box.height,
+    };
+    outlined.edited++;
+    if (movedShare(W, box) >= 0.05) outlined.onEdit++;
+    outlined.chance += windowsOnEdit(W, faceBox, hotspot.width, { x: hotspot.x % 8, y: hotspot.y % 8 });
+  }
   const kind = meta.label ? (meta.software?.match(/-(swirl|implode|distort)/)?.[1] ?? 'other') : 'untouched';
   const k = byKind.get(kind) ?? { faces: 0, flagged: 0 };
   byKind.set(kind, { faces: k.faces + 1, flagged: k.flagged + (face.probability >= 0.5 ? 1 : 0) });
@@ -68,3 +88,9 @@ console.log(
 );
 console.log(`flagged at 0.5: untouched ${share(0)}, edited ${share(1)}`);
 for (const [kind, { faces, flagged }] of byKind) console.log(`  ${kind}: ${flagged} of ${faces} flagged`);
+if (outlined.edited + outlined.untouched > 0) {
+  const pct = (a: number) => `${((100 * a) / Math.max(1, outlined.edited)).toFixed(1)}%`;
+  console.log(
+    `JPEG history outlined (historyHotspot): untouched ${outlined.untouched} of ${labels.filter((l) => !l).length}, edited ${outlined.edited} of ${labels.filter(Boolean).length}; on the edit ${outlined.onEdit} of ${outlined.edited} (${pct(outlined.onEdit)}; chance ${pct(outlined.chance)})`,
+  );
+}
