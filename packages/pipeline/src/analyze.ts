@@ -670,24 +670,22 @@ function statsOf(mag: Float32Array): { max: number; mean: number; p95: number } 
 
 /** Mean and max |W| inside each region's landmark box, padded by 8% of the face width. */
 /**
- * The face's regions (not `outline`, which repeats the jaw and brows) whose landmark box, padded as in regionStats,
- * overlaps `box`, the most overlapped first: in words, where on the face a box lies.
+ * The face's regions (not `outline`, which repeats the jaw and brows) with a landmark inside `box` padded as in
+ * regionStats, the one whose landmark lies nearest the box's centre first: in words, where on the face a box lies.
+ * Landmarks, not region boxes: the jaw's box spans the lower face from ear to ear.
  */
 export function regionsNear(box: Box, face: Face): (typeof REGIONS)[number][] {
   const pad = 0.08 * face.box.width;
-  const overlaps: [(typeof REGIONS)[number], number][] = [];
+  const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+  const near: [(typeof REGIONS)[number], number][] = [];
   for (const name of REGIONS) {
-    const pts = face.regions[name];
-    if (name === 'outline' || !pts || pts.length === 0) continue;
-    const w =
-      Math.min(box.x + box.width, Math.max(...pts.map((p) => p[0])) + pad) -
-      Math.max(box.x, Math.min(...pts.map((p) => p[0])) - pad);
-    const h =
-      Math.min(box.y + box.height, Math.max(...pts.map((p) => p[1])) + pad) -
-      Math.max(box.y, Math.min(...pts.map((p) => p[1])) - pad);
-    if (w > 0 && h > 0) overlaps.push([name, w * h]);
+    const pts = (name !== 'outline' && face.regions[name]) || [];
+    const inside = pts.filter(
+      ([x, y]) => x >= box.x - pad && x < box.x + box.width + pad && y >= box.y - pad && y < box.y + box.height + pad,
+    );
+    if (inside.length > 0) near.push([name, Math.min(...inside.map(([x, y]) => Math.hypot(x - cx, y - cy)))]);
   }
-  return overlaps.sort((a, b) => b[1] - a[1]).map(([name]) => name);
+  return near.sort((a, b) => a[1] - b[1]).map(([name]) => name);
 }
 
 export function regionStats(flow: FlowField, face: Face): FaceReport['regions'] {

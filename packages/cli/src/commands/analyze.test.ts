@@ -8,7 +8,9 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeFlo } from '@unwarp/flow';
+import { liquifyLandmarkedJpeg } from '@unwarp/liquify';
 import { ARTIFACTS, CORE_ARTIFACTS, MODEL_ARTIFACTS, ReportSchema, verdictFor } from '@unwarp/pipeline';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, ROOT, runCli } from '../_internal/run-cli.ts';
 import { outputNames, shortVerdict } from './analyze.ts';
@@ -96,13 +98,14 @@ describe.skipIf(!hasData)('unwarp analyze (child process, fixture model)', () =>
     expect(rotated.image).toMatchObject({ width: 240, height: 320, exifOrientation: 6, orientationApplied: true });
 
     // The summary table: a row per file, failures marked.
-    // (An "editor" column appears before the verdict when some file's metadata names an editing program.)
-    expect(r.stdout).toMatch(/^file\s+faces\s+probability\s+max px\s+(editor\s+)?verdict/m);
+    // (An "editor" column appears before the verdict when some file's metadata names an editing program, a "JPEG
+    // history breaks" column when some face's history breaks.)
+    expect(r.stdout).toMatch(/^file\s+faces\s+probability\s+max px\s+(editor\s+)?(JPEG history breaks\s+)?verdict/m);
     expect(r.stdout).toContain('4285163979_1.jpg');
     // The table gives the verdict's headline; the sentence after it lives in report.json.
     const crowdRow = r.stdout.split('\n').find((l) => l.includes('4285163979_1.jpg'))!;
     expect(crowdRow).toMatch(/(Likely warped|Possibly warped|Inconclusive|No sign of a liquify-type warp was found)$/);
-    expect(r.stdout).toMatch(/bomb\.png\s+-\s+-\s+-\s+(-\s+)?FAILED \(too-large\)/);
+    expect(r.stdout).toMatch(/bomb\.png\s+-\s+-\s+-\s+(-\s+){0,2}FAILED \(too-large\)/);
     expect(r.stdout).toMatch(/analysed, \d+ failed/);
   });
 
@@ -160,6 +163,33 @@ describe.skipIf(!hasData)('unwarp analyze (child process, fixture model)', () =>
     // --no-aids: no aids section, and the maps of the earlier run are gone with the rest of it.
     expect(ReportSchema.parse(JSON.parse(await readFile(report, 'utf8'))).aids).toBeUndefined();
     expect((await readdir(path.join(out, 'portrait'))).sort()).toEqual([...CORE_ARTIFACTS, ...MODEL_ARTIFACTS].sort());
+  });
+});
+
+describe.skipIf(!hasData)('unwarp analyze: where a JPEG history breaks', () => {
+  it('names the face region in the table and in --json, only for the edited photo', async () => {
+    const photos = path.join(tmp, 'history');
+    await mkdir(photos, { recursive: true });
+    // Eyes enlarged before a q95 export, and the same photo re-saved untouched: both keep the earlier save around.
+    const { edited } = await liquifyLandmarkedJpeg(PORTRAIT, [{ slider: 'eyeSize', value: 80 }], { quality: 95 });
+    await writeFile(path.join(photos, 'edited.jpg'), edited);
+    await writeFile(path.join(photos, 'untouched.jpg'), await sharp(PORTRAIT).jpeg({ quality: 95 }).toBuffer());
+    const table = await unwarp([photos, '--out', path.join(tmp, 'history-out'), '--no-aids']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^file\s+faces\s+probability\s+max px\s+JPEG history breaks\s+verdict/m);
+    const row = (name: string) => table.stdout.split('\n').find((l) => l.includes(name))!;
+    expect(row('edited.jpg')).toMatch(/\s(left|right) (eye|brow)\s/);
+    expect(row('untouched.jpg')).toMatch(/\s-\s+\S/);
+    const json = await unwarp([photos, '--out', path.join(tmp, 'history-json'), '--no-aids', '--json']);
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const breaks = (name: string) => lines.find((l) => l.file.endsWith(name)).historyBreaks;
+    expect(breaks('untouched.jpg')).toEqual([]);
+    expect(breaks('edited.jpg')).toEqual([
+      { face: 0, near: expect.stringMatching(/^(left|right)(Eye|Brow)$/), nats: expect.any(Number) },
+    ]);
   });
 });
 

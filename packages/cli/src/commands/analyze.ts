@@ -19,10 +19,12 @@ const HELP = `Usage: unwarp analyze <files or folders...> --out <dir> [options]
 For every input <stem>.<ext> writes <dir>/<stem>/: report.json, flow.flo, recovered.png,
 heatmap.png, flow.png, compare.png, evidence.png (where each face's score comes from),
 history.png for JPEGs with a face (where the photo's JPEG history breaks: teal blocks kept
-an earlier save, magenta ones were compressed once), and the forensic aids' maps ela.png (error level) and
-noise.png (noise residual); report.json's "aids" section holds metadata, Content Credentials,
-ELA, noise and JPEG history, each with a "howToRead" line. Folders are searched one level deep
-for images (jpg, png, webp, gif, tiff, avif, heic; hidden files skipped).
+an earlier save, magenta ones were compressed once), and the forensic aids' maps ela.png
+(error level) and noise.png (noise residual); report.json's "aids" section holds metadata,
+Content Credentials, ELA, noise and JPEG history, each with a "howToRead" line. For JPEGs the
+summary table names the face region where a face's history breaks ("JPEG history breaks").
+Folders are searched one level deep for images (jpg, png, webp, gif, tiff, avif, heic; hidden
+files skipped).
 
 Options:
   -o, --out <dir>          output folder (required)
@@ -43,7 +45,15 @@ const IMAGE_EXT = /\.(jpe?g|jfif|png|webp|gif|tiff?|avif|heic|heif)$/i;
 /** Files larger than this are refused before they are read into memory. */
 const MAX_FILE_BYTES = 1024 ** 3;
 
-type Row = { file: string; faces: string; probability: string; maxPx: string; editor: string; verdict: string };
+type Row = {
+  file: string;
+  faces: string;
+  probability: string;
+  maxPx: string;
+  editor: string;
+  history: string;
+  verdict: string;
+};
 type Failure = { file: string; code: string; reason: string };
 
 export async function run(argv: string[]): Promise<number> {
@@ -82,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
   /** One line per failing file, right away; on a terminal the progress bar is cleared first and redrawn after. */
   const fail = (file: string, code: string, reason: string) => {
     failures.push({ file, code, reason });
-    rows.push({ file, faces: '-', probability: '-', maxPx: '-', editor: '', verdict: `FAILED (${code})` });
+    rows.push({ file, faces: '-', probability: '-', maxPx: '-', editor: '', history: '', verdict: `FAILED (${code})` });
     if (tty && progress) process.stderr.write('\r\x1b[2K');
     process.stderr.write(`unwarp analyze: ${file}: ${code}: ${reason}\n`);
     if (json) process.stdout.write(`${JSON.stringify({ file, ok: false, code, error: reason })}\n`);
@@ -236,6 +246,15 @@ function safeStem(file: string): string {
 /** Editors the file's metadata names (Software, XMP CreatorTool or history); empty without the aids. */
 const editorsOf = (r: Report) => r.aids?.metadata.editorHints ?? [];
 
+/** Faces whose JPEG history breaks (report faces[].historyHotspot): index, the region nearest, nats. */
+const historyBreaksOf = (r: Report) =>
+  r.faces.flatMap((f) =>
+    f.historyHotspot ? [{ face: f.index, near: f.historyHotspot.near?.[0] ?? null, nats: f.historyHotspot.nats }] : [],
+  );
+
+/** "left eye" for "leftEye". */
+const inWords = (region: string) => region.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+
 const maxDisplacement = (r: Report) => (r.faces.length > 0 ? Math.max(...r.faces.map((f) => f.displacement.max)) : 0);
 
 function summaryRow(file: string, r: Report): Row {
@@ -245,6 +264,9 @@ function summaryRow(file: string, r: Report): Row {
     probability: r.probability.toFixed(3),
     maxPx: r.faces.length > 0 ? maxDisplacement(r).toFixed(1) : '-',
     editor: editorsOf(r).join(', '),
+    history: historyBreaksOf(r)
+      .map((b) => `${r.faces.length > 1 ? `face ${b.face}: ` : ''}${b.near ? inWords(b.near) : 'face'}`)
+      .join('; '),
     verdict: shortVerdict(r.verdict),
   };
 }
@@ -266,6 +288,7 @@ function jsonLine(file: string, out: string, r: Report) {
     noFace: r.noFace,
     maxDisplacement: maxDisplacement(r),
     editors: editorsOf(r),
+    historyBreaks: historyBreaksOf(r),
     warnings: r.warnings,
   };
 }
@@ -278,15 +301,29 @@ function table(rows: Row[]): string {
     probability: 'probability',
     maxPx: 'max px',
     editor: 'editor',
+    history: 'JPEG history breaks',
     verdict: 'verdict',
   };
-  // The editor column only appears when some file's metadata names an editing program.
-  const keys = rows.some((r) => r.editor)
-    ? (['file', 'faces', 'probability', 'maxPx', 'editor', 'verdict'] as const)
-    : (['file', 'faces', 'probability', 'maxPx', 'verdict'] as const);
+  // The editor column only appears when some file's metadata names an editing program, the history column when some
+  // face's JPEG history breaks.
+  const keys: (keyof Row)[] = [
+    'file',
+    'faces',
+    'probability',
+    'maxPx',
+    ...(rows.some((r) => r.editor) ? (['editor'] as const) : []),
+    ...(rows.some((r) => r.history) ? (['history'] as const) : []),
+    'verdict',
+  ];
   const right = new Set(['faces', 'probability', 'maxPx']);
-  const cell = (r: Row, k: (typeof keys)[number]) =>
-    k === 'file' ? shorten(r.file, 48) : k === 'editor' ? clip(r.editor || '-', 20) : r[k];
+  const cell = (r: Row, k: keyof Row) =>
+    k === 'file'
+      ? shorten(r.file, 48)
+      : k === 'editor'
+        ? clip(r.editor || '-', 20)
+        : k === 'history'
+          ? clip(r.history || '-', 28)
+          : r[k];
   const all = [heads, ...rows];
   const widths = keys.map((k) => Math.max(...all.map((r) => cell(r, k).length)));
   const line = (r: Row) =>
