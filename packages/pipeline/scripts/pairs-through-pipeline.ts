@@ -30,6 +30,8 @@ const scores: number[] = [];
 const labels: number[] = [];
 const byKind = new Map<string, { faces: number; flagged: number }>();
 let missed = 0;
+/** Untouched faces flagged, to look at. */
+const falseAlarms: string[] = [];
 /** Faces outlined by their JPEG history (historyHotspot), and the edited ones whose box lies on the edit. */
 const outlined = { untouched: 0, edited: 0, onEdit: 0, chance: 0 };
 for (const name of samples) {
@@ -55,6 +57,10 @@ for (const name of samples) {
   }
   scores.push(face.probability);
   labels.push(meta.label);
+  if (!meta.label && face.probability >= 0.5)
+    falseAlarms.push(
+      `${name} (${face.probability.toFixed(3)}, ${face.box.width} px face in ${report.image.width} x ${report.image.height})`,
+    );
   const hotspot = face.historyHotspot?.box;
   if (hotspot && !meta.label) outlined.untouched++;
   if (hotspot && meta.label) {
@@ -88,6 +94,7 @@ console.log(
 );
 console.log(`flagged at 0.5: untouched ${share(0)}, edited ${share(1)}`);
 for (const [kind, { faces, flagged }] of byKind) console.log(`  ${kind}: ${flagged} of ${faces} flagged`);
+if (falseAlarms.length > 0) console.log(`untouched and flagged: ${falseAlarms.join('; ')}`);
 if (outlined.edited + outlined.untouched > 0) {
   const pct = (a: number) => `${((100 * a) / Math.max(1, outlined.edited)).toFixed(1)}%`;
   console.log(

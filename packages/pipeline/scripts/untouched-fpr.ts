@@ -1,7 +1,8 @@
 // How often does the whole pipeline flag photos nobody edited, by source? Runs `analyze` (face detection, the model,
 // its calibration; no aids) on untouched photos of each pool and counts faces with probability ≥ 0.5 (the calibrated
 // threshold), photo by photo as a user would meet them. Pools from other sources than the calibration's (val/afw,
-// train/helen) show whether its false-positive rate carries to photos the model never saw the like of.
+// train/helen) show whether its false-positive rate carries to photos the model never saw the like of. `outlined`
+// counts the untouched faces whose JPEG history the report outlines anyway (faces[].historyHotspot).
 //   node --import tsx packages/pipeline/scripts/untouched-fpr.ts [--model <dir>] [count=100] [pool...]
 // Pools are folders under ../shared/data (default: train/registry-faces train/lfw-deepfunneled val/helen val/afw).
 import { readdir, readFile } from 'node:fs/promises';
@@ -17,7 +18,7 @@ const pools = poolArgs.length ? poolArgs : ['train/registry-faces', 'train/lfw-d
 
 const analyzer = await createAnalyzer(values.model ? { modelDir: path.resolve(values.model) } : {});
 console.log(`model ${analyzer.modelName} on ${analyzer.backend}; ${count} photos per pool, threshold 0.5`);
-console.log('pool | photos | faces | faces flagged | FPR | median p | p95 | small-face share | no face');
+console.log('pool | photos | faces | faces flagged | FPR | median p | p95 | small-face share | no face | outlined');
 for (const pool of pools) {
   const dir = path.join(data, pool);
   const files = (await readdir(dir)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
@@ -28,11 +29,13 @@ for (const pool of pools) {
   const probabilities: number[] = [];
   let small = 0;
   let noFace = 0;
+  let outlined = 0;
   for (const file of chosen) {
     const { report } = await analyzer.analyze(await readFile(path.join(dir, file)), { aids: false, fileName: file });
     if (report.faces.length === 0) noFace++;
     for (const face of report.faces) {
       probabilities.push(face.probability);
+      if (face.historyHotspot) outlined++;
       if (Math.min(face.cropBox.width, face.cropBox.height) < 100) small++;
     }
   }
@@ -50,6 +53,7 @@ for (const pool of pools) {
       at(0.95).toFixed(3),
       `${((100 * small) / Math.max(1, probabilities.length)).toFixed(0)}%`,
       noFace,
+      outlined,
     ].join(' | '),
   );
 }
