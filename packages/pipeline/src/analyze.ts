@@ -668,7 +668,6 @@ function statsOf(mag: Float32Array): { max: number; mean: number; p95: number } 
   };
 }
 
-/** Mean and max |W| inside each region's landmark box, padded by 8% of the face width. */
 /**
  * The face's regions (not `outline`, which repeats the jaw and brows) with a landmark inside `box` padded as in
  * regionStats, the one whose landmark lies nearest the box's centre first: in words, where on the face a box lies.
@@ -688,6 +687,7 @@ export function regionsNear(box: Box, face: Face): (typeof REGIONS)[number][] {
   return near.sort((a, b) => a[1] - b[1]).map(([name]) => name);
 }
 
+/** Mean and max |W| inside each region's landmark box, padded by 8% of the face width. */
 export function regionStats(flow: FlowField, face: Face): FaceReport['regions'] {
   const pad = 0.08 * face.box.width;
   const out = {} as FaceReport['regions'];
