@@ -218,9 +218,10 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
                     ? "No model: this photo's blocks show no earlier JPEG save on the same 8x8 grid (it was saved once, or resized since), so there is no history to read and nothing is tinted. Where a photo has one, each 8x8 block"
                     : 'No model: each 8x8 block'}{' '}
                   of the photo is teal where it still shows the photo's earlier JPEG save and magenta where it was
-                  compressed only once, as pixels moved after that save are; the box is where a face's history breaks
-                  most. A magenta patch in a teal photo points at an edit; magenta everywhere means the history is faint
-                  (a resize, a colour edit, or a lower-quality last save) and says little.
+                  compressed only once, as pixels moved after that save are; the box is where a face whose history
+                  clearly leans edited (evidence above 1) breaks most. A magenta patch in a teal photo points at an
+                  edit; magenta everywhere means the history is faint (a resize, a colour edit, or a lower-quality last
+                  save) and says little.
                   {report.jpegHistory?.countedInScore === false
                     ? ' This file was saved last at a quality too low for the history to count in the warp score.'
                     : null}

@@ -353,6 +353,13 @@ export function compressionBreak(
 export const BREAK_HOTSPOT_SHARE = 0.2;
 
 /**
+ * `historyEvidence` above which the pipeline outlines a face's break: on the calibration's q90 sets (train/helen and
+ * val/afw, seed 11, plain and colour-edited) at most 4.3% of untouched faces read above 1 (above 0: up to 9.7%), while
+ * 69% of train/helen's edited ones do (docs/training-experiments.md, twentieth session).
+ */
+export const HOTSPOT_MIN_EVIDENCE = 1;
+
+/**
  * Where `compressionBreak` found its break: the window (pixels of the map's image, `x0..x1` × `y0..y1`) and its nats;
  * undefined when every window leans "twice". A small window share places a small edit, a large one sums more blocks.
  */

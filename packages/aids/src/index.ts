@@ -15,6 +15,7 @@ export {
   HISTORY_EVIDENCE_FIT,
   type HistoryEvidenceFit,
   type HistoryEvidenceFits,
+  HOTSPOT_MIN_EVIDENCE,
   historyAround,
   historyEvidence,
   historyFeatures,

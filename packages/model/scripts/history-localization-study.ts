@@ -3,7 +3,7 @@
 // of the face's shorter side) is labelled "on the edit" when at least 5% of its pixels moved by more than 1 px (the
 // rule of localization-study.ts), next to the network's top window and the share of windows on an edit (chance).
 // Counted over edited faces whose history breaks at all, split by whether the history around the face is clear, and
-// again over the faces the pipeline outlines (historyEvidence > 0).
+// again over the faces the pipeline outlines (historyEvidence > HOTSPOT_MIN_EVIDENCE).
 //   node --import tsx packages/model/scripts/history-localization-study.ts [--model models/unwarp-base] \
 //     [--pool val/helen] [--count 300] [--seed 1] [--quality 90] [--shares 0.15,0.2,0.3,0.4] [--colour]
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import {
   compressionBreakWindow,
   doubleJpegMap,
+  HOTSPOT_MIN_EVIDENCE,
   historyFeatures,
   historyReading,
   ijgTable,
@@ -66,7 +67,7 @@ for await (const s of samples) {
   });
   if (map.frequencies.length === 0) continue;
   const regime = isFaintHistory(historyFeatures(map, s.faceBox), map.scale) ? 'faint' : 'clear';
-  const leansEdited = historyReading(map, s.faceBox).evidence > 0;
+  const leansEdited = historyReading(map, s.faceBox).evidence > HOTSPOT_MIN_EVIDENCE;
   let broke = false;
   for (const share of shares) {
     const w = compressionBreakWindow(map, s.faceBox, share);
@@ -120,7 +121,7 @@ const line = (name: string, t: { clear: Tally; faint: Tally; shown: Tally }) => 
     chance: t.clear.chance + t.faint.chance,
   };
   const cell = (x: Tally) => `${x.hit} of ${x.faces} (${pct(x.hit, x.faces)}; chance ${pct(x.chance, x.faces)})`;
-  return `${name} | all ${cell(all)} | clear ${cell(t.clear)} | faint ${cell(t.faint)} | evidence > 0 ${cell(t.shown)}`;
+  return `${name} | all ${cell(all)} | clear ${cell(t.clear)} | faint ${cell(t.faint)} | evidence > ${HOTSPOT_MIN_EVIDENCE} ${cell(t.shown)}`;
 };
 process.stdout.write(
   `${model.manifest.name}@${model.manifest.version}, ${source}, ${values.pool} seed ${values.seed}\n` +

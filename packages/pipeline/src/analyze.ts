@@ -9,6 +9,7 @@ import {
   type DoubleJpegMap,
   doubleJpegMap,
   estimateJpegQuality,
+  HOTSPOT_MIN_EVIDENCE,
   historyEvidence,
   lumaOf,
   lumaTableOf,
@@ -272,9 +273,9 @@ async function analyzeWith(
       // A model that shows its field only on flagged faces flags them at the caller's threshold.
       threshold,
     });
-    // Outlined only where the evidence leans edited (every face breaks somewhere, by a little) at a quality the model
-    // trusts it at: after an export below the earlier save's quality most untouched faces lean edited too.
-    const outlined = faceHistory && faceHistory.evidence > 0 && (!breakWeighed || pred.breakCounted);
+    // Outlined only where the evidence leans clearly edited (every face breaks somewhere, by a little) at a quality
+    // the model trusts it at: after an export below the earlier save's quality most untouched faces lean edited too.
+    const outlined = faceHistory && faceHistory.evidence > HOTSPOT_MIN_EVIDENCE && (!breakWeighed || pred.breakCounted);
     breaks.push(
       faceHistory && {
         ...faceHistory,

@@ -186,7 +186,7 @@ async function historyPicture(
     ? [`JPEG history: ${quality}, no earlier save on the same grid found, so nothing to show`]
     : [
         `JPEG history (${quality}): teal kept the earlier save · magenta compressed once`,
-        `box: where a face that leans edited breaks most${summary.countedInScore === false ? ' · not counted in the score at this quality' : ''}`,
+        `box: where a face that leans clearly edited (evidence > 1) breaks most${summary.countedInScore === false ? ' · not counted in the score at this quality' : ''}`,
       ];
   return annotated(image, out, hotspots, '#ffd21f', caption);
 }

@@ -85,7 +85,7 @@ export const FaceReportSchema = z.object({
       "no model: log-odds, from the same map, that the face was edited after the photo's earlier JPEG save (breaks at several window sizes against how clearly the blocks in and around the face keep that save); positive where part of the face lost the history the rest keeps, negative where the face keeps it throughout, 0 with no history to read; like compressionBreak it reads untouched faces as edited after an export below the earlier save's quality",
     ),
   /**
-   * Absent where historyEvidence is 0 or below (leans untouched, or no history), where the model leaves the history out
+   * Absent where historyEvidence is 1 or below (no clear lean to edited, or no history), where the model leaves the history out
    * of the score at this file's quality, and in reports before it was recorded.
    */
   historyHotspot: z
@@ -100,7 +100,7 @@ export const FaceReportSchema = z.object({
     })
     .optional()
     .describe(
-      'no model: for a face whose historyEvidence leans edited (> 0) in a file the model counts it for (compressionBreakInScore not false), the window (image pixels) where its JPEG history breaks most, and by how much (nats): where the photo lost its earlier compression, as an edit after that save leaves it; drawn in history.png',
+      'no model: for a face whose historyEvidence leans clearly edited (> 1) in a file the model counts it for (compressionBreakInScore not false), the window (image pixels) where its JPEG history breaks most, and by how much (nats): where the photo lost its earlier compression, as an edit after that save leaves it; drawn in history.png',
     ),
   /** Absent where compressionBreak is, and where the model does not weigh it at all. */
   compressionBreakInScore: z
