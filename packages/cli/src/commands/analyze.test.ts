@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeFlo } from '@unwarp/flow';
 import { liquifyLandmarkedJpeg } from '@unwarp/liquify';
-import { ARTIFACTS, CORE_ARTIFACTS, MODEL_ARTIFACTS, ReportSchema, verdictFor } from '@unwarp/pipeline';
+import { AID_ARTIFACTS, CORE_ARTIFACTS, MODEL_ARTIFACTS, ReportSchema, verdictFor } from '@unwarp/pipeline';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, ROOT, runCli } from '../_internal/run-cli.ts';
@@ -64,9 +64,15 @@ describe.skipIf(!hasData)('unwarp analyze (child process, fixture model)', () =>
     for (const n of names.filter((x) => manifest[x]!.expect === 'ok')) {
       const dir = dirOf(n);
       const report = ReportSchema.parse(JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')));
-      // The aid maps exist exactly when the aids ran; when they could not, a warning says so and the rest is there.
+      // The aid maps exist exactly when the aids ran (when they could not, a warning says so and the rest is there),
+      // history.png exactly when the JPEG history was read.
       expect((await readdir(dir)).sort(), n).toEqual(
-        [...(report.aids ? ARTIFACTS : [...CORE_ARTIFACTS, ...MODEL_ARTIFACTS])].sort(),
+        [
+          ...CORE_ARTIFACTS,
+          'evidence.png',
+          ...(report.jpegHistory ? ['history.png'] : []),
+          ...(report.aids ? AID_ARTIFACTS : []),
+        ].sort(),
       );
       if (!report.aids) expect(report.warnings.join('\n'), n).toMatch(/forensic aids .* could not run/);
       const e = manifest[n]!;
