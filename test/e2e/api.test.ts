@@ -243,7 +243,7 @@ describe('REST API v1', () => {
     let batch: {
       status: string;
       counts: { total: number; done: number; failed: number };
-      items: { probability?: number; file: string }[];
+      items: { probability?: number; file: string; historyBreaks?: string[] }[];
     };
     for (;;) {
       batch = await (await fetch(url(`/api/v1/batches/${batchId}`), { headers: auth() })).json();
@@ -252,10 +252,12 @@ describe('REST API v1', () => {
     }
     expect(batch.status).toBe('done');
     expect(batch.counts).toMatchObject({ total: 3, done: 3, failed: 0 });
+    // Every finished item says which faces its JPEG history outlines (none is an empty list).
+    for (const it of batch.items) expect(Array.isArray(it.historyBreaks), it.file).toBe(true);
     const csv = await fetch(url(`/api/v1/batches/${batchId}/export?format=csv`), { headers: auth() });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trim().split(/\r\n/);
-    expect(lines[0]).toBe('file,sha256,probability,verdict,faces,max displacement px,status,error');
+    expect(lines[0]).toBe('file,sha256,probability,verdict,faces,max displacement px,jpeg history breaks,status,error');
     expect(lines).toHaveLength(4);
     const jsonl = (
       await (await fetch(url(`/api/v1/batches/${batchId}/export?format=jsonl`), { headers: auth() })).text()

@@ -15,6 +15,7 @@ type Item = {
   verdict?: string;
   faces?: number;
   maxDisplacementPx?: number;
+  historyBreaks?: string[];
   error?: { message: string };
 };
 type Batch = {
@@ -210,6 +211,11 @@ export function BatchView({ id, needsKey }: { id: string; needsKey: boolean }) {
                       {it.faces === 0 ? 'no face found' : `${it.faces} face${it.faces === 1 ? '' : 's'}`} · max{' '}
                       {px(it.maxDisplacementPx)}
                     </span>
+                    {it.historyBreaks?.length ? (
+                      <span className="small" data-testid="tile-history">
+                        JPEG history breaks: {it.historyBreaks.join('; ')}
+                      </span>
+                    ) : null}
                   </>
                 ) : it.status === 'failed' ? (
                   <span className="small" style={{ color: 'var(--likely)' }}>

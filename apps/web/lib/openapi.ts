@@ -683,6 +683,12 @@ export const openapi = {
                 verdict: { type: 'string' },
                 faces: { type: 'integer' },
                 maxDisplacementPx: { type: 'number' },
+                historyBreaks: {
+                  type: 'array',
+                  items: { type: 'string' },
+                  description:
+                    "faces outlined by their JPEG history (report faces[].historyHotspot), in words: the region nearest the break ('right eye'; 'face 1: nose' in group photos)",
+                },
                 error: { $ref: '#/components/schemas/JobError' },
               },
             },

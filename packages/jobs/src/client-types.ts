@@ -40,6 +40,8 @@ export type BatchItem = {
   verdict?: string;
   faces?: number;
   maxDisplacementPx?: number;
+  /** Faces outlined by their JPEG history, in words ("right eye", "face 1: nose"); empty when none (@unwarp/pipeline). */
+  historyBreaks?: string[];
   error?: JobError;
 };
 

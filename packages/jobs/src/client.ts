@@ -1,4 +1,4 @@
-import type { ArtifactName, CoreArtifactName } from '@unwarp/pipeline/report';
+import { type ArtifactName, type CoreArtifactName, historyBreaksInWords } from '@unwarp/pipeline/report';
 import { type ArtifactStore, batchKey, getJson, putJson, resultKey, sha256Hex, uploadKey } from '@unwarp/storage';
 import { FlowProducer, type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -347,22 +347,16 @@ export function createUnwarpClient(options: UnwarpClientOptions): UnwarpClient {
   async function itemStatus(ref: BatchManifest['items'][number]): Promise<BatchItem> {
     const s = await getAnalysis(ref.id);
     const item: BatchItem = { id: ref.id, file: ref.file, sha256: ref.sha256, status: s?.status ?? 'queued' };
-    if (s?.report) {
-      item.probability = s.report.probability;
-      item.verdict = s.report.verdict;
-      item.faces = s.report.faces.length;
-      item.maxDisplacementPx = s.report.faces.reduce((m, f) => Math.max(m, f.displacement.max), 0);
-    } else if (s?.status === 'done') {
-      // Done in Redis but the return value was trimmed: read the stored result.
-      const r = await readResult(ref.analysisId);
-      if (r)
-        Object.assign(item, {
-          probability: r.report.probability,
-          verdict: r.report.verdict,
-          faces: r.report.faces.length,
-          maxDisplacementPx: r.report.faces.reduce((m, f) => Math.max(m, f.displacement.max), 0),
-        });
-    }
+    // Done in Redis but the return value trimmed: the stored result has the report.
+    const report = s?.report ?? (s?.status === 'done' ? (await readResult(ref.analysisId))?.report : undefined);
+    if (report)
+      Object.assign(item, {
+        probability: report.probability,
+        verdict: report.verdict,
+        faces: report.faces.length,
+        maxDisplacementPx: report.faces.reduce((m, f) => Math.max(m, f.displacement.max), 0),
+        historyBreaks: historyBreaksInWords(report),
+      });
     if (s?.error) item.error = s.error;
     return item;
   }

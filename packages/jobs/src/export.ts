@@ -7,6 +7,7 @@ export const EXPORT_COLUMNS = [
   'verdict',
   'faces',
   'max displacement px',
+  'jpeg history breaks',
   'status',
   'error',
 ] as const;
@@ -26,6 +27,7 @@ const row = (it: BatchItem) => ({
   verdict: it.verdict ?? null,
   faces: it.faces ?? null,
   maxDisplacementPx: it.maxDisplacementPx ?? null,
+  historyBreaks: it.historyBreaks ?? null,
   status: it.status,
   error: it.error ? `${it.error.code}: ${it.error.message}` : null,
 });
@@ -41,7 +43,17 @@ export function toCsv(items: BatchItem[]): string {
   for (const it of sortForTriage(items)) {
     const r = row(it);
     lines.push(
-      [r.file, r.sha256, r.probability, r.verdict, r.faces, r.maxDisplacementPx, r.status, r.error]
+      [
+        r.file,
+        r.sha256,
+        r.probability,
+        r.verdict,
+        r.faces,
+        r.maxDisplacementPx,
+        r.historyBreaks ? r.historyBreaks.join('; ') : null,
+        r.status,
+        r.error,
+      ]
         .map(csvCell)
         .join(','),
     );

@@ -124,16 +124,17 @@ describe('batch export', () => {
       verdict: 'Likely warped',
       faces: 2,
       maxDisplacementPx: 6.25,
+      historyBreaks: ['face 0: right eye', 'face 1: mouth'],
     },
   ];
 
   it('writes CSV sorted by probability, failures last, quoted per RFC 4180', () => {
     expect(toCsv(items)).toBe(
       [
-        'file,sha256,probability,verdict,faces,max displacement px,status,error',
-        `high.jpg,${sha},0.93,Likely warped,2,6.25,done,`,
-        `low.jpg,${sha},0.1,No sign,1,0.5,done,`,
-        `"bad, ""one"".jpg",${sha},,,,,failed,corrupt: truncated`,
+        'file,sha256,probability,verdict,faces,max displacement px,jpeg history breaks,status,error',
+        `high.jpg,${sha},0.93,Likely warped,2,6.25,face 0: right eye; face 1: mouth,done,`,
+        `low.jpg,${sha},0.1,No sign,1,0.5,,done,`,
+        `"bad, ""one"".jpg",${sha},,,,,,failed,corrupt: truncated`,
         '',
       ].join('\r\n'),
     );
@@ -146,6 +147,7 @@ describe('batch export', () => {
         .split('\n')
         .map((l) => JSON.parse(l).file),
     ).toEqual(['high.jpg', 'low.jpg', 'bad, "one".jpg']);
+    expect(JSON.parse(toJsonl(items).split('\n')[0]!).historyBreaks).toEqual(['face 0: right eye', 'face 1: mouth']);
   });
 
   it('defuses spreadsheet formulas', () => {

@@ -36,6 +36,7 @@ export {
   ComparisonReportSchema,
   DEFAULT_THRESHOLD,
   FaceReportSchema,
+  historyBreaksInWords,
   MODEL_ARTIFACTS,
   REGIONS,
   REPORT_VERSION,

@@ -334,6 +334,19 @@ export const CAVEAT =
 export const UNVALIDATED_VERDICT =
   'Not validated: the model is experimental, so this score is not evidence either way. Treat what it shows, and the forensic aids, as leads only.';
 
+/**
+ * Each outlined face's JPEG history break in words, for tables and exports: the region nearest it ("right eye"), with
+ * the face's index where the photo has several faces ("face 1: nose"); empty where no face is outlined.
+ */
+export function historyBreaksInWords(report: Pick<Report, 'faces'>): string[] {
+  return report.faces.flatMap((f) => {
+    if (!f.historyHotspot) return [];
+    const near = f.historyHotspot.near?.[0];
+    const where = near ? near.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`) : 'face';
+    return [`${report.faces.length > 1 ? `face ${f.index}: ` : ''}${where}`];
+  });
+}
+
 export const JPEG_HISTORY_HOW_TO_READ =
   "history.png shades each 8x8 block of the photo: teal where the block still shows the photo's earlier JPEG save (quantised twice), magenta where it was compressed only once, as pixels moved or painted after that save are; grey where a block carries no evidence (flat or detail-free). A magenta patch inside a face whose surroundings are teal is where the face changed after the earlier save; one spread over the whole photo means the history is faint (a resize, a strong colour edit, or a last save below the earlier one's quality), and then the map says little.";
 

@@ -6,6 +6,7 @@ import {
   createAnalyzer,
   DEFAULT_MAX_PIXELS,
   DEFAULT_MODEL_DIR,
+  historyBreaksInWords,
   type Report,
   renderArtifacts,
   type Stage,
@@ -252,9 +253,6 @@ const historyBreaksOf = (r: Report) =>
     f.historyHotspot ? [{ face: f.index, near: f.historyHotspot.near?.[0] ?? null, nats: f.historyHotspot.nats }] : [],
   );
 
-/** "left eye" for "leftEye". */
-const inWords = (region: string) => region.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
-
 const maxDisplacement = (r: Report) => (r.faces.length > 0 ? Math.max(...r.faces.map((f) => f.displacement.max)) : 0);
 
 function summaryRow(file: string, r: Report): Row {
@@ -264,9 +262,7 @@ function summaryRow(file: string, r: Report): Row {
     probability: r.probability.toFixed(3),
     maxPx: r.faces.length > 0 ? maxDisplacement(r).toFixed(1) : '-',
     editor: editorsOf(r).join(', '),
-    history: historyBreaksOf(r)
-      .map((b) => `${r.faces.length > 1 ? `face ${b.face}: ` : ''}${b.near ? inWords(b.near) : 'face'}`)
-      .join('; '),
+    history: historyBreaksInWords(r).join('; '),
     verdict: shortVerdict(r.verdict),
   };
 }
