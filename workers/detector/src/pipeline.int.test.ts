@@ -103,11 +103,11 @@ describe('detector worker, end to end', () => {
     expect(b.counts).toEqual({ total: 4, queued: 0, running: 0, done: 3, failed: 1 });
     const csv = await client.exportBatch(batchId, 'csv');
     const lines = csv.trim().split('\r\n');
-    expect(lines[0]).toBe('file,sha256,probability,verdict,faces,max displacement px,status,error');
+    expect(lines[0]).toBe('file,sha256,probability,verdict,faces,max displacement px,jpeg history breaks,status,error');
     const probs = lines.slice(1, 4).map((l) => Number(l.split(',')[2]));
     expect([...probs].sort((x, y) => y - x)).toEqual(probs);
     // The failed item comes last, and its name cannot run as a spreadsheet formula.
-    expect(lines[4]).toMatch(/^"'=HYPERLINK\(""x""\)\.jpg",[0-9a-f]{64},,,,,failed,/);
+    expect(lines[4]).toMatch(/^"'=HYPERLINK\(""x""\)\.jpg",[0-9a-f]{64},,,,,,failed,/);
     const jsonl = (await client.exportBatch(batchId, 'jsonl'))
       .trim()
       .split('\n')
