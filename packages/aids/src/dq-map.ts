@@ -342,7 +342,7 @@ export function compressionBreak(
   region: { x0: number; y0: number; x1: number; y1: number },
   windowShare = BREAK_WINDOW_SHARE,
 ): number {
-  return worstBreakWindow(map, region, windowShare)?.nats ?? 0;
+  return compressionBreakWindow(map, region, windowShare)?.nats ?? 0;
 }
 
 /**
@@ -367,14 +367,6 @@ export function compressionBreakWindow(
   map: DoubleJpegMap,
   region: { x0: number; y0: number; x1: number; y1: number },
   windowShare = BREAK_WINDOW_SHARE,
-): { x0: number; y0: number; x1: number; y1: number; nats: number } | undefined {
-  return worstBreakWindow(map, region, windowShare);
-}
-
-function worstBreakWindow(
-  map: DoubleJpegMap,
-  region: { x0: number; y0: number; x1: number; y1: number },
-  windowShare: number,
 ): { x0: number; y0: number; x1: number; y1: number; nats: number } | undefined {
   const w = breakWindowSide(region, windowShare);
   let worst = 0;

@@ -452,13 +452,12 @@ async function analyzeWith(
 
 /**
  * Where a face's JPEG history breaks most (`compressionBreakWindow` at BREAK_HOTSPOT_SHARE of the face's landmark
- * extent), in image pixels, and its nats; undefined where the map found no history or nothing breaks.
+ * extent), in image pixels, and its nats; undefined where nothing breaks (always so without a history: every block 0).
  */
 function historyHotspot(
   history: { map: DoubleJpegMap; area: Box },
   region: { x0: number; y0: number; x1: number; y1: number },
 ): { box: Box; nats: number } | undefined {
-  if (history.map.frequencies.length === 0) return undefined;
   const w = compressionBreakWindow(history.map, region, BREAK_HOTSPOT_SHARE);
   if (!w) return undefined;
   const x0 = history.area.x + w.x0;

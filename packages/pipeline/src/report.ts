@@ -96,7 +96,9 @@ export const FaceReportSchema = z.object({
       near: z
         .array(z.enum(REGIONS))
         .optional()
-        .describe("the face's regions the box overlaps (padded landmark boxes), the most overlapped first"),
+        .describe(
+          "the face's regions with a landmark in the box (padded by 8% of the face width), the one whose landmark lies nearest the box's centre first",
+        ),
     })
     .optional()
     .describe(
