@@ -208,6 +208,44 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     expect(() => ReportSchema.parse(liquified.report)).not.toThrow();
   });
 
+  it('jpegHistory over 16 megapixels: read on the faces crops only, history.png tinted there and nowhere else', async () => {
+    const file = photoPath(PHOTOS.portrait);
+    const { edited } = await liquifyLandmarkedJpeg(file, [{ slider: 'eyeSize', value: 80 }], { quality: 95 });
+    const meta = await sharp(edited).metadata();
+    // The edited portrait pasted on the earlier save's 8x8 grid into a 4200 x 4100 canvas (17.2 MP), saved at q95.
+    const [left, top] = [1600, 1504];
+    const big = await sharp({ create: { width: 4200, height: 4100, channels: 3, background: '#6d7f8a' } })
+      .composite([{ input: await sharp(edited).png().toBuffer(), left, top }])
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    const a = await analyzer.analyze(big, { aids: false });
+    expect(a.report.faces).toHaveLength(1);
+    expect(a.report.jpegHistory).toMatchObject({ lastQuality: 95, earlierSaveFound: true });
+    const area = a.history!.area;
+    expect(area.width * area.height).toBeLessThan(4200 * 4100);
+    const hotspot = a.report.faces[0]!.historyHotspot!.box;
+    expect(hotspot.x).toBeGreaterThanOrEqual(left);
+    expect(hotspot.y).toBeGreaterThanOrEqual(top);
+    expect(hotspot.x + hotspot.width).toBeLessThanOrEqual(left + meta.width!);
+    expect(hotspot.y + hotspot.height).toBeLessThanOrEqual(top + meta.height!);
+    const { data, info } = await sharp((await renderArtifacts(a))['history.png']!)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect(info.width).toBe(4200);
+    // Tinted (not grey) pixels only inside the area the history was read on; some inside it.
+    let tintedInside = 0;
+    let tintedOutside = 0;
+    for (let y = 0; y < 4100; y += 4)
+      for (let x = 0; x < 4200; x += 4) {
+        const i = info.channels * (y * info.width + x);
+        if (Math.max(Math.abs(data[i]! - data[i + 1]!), Math.abs(data[i + 1]! - data[i + 2]!)) <= 2) continue;
+        if (inside(area, x, y)) tintedInside++;
+        else if (!inside(hotspot, x, y)) tintedOutside++;
+      }
+    expect(tintedInside).toBeGreaterThan(1000);
+    expect(tintedOutside).toBe(0);
+  });
+
   it('does not leak tensors', async () => {
     const { tf } = await initBackend();
     const bytes = await readFile(photoPath(PHOTOS.portrait));
