@@ -1,5 +1,5 @@
 import { ERROR_CODES, STAGES } from '@unwarp/jobs';
-import { ARTIFACTS, CAVEAT, HEATMAP_RANGE, REGIONS, verdictFor } from '@unwarp/pipeline';
+import { ARTIFACTS, CAVEAT, HEATMAP_RANGE, REGION_NAMES, REGIONS, verdictFor } from '@unwarp/pipeline';
 import { describe, expect, it } from 'vitest';
 import {
   calibrationNote,
@@ -18,6 +18,8 @@ import { ARTIFACT_FILES, COMPARISON_URL_NAMES } from './server/present.ts';
 describe('labels mirror the pipeline', () => {
   it('has a label for every region, and the heatmap range', () => {
     expect(Object.keys(REGION_LABELS).sort()).toEqual([...REGIONS].sort());
+    // The page names regions as the CLI's table and the batch exports do.
+    for (const r of REGIONS) expect(REGION_LABELS[r].toLowerCase()).toBe(REGION_NAMES[r]);
     expect(HEATMAP_RANGE_PX).toEqual(HEATMAP_RANGE);
   });
 

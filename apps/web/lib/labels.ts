@@ -2,7 +2,7 @@ import type { FaceReport, Report } from '@unwarp/pipeline/report';
 
 export type Region = keyof FaceReport['regions'];
 
-/** Plain names of the report's face regions, in display order. */
+/** Plain names of the report's face regions, in display order: the pipeline's REGION_NAMES capitalised (a test keeps them equal). */
 export const REGION_LABELS: Record<Region, string> = {
   leftEye: 'Left eye',
   rightEye: 'Right eye',

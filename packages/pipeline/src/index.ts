@@ -38,6 +38,7 @@ export {
   FaceReportSchema,
   historyBreaksInWords,
   MODEL_ARTIFACTS,
+  REGION_NAMES,
   REGIONS,
   REPORT_VERSION,
   ReportSchema,

@@ -43,6 +43,17 @@ const DisplacementSchema = z.object({
   p95: z.number().describe('95th percentile of |W| in px over the face crop'),
 });
 export const REGIONS = ['leftEye', 'rightEye', 'leftBrow', 'rightBrow', 'nose', 'mouth', 'jaw', 'outline'] as const;
+/** The regions in words, as tables, exports and the web page name them (the subject's left and right). */
+export const REGION_NAMES: Record<(typeof REGIONS)[number], string> = {
+  leftEye: 'left eye',
+  rightEye: 'right eye',
+  leftBrow: 'left eyebrow',
+  rightBrow: 'right eyebrow',
+  nose: 'nose',
+  mouth: 'mouth',
+  jaw: 'jaw',
+  outline: 'face outline',
+};
 
 export const FaceReportSchema = z.object({
   index: z.number().int(),
@@ -344,7 +355,7 @@ export function historyBreaksInWords(report: Pick<Report, 'faces'>): string[] {
   return report.faces.flatMap((f) => {
     if (!f.historyHotspot) return [];
     const near = f.historyHotspot.near?.[0];
-    const where = near ? near.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`) : 'face';
+    const where = near ? REGION_NAMES[near] : 'face';
     return [`${report.faces.length > 1 ? `face ${f.index}: ` : ''}${where}`];
   });
 }

@@ -184,7 +184,7 @@ describe.skipIf(!hasData)('unwarp analyze: where a JPEG history breaks', () => {
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/^file\s+faces\s+probability\s+max px\s+JPEG history breaks\s+verdict/m);
     const row = (name: string) => table.stdout.split('\n').find((l) => l.includes(name))!;
-    expect(row('edited.jpg')).toMatch(/\s(left|right) (eye|brow)\s/);
+    expect(row('edited.jpg')).toMatch(/\s(left|right) (eye|eyebrow)\s/);
     expect(row('untouched.jpg')).toMatch(/\s-\s+\S/);
     const json = await unwarp([photos, '--out', path.join(tmp, 'history-json'), '--no-aids', '--json']);
     const lines = json.stdout
