@@ -45,6 +45,7 @@ const { values } = parseArgs({
     'scaled-faint': { type: 'string', default: String(HISTORY_EVIDENCE_FIT.scaledFaintBelow) },
     cache: { type: 'string' },
     out: { type: 'string' },
+    small: { type: 'boolean', default: false },
   },
 });
 // Several qualities (`--quality 90,85`): plain exports at each join the fit set; --colour's at the first only.
@@ -61,20 +62,23 @@ type Face = {
   brk: number;
   label: number;
 };
+/** `--small`: the same pool's photos shrunk so the face is 50–150 px wide (val/afw's median 85) and saved once first. */
+const SMALL_FACE_WIDTHS: [number, number] = [50, 150];
 const cache: Record<string, Face[]> =
   values.cache && existsSync(values.cache) ? JSON.parse(await readFile(values.cache, 'utf8')) : {};
-async function facesOf(pool: string, seed: number, colour = false, q = quality): Promise<Face[]> {
-  const key = `${pool}:${seed}:${colour}:q${q}:n${values.count}`;
+async function facesOf(pool: string, seed: number, colour = false, q = quality, small = false): Promise<Face[]> {
+  const key = `${pool}:${seed}:${colour}:q${q}:n${values.count}${small ? ':small' : ''}`;
   const cached = cache[key];
   if (cached) return cached;
-  const faces = await computeFaces(pool, seed, colour, q);
+  const faces = await computeFaces(pool, seed, colour, q, small);
   cache[key] = faces;
   if (values.cache) await writeFile(values.cache, JSON.stringify(cache));
   return faces;
 }
-async function computeFaces(pool: string, seed: number, colour: boolean, quality: number): Promise<Face[]> {
+async function computeFaces(pool: string, seed: number, colour: boolean, quality: number, small: boolean) {
   const { samples } = await simulatedSamples(
     {
+      ...(small ? { shrinkFace: SMALL_FACE_WIDTHS } : {}),
       photoDirs: [path.resolve(root, '../shared/data', pool)],
       count: Number(values.count),
       seed,
@@ -126,6 +130,11 @@ const fitFaces = [
   ...(await facesOf(values.pool, Number(values.seed))),
   ...(values.colour ? await facesOf(values.pool, Number(values.seed), true) : []),
 ];
+if (values.small)
+  fitFaces.push(
+    ...(await facesOf(values.pool, Number(values.seed), false, quality, true)),
+    ...(values.colour ? await facesOf(values.pool, Number(values.seed), true, quality, true) : []),
+  );
 for (const q of qualities.slice(1)) fitFaces.push(...(await facesOf(values.pool, Number(values.seed), false, q)));
 const labels = fitFaces.map((f) => f.label);
 const fitOf = (faces: Face[]) =>

@@ -259,7 +259,10 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
  * sends it (`networkScale`, lanczos3): a resize there is part of what the model has to see through.
  */
 export async function simulatedSamples(
-  opts: Pick<EvalOptions, 'photoDirs' | 'count' | 'seed' | 'families' | 'postprocess' | 'jpegQuality' | 'colour'>,
+  opts: Pick<EvalOptions, 'photoDirs' | 'count' | 'seed' | 'families' | 'postprocess' | 'jpegQuality' | 'colour'> & {
+    /** Shrink every photo first so its face is this many pixels wide, then save it as JPEG q88–95 (`makePair`'s). */
+    shrinkFace?: [number, number];
+  },
   manifest: ModelManifest,
 ) {
   const refs = interleave(await Promise.all(opts.photoDirs.map((d) => listLandmarkedPhotos([d]))));
@@ -275,6 +278,7 @@ export async function simulatedSamples(
         positiveRate: 0.5,
         augment: opts.postprocess !== false && opts.jpegQuality === undefined,
         keepOriginal: true,
+        ...(opts.shrinkFace ? { shrinkFace: { share: 1, widths: opts.shrinkFace } } : {}),
       });
       if (opts.jpegQuality !== undefined) {
         const origin = pair.meta.cropBox;
