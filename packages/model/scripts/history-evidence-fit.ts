@@ -4,7 +4,8 @@
 // around the face below `--faint τ`, or below `--scaled-faint τ` where the map fitted a colour scale; defaults the
 // shipped ones; `--single` fits one for both). Faces whose map found no history score 0, as in the product.
 // `--colour` adds as many faces again, each photo colour-edited before its export (`unwarp eval --colour`): there the
-// earlier save's lattice is scaled and its history faint. `--quality 90,85` adds plain exports at the further
+// earlier save's lattice is scaled and its history faint. `--small` adds the pool's photos shrunk first (faces 50–150
+// px wide, saved once at q88–95), plain and with --colour's, as a study of small faces (it lost on val/afw). `--quality 90,85` adds plain exports at the further
 // qualities. `--test pool:seed[:colour|plain][:Q]` scores the fitted and shipped fits and `compressionBreak` alone on
 // other pools (AP / ROC AUC, the share of untouched faces the evidence leans edited on, medians). `--cache` keeps each
 // set's features in a file; `--out` writes the fits for score-rule-study.ts --fits.
