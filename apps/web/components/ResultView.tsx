@@ -222,9 +222,11 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
                   clearly leans edited (evidence above 1) breaks most. A magenta patch in a teal photo points at an
                   edit; magenta everywhere means the history is faint (a resize, a colour edit, or a lower-quality last
                   save) and says little.
-                  {report.jpegHistory?.countedInScore === false
-                    ? ' This file was saved last at a quality too low for the history to count in the warp score.'
-                    : null}
+                  {report.jpegHistory?.earlierSaveShift
+                    ? ` This photo's earlier save sits on another 8x8 grid than its last (its blocks start at ${report.jpegHistory.earlierSaveShift.x}, ${report.jpegHistory.earlierSaveShift.y}): it was cropped between the two saves. The map shows that save; it is not weighed in the warp score and no box is drawn (not validated).`
+                    : report.jpegHistory?.countedInScore === false
+                      ? ' This file was saved last at a quality too low for the history to count in the warp score.'
+                      : null}
                 </p>
               ) : !hasField ? (
                 <p className="legend" data-testid="no-field">

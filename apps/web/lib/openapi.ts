@@ -164,7 +164,7 @@ export const openapi = {
               '`heatmap.png`: |W| from 0.5 px to 7 px over the photo; `flow.png`: W in the Middlebury colour code with a colour-wheel legend; ' +
               '`recovered.png`: the photo with the predicted warp undone; `compare.png`: side by side; `flow.flo`: the dense field W (Middlebury .flo, px); ' +
               "`evidence.png`: each face window's score tinted over the photo (blue to cyan below 0.5, yellow to red 0.5 to 1), the top window outlined (`faces[].hotspot` in the report); " +
-              "`history.png` (JPEG uploads with a face only): each 8x8 block tinted teal where it kept the photo's earlier JPEG save and magenta where it was compressed once, each face's strongest break outlined (`faces[].historyHotspot`; how to read it in `report.jpegHistory.howToRead`); " +
+              "`history.png` (JPEG uploads with a face only): each 8x8 block tinted teal where it kept the photo's earlier JPEG save and magenta where it was compressed once, each face's strongest break outlined (`faces[].historyHotspot`; how to read it in `report.jpegHistory.howToRead`); after a crop between the saves, the earlier save's map on its own grid (`report.jpegHistory.earlierSaveShift`), not outlined; " +
               '`ela.png`: error level analysis (brighter = changed more by a JPEG re-save at quality 90; legend in `report.aids.ela.legend`); ' +
               '`noise.png`: noise residual (the fine grain left after removing image content; legend in `report.aids.noise.legend`) — ' +
               'both at most 2048 px a side and only when the forensic aids ran (404 otherwise; `artifacts` in the analysis lists what exists); ' +

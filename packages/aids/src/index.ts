@@ -33,4 +33,5 @@ export { UndecodableImageError } from './errors.ts';
 export { doubleCompressionHint, estimateJpegQuality, ijgTable, lumaTableOf, STD_LUMA } from './jpeg.ts';
 export { readMetadata } from './metadata.ts';
 export { NOISE_HOW_TO_READ, noiseResidual } from './noise.ts';
+export { type ShiftedHistory, shiftedJpegHistory } from './shifted-history.ts';
 export type * from './types.ts';

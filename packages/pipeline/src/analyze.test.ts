@@ -1,9 +1,9 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Box } from '@unwarp/faces';
+import { type Box, readPts } from '@unwarp/faces';
 import { flowMagnitude } from '@unwarp/flow';
-import { liquifyLandmarkedJpeg } from '@unwarp/liquify';
+import { liquifyLandmarkedJpeg, liquifyPhoto } from '@unwarp/liquify';
 import type { Calibration, FieldCalibration, ModelManifest } from '@unwarp/model';
 import { getTf, initBackend } from '@unwarp/tf';
 import sharp from 'sharp';
@@ -206,6 +206,58 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     expect(png.report.faces[0]!.historyHotspot).toBeUndefined();
     expect((await renderArtifacts(png))['history.png']).toBeUndefined();
     expect(() => ReportSchema.parse(liquified.report)).not.toThrow();
+  });
+
+  it('jpegHistory after a crop between the saves: that save found on its own grid, mapped in history.png, never outlined', async () => {
+    const file = photoPath(PHOTOS.portrait);
+    // Saved at q75 (as a photo site might), cropped 3 px from the left and 5 from the top, eyes enlarged, saved at q90.
+    const q75 = await sharp(file).jpeg({ quality: 75 }).toBuffer();
+    const { width, height } = await sharp(q75).metadata();
+    const { data, info } = await sharp(q75)
+      .extract({ left: 3, top: 5, width: width! - 3, height: height! - 5 })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const image = { width: info.width, height: info.height, channels: 3 as const, data: new Uint8Array(data) };
+    const landmarks = readPts(await readFile(file.replace(/\.jpg$/, '.pts'), 'utf8')).map(
+      ([x, y]) => [x - 3, y - 5] as [number, number],
+    );
+    const { modified, W } = liquifyPhoto(image, landmarks, [{ slider: 'eyeSize', value: 80 }]);
+    const raw = { raw: { width: info.width, height: info.height, channels: 3 as const } };
+    const edited = await sharp(modified.data, raw).jpeg({ quality: 90 }).toBuffer();
+    const untouched = await sharp(image.data, raw).jpeg({ quality: 90 }).toBuffer();
+    for (const bytes of [edited, untouched]) {
+      const a = await analyzer.analyze(bytes, { aids: false });
+      // The earlier save's blocks started at 0, 0 before the crop: at 5, 3 after it.
+      expect(a.report.jpegHistory).toMatchObject({
+        lastQuality: 90,
+        earlierSaveFound: true,
+        earlierSaveShift: { x: 5, y: 3 },
+      });
+      expect(a.report.faces[0]!.historyHotspot).toBeUndefined();
+      expect(() => ReportSchema.parse(a.report)).not.toThrow();
+    }
+    // history.png: redder (magenta over teal) where the edit moved pixels by more than 1 px than on the rest of the face.
+    const a = await analyzer.analyze(edited, { aids: false });
+    const { data: png, info: pngInfo } = await sharp((await renderArtifacts(a))['history.png']!)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const face = a.report.faces[0]!.box;
+    const sums = { moved: 0, nMoved: 0, still: 0, nStill: 0 };
+    for (let y = Math.round(face.y); y < face.y + face.height; y++)
+      for (let x = Math.round(face.x); x < face.x + face.width; x++) {
+        const i = pngInfo.channels * (y * pngInfo.width + x);
+        const j = 2 * (y * W.width + x);
+        const m = Math.hypot(W.data[j]!, W.data[j + 1]!);
+        const redness = png[i]! - png[i + 1]!;
+        if (m > 1) {
+          sums.moved += redness;
+          sums.nMoved++;
+        } else if (m === 0) {
+          sums.still += redness;
+          sums.nStill++;
+        }
+      }
+    expect(sums.moved / sums.nMoved).toBeGreaterThan(sums.still / sums.nStill + 10);
   });
 
   it('jpegHistory over 16 megapixels: read on the faces crops only, history.png tinted there and nowhere else', async () => {

@@ -14,6 +14,8 @@ import {
   lumaOf,
   lumaTableOf,
   runAids,
+  type ShiftedHistory,
+  shiftedJpegHistory,
 } from '@unwarp/aids';
 import {
   type Box,
@@ -120,6 +122,11 @@ const DEFAULT_DETECTION_MAX_SIDE = 1600;
 const MAX_NETWORK_SIDE = 1600;
 /** Faces whose crop's short side is under this many pixels get a warning: little detail for the model at any scale. */
 const SMALL_CROP_SIDE = 100;
+/**
+ * Below this many frequencies with an earlier save on the last save's grid, the other grids are searched too: after a
+ * crop off the grid between the saves the aligned map finds none, or a stray one (shifted-history.test.ts).
+ */
+const SHIFTED_SEARCH_BELOW = 3;
 /** Largest photo whose whole JPEG history map is computed (memory: 64 coefficients a block, twice). */
 const HISTORY_MAX_PIXELS = 16_000_000;
 /** Formats sharp can read that are not photographs: refused rather than rasterised. */
@@ -275,7 +282,12 @@ async function analyzeWith(
     });
     // Outlined only where the evidence leans clearly edited (every face breaks somewhere, by a little) at a quality
     // the model trusts it at: after an export below the earlier save's quality most untouched faces lean edited too.
-    const outlined = faceHistory && faceHistory.evidence > HOTSPOT_MIN_EVIDENCE && (!breakWeighed || pred.breakCounted);
+    // Nor where history.png shows a save on another grid: the aligned map's reading is then a stray frequency's.
+    const outlined =
+      faceHistory &&
+      faceHistory.evidence > HOTSPOT_MIN_EVIDENCE &&
+      (!breakWeighed || pred.breakCounted) &&
+      !history?.shifted;
     breaks.push(
       faceHistory && {
         ...faceHistory,
@@ -423,7 +435,8 @@ async function analyzeWith(
       ? {
           jpegHistory: {
             lastQuality: history.quality ?? null,
-            earlierSaveFound: history.map.frequencies.length > 0,
+            earlierSaveFound: history.map.frequencies.length > 0 || history.shifted !== undefined,
+            earlierSaveShift: history.shifted ? history.shifted.offset : null,
             colourScale: round(history.map.scale, 3),
             countedInScore: breakWeighed ? breaks.some((b) => b?.counted) : null,
             howToRead: JPEG_HISTORY_HOW_TO_READ,
@@ -445,7 +458,8 @@ async function analyzeWith(
     recovered,
     crops,
     evidence,
-    ...(history ? { history: { map: history.map, area: history.area } } : {}),
+    // history.png shows the shifted save's map where one was found (the score reads the aligned map only).
+    ...(history ? { history: { map: history.shifted?.map ?? history.map, area: history.area } } : {}),
     ...(aidImages ? { aidImages } : {}),
   };
 }
@@ -530,17 +544,20 @@ function jpegHistory(
   input: Buffer,
   image: RgbImage & { orientation?: number },
   area: Box,
-): { map: DoubleJpegMap; area: Box; quality?: number } | undefined {
+): { map: DoubleJpegMap; area: Box; quality?: number; shifted?: ShiftedHistory } | undefined {
   const table = lumaTableOf(input);
   if (!table) return undefined;
   const quality = estimateJpegQuality(input).quality ?? undefined;
   const steps = (image.orientation ?? 1) >= 5 ? table.map((_, i) => table[(i % 8) * 8 + (i >> 3)]!) : table;
   const part = cropImage(image, area);
-  return {
-    map: doubleJpegMap(lumaOf(part.data, part.width, part.height), part.width, part.height, { steps }),
-    area,
-    ...(quality !== undefined ? { quality } : {}),
-  };
+  const luma = lumaOf(part.data, part.width, part.height);
+  const map = doubleJpegMap(luma, part.width, part.height, { steps });
+  // Where the last save's grid shows (next to) no earlier save, one on another grid: a crop between the saves.
+  const shifted =
+    map.frequencies.length < SHIFTED_SEARCH_BELOW
+      ? shiftedJpegHistory(luma, part.width, part.height, { x: map.offsetX, y: map.offsetY })
+      : undefined;
+  return { map, area, ...(quality !== undefined ? { quality } : {}), ...(shifted ? { shifted } : {}) };
 }
 
 /** Searches a copy at most detectionMaxSide on its long side; boxes and landmarks are scaled back to the image. */

@@ -182,12 +182,18 @@ async function historyPicture(
       }
   }
   const quality = summary.lastQuality !== null ? `last saved at q${summary.lastQuality}` : 'last saved as JPEG';
+  const shift = summary.earlierSaveShift;
   const caption = !summary.earlierSaveFound
     ? [`JPEG history: ${quality}, no earlier save on the same grid found, so nothing to show`]
-    : [
-        `JPEG history (${quality}): teal kept the earlier save · magenta compressed once`,
-        `box: where a face that leans clearly edited (evidence > 1) breaks most${summary.countedInScore === false ? ' · not counted in the score at this quality' : ''}`,
-      ];
+    : shift
+      ? [
+          `JPEG history (${quality}): an earlier save on a grid starting at (${shift.x}, ${shift.y}): cropped between the saves`,
+          'teal kept that save · magenta changed after it · not weighed in the score, no box (not validated)',
+        ]
+      : [
+          `JPEG history (${quality}): teal kept the earlier save · magenta compressed once`,
+          `box: where a face that leans clearly edited (evidence > 1) breaks most${summary.countedInScore === false ? ' · not counted in the score at this quality' : ''}`,
+        ];
   return annotated(image, out, hotspots, '#ffd21f', caption);
 }
 

@@ -1,0 +1,103 @@
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { photoPng } from './_internal/fixtures.ts';
+import { compressionBreakWindow, type DoubleJpegMap, doubleJpegMap, gridOffset, lumaOf } from './dq-map.ts';
+import { ijgTable, STD_LUMA } from './jpeg.ts';
+import { shiftedJpegHistory } from './shifted-history.ts';
+
+type Rgb = { width: number; height: number; data: Uint8Array };
+
+async function decode(bytes: Buffer | Uint8Array): Promise<Rgb> {
+  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data) };
+}
+const raw = (img: Rgb) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
+const encode = (img: Rgb, quality: number) => raw(img).jpeg({ quality }).toBuffer();
+const cropBy = async (img: Rgb, x: number, y: number) =>
+  decode(
+    await raw(img)
+      .extract({ left: x, top: y, width: img.width - x, height: img.height - y })
+      .png()
+      .toBuffer(),
+  );
+const shiftedOf = (img: Rgb) => {
+  const luma = lumaOf(img.data, img.width, img.height);
+  return shiftedJpegHistory(luma, img.width, img.height, gridOffset(luma, img.width, img.height));
+};
+
+/** The box resampled half a pixel right and down (bilinear), as a warp does: the earlier save's lattice is gone. */
+function resampleBox(img: Rgb, x0: number, y0: number, size: number): Rgb {
+  const out = new Uint8Array(img.data);
+  const at = (x: number, y: number, c: number) => img.data[(y * img.width + x) * 3 + c] as number;
+  for (let y = y0; y < y0 + size; y++)
+    for (let x = x0; x < x0 + size; x++)
+      for (let c = 0; c < 3; c++)
+        out[(y * img.width + x) * 3 + c] = Math.round(
+          (at(x, y, c) + at(x + 1, y, c) + at(x, y + 1, c) + at(x + 1, y + 1, c)) / 4,
+        );
+  return { ...img, data: out };
+}
+
+function meanLlr(map: DoubleJpegMap, box: { x0: number; y0: number; x1: number; y1: number }, inside: boolean) {
+  let sum = 0;
+  let n = 0;
+  for (let r = 0; r < map.rows; r++)
+    for (let c = 0; c < map.cols; c++) {
+      const [x, y] = [map.offsetX + 8 * c + 4, map.offsetY + 8 * r + 4];
+      if ((x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1) !== inside) continue;
+      sum += map.llr[r * map.cols + c] as number;
+      n++;
+    }
+  return sum / n;
+}
+
+let photo: Rgb;
+beforeAll(async () => {
+  photo = await decode(await photoPng(2, 640));
+});
+
+describe('shiftedJpegHistory', () => {
+  it('finds an earlier save on another grid (a crop between the saves) and where the photo changed after it', async () => {
+    // Saved at q75, cropped 3 px from the left and 5 from the top, a box resampled, saved at q90: the earlier
+    // save's blocks now start at x = 5, y = 3, the last save's at 0, 0.
+    const cropped = await cropBy(await decode(await encode(photo, 75)), 3, 5);
+    const edited = await decode(await encode(resampleBox(cropped, 200, 160, 160), 90));
+    // The last save's grid holds no earlier save: the aligned map finds next to nothing (a stray frequency at most).
+    const aligned = doubleJpegMap(lumaOf(edited.data, edited.width, edited.height), edited.width, edited.height, {
+      steps: ijgTable(STD_LUMA, 90),
+    });
+    expect(aligned.frequencies.length).toBeLessThan(3);
+    const shifted = shiftedOf(edited)!;
+    expect(shifted.offset).toEqual({ x: 5, y: 3 });
+    expect(shifted.map.frequencies.length).toBeGreaterThanOrEqual(3);
+    // The earlier steps are q75's at those frequencies (the luma table's natural order).
+    const q75 = ijgTable(STD_LUMA, 75);
+    shifted.map.frequencies.forEach((f, i) => {
+      expect(shifted.map.firstSteps[i]).toBe(q75[f]);
+    });
+    const edit = { x0: 200, y0: 160, x1: 360, y1: 320 };
+    expect(meanLlr(shifted.map, edit, true)).toBeLessThan(0);
+    expect(meanLlr(shifted.map, edit, false)).toBeGreaterThan(0);
+    // The worst window over a region three times the edit's width lies inside the edit.
+    const window = compressionBreakWindow(shifted.map, { x0: 40, y0: 100, x1: 520, y1: 380 }, 0.2)!;
+    const [cx, cy] = [(window.x0 + window.x1) / 2, (window.y0 + window.y1) / 2];
+    expect(cx > edit.x0 && cx < edit.x1 && cy > edit.y0 && cy < edit.y1).toBe(true);
+    expect((window.x0 - 5) % 8).toBe(0);
+  });
+
+  it('finds none where the saves share a grid, where the photo was resized between them, or never saved', async () => {
+    const first = await decode(await encode(photo, 75));
+    expect(shiftedOf(await decode(await encode(first, 90)))).toBeUndefined();
+    // A crop by whole blocks keeps the grids aligned: that is doubleJpegMap's case.
+    expect(shiftedOf(await decode(await encode(await cropBy(first, 8, 16), 90)))).toBeUndefined();
+    const resized = await decode(
+      await raw(first)
+        .resize(Math.round(first.width * 0.8))
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
+    expect(shiftedOf(resized)).toBeUndefined();
+    expect(shiftedOf(photo)).toBeUndefined();
+    expect(shiftedOf({ width: 40, height: 40, data: photo.data.subarray(0, 40 * 40 * 3) })).toBeUndefined();
+  });
+});
