@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { photoPng } from './_internal/fixtures.ts';
+import { photoPng, resampleBox } from './_internal/fixtures.ts';
 import {
   compressionBreak,
   compressionBreakWindow,
@@ -29,19 +29,6 @@ const encode = (img: Rgb, quality: number) =>
     .toBuffer();
 const mapOf = (img: Rgb, steps?: number[]) =>
   doubleJpegMap(lumaOf(img.data, img.width, img.height), img.width, img.height, steps ? { steps } : {});
-
-/** The box resampled half a pixel right and down (bilinear), as a warp does: the first save's lattice is gone there. */
-function resampleBox(img: Rgb, x0: number, y0: number, size: number): Rgb {
-  const out = new Uint8Array(img.data);
-  const at = (x: number, y: number, c: number) => img.data[(y * img.width + x) * 3 + c] as number;
-  for (let y = y0; y < y0 + size; y++)
-    for (let x = x0; x < x0 + size; x++)
-      for (let c = 0; c < 3; c++)
-        out[(y * img.width + x) * 3 + c] = Math.round(
-          (at(x, y, c) + at(x + 1, y, c) + at(x, y + 1, c) + at(x + 1, y + 1, c)) / 4,
-        );
-  return { ...img, data: out };
-}
 
 /** Mean block LLR inside and outside a pixel box. */
 function meanLlr(map: DoubleJpegMap, box: { x0: number; y0: number; x1: number; y1: number }) {

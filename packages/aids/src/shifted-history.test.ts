@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { photoPng } from './_internal/fixtures.ts';
+import { photoPng, resampleBox } from './_internal/fixtures.ts';
 import { compressionBreakWindow, type DoubleJpegMap, doubleJpegMap, gridOffset, lumaOf } from './dq-map.ts';
 import { ijgTable, STD_LUMA } from './jpeg.ts';
 import { shiftedJpegHistory } from './shifted-history.ts';
@@ -24,19 +24,6 @@ const shiftedOf = (img: Rgb) => {
   const luma = lumaOf(img.data, img.width, img.height);
   return shiftedJpegHistory(luma, img.width, img.height, gridOffset(luma, img.width, img.height));
 };
-
-/** The box resampled half a pixel right and down (bilinear), as a warp does: the earlier save's lattice is gone. */
-function resampleBox(img: Rgb, x0: number, y0: number, size: number): Rgb {
-  const out = new Uint8Array(img.data);
-  const at = (x: number, y: number, c: number) => img.data[(y * img.width + x) * 3 + c] as number;
-  for (let y = y0; y < y0 + size; y++)
-    for (let x = x0; x < x0 + size; x++)
-      for (let c = 0; c < 3; c++)
-        out[(y * img.width + x) * 3 + c] = Math.round(
-          (at(x, y, c) + at(x + 1, y, c) + at(x, y + 1, c) + at(x + 1, y + 1, c)) / 4,
-        );
-  return { ...img, data: out };
-}
 
 function meanLlr(map: DoubleJpegMap, box: { x0: number; y0: number; x1: number; y1: number }, inside: boolean) {
   let sum = 0;

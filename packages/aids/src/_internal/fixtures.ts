@@ -313,3 +313,24 @@ export async function signC2paTestJpeg(jpeg: Uint8Array, dir: string): Promise<U
     if (!had) delete g.FileReaderSync;
   }
 }
+
+/**
+ * A copy of the RGB image with the box resampled half a pixel right and down (bilinear), as a warp does: an earlier
+ * JPEG save's lattice is gone there.
+ */
+export function resampleBox<T extends { width: number; height: number; data: Uint8Array }>(
+  img: T,
+  x0: number,
+  y0: number,
+  size: number,
+): T {
+  const out = new Uint8Array(img.data);
+  const at = (x: number, y: number, c: number) => img.data[(y * img.width + x) * 3 + c] as number;
+  for (let y = y0; y < y0 + size; y++)
+    for (let x = x0; x < x0 + size; x++)
+      for (let c = 0; c < 3; c++)
+        out[(y * img.width + x) * 3 + c] = Math.round(
+          (at(x, y, c) + at(x + 1, y, c) + at(x, y + 1, c) + at(x + 1, y + 1, c)) / 4,
+        );
+  return { ...img, data: out };
+}
