@@ -224,6 +224,34 @@ describe('web app in Chromium', () => {
     await page.close();
   });
 
+  it('maps the JPEG history of a photo cropped between two saves and says so', async () => {
+    const page = await newPage();
+    await page.goto(stack.baseUrl);
+    await giveKey(page);
+    // Saved at q75, cropped 3 px from the left and 5 from the top (off the 8 px grid), saved again at q90.
+    const q75 = await sharp(photos()[2]!).jpeg({ quality: 75 }).toBuffer();
+    const { width, height } = await sharp(q75).metadata();
+    const buffer = await sharp(q75)
+      .extract({ left: 3, top: 5, width: width! - 3, height: height! - 5 })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    await page
+      .getByTestId('dropzone')
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'cropped.jpg', mimeType: 'image/jpeg', buffer });
+    const link = page.getByTestId('file-row').getByRole('link', { name: /View result/ });
+    await link.waitFor({ timeout: 100_000 });
+    await link.click();
+    await page.getByTestId('verdict').waitFor({ timeout: 30_000 });
+    await page.getByRole('tab', { name: 'JPEG history' }).click();
+    await page.getByTestId('view-history').waitFor();
+    await expect
+      .poll(() => page.getByTestId('history-legend').textContent())
+      .toMatch(/another 8x8 grid than its last \(its blocks start at 5, 3\): it was cropped between the two saves/);
+    await shot(page, 'result-history-cropped-desktop');
+    await page.close();
+  });
+
   it('takes several photos by drag and drop as a batch and shows the batch grid', async () => {
     const page = await newPage();
     await page.goto(stack.baseUrl);
