@@ -296,6 +296,14 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
       }
     expect(tintedInside).toBeGreaterThan(1000);
     expect(tintedOutside).toBe(0);
+    // An earlier q75 save pasted off the grid (its blocks start at x ≡ 3, y ≡ 5): found on the crops, said in the
+    // photo's pixels.
+    const offGrid = await sharp({ create: { width: 4200, height: 4100, channels: 3, background: '#6d7f8a' } })
+      .composite([{ input: await sharp(file).jpeg({ quality: 75 }).toBuffer(), left: left + 3, top: top + 5 }])
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    const shifted = await analyzer.analyze(offGrid, { aids: false });
+    expect(shifted.report.jpegHistory).toMatchObject({ earlierSaveFound: true, earlierSaveShift: { x: 3, y: 5 } });
   });
 
   it('does not leak tensors', async () => {

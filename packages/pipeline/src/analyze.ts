@@ -436,7 +436,13 @@ async function analyzeWith(
           jpegHistory: {
             lastQuality: history.quality ?? null,
             earlierSaveFound: history.map.frequencies.length > 0 || history.shifted !== undefined,
-            earlierSaveShift: history.shifted ? history.shifted.offset : null,
+            // In the photo's pixels: past HISTORY_MAX_PIXELS the map was read on the faces' crops.
+            earlierSaveShift: history.shifted
+              ? {
+                  x: (history.area.x + history.shifted.offset.x) % 8,
+                  y: (history.area.y + history.shifted.offset.y) % 8,
+                }
+              : null,
             colourScale: round(history.map.scale, 3),
             countedInScore: breakWeighed ? breaks.some((b) => b?.counted) : null,
             howToRead: JPEG_HISTORY_HOW_TO_READ,
