@@ -280,6 +280,7 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
               threshold={report.threshold}
               caveat={report.caveat}
               hasField={hasField}
+              shiftedSave={Boolean(report.jpegHistory?.earlierSaveShift)}
             />
           ))}
 
@@ -426,12 +427,15 @@ function FaceCard({
   threshold,
   caveat,
   hasField,
+  shiftedSave,
 }: {
   face: FaceReport;
   n: number;
   threshold: number;
   caveat: string;
   hasField: boolean;
+  /** The photo's earlier save lies on another grid (cropped between the saves): these numbers read the last grid. */
+  shiftedSave: boolean;
 }) {
   const level = verdictLevel(face.verdict);
   return (
@@ -461,6 +465,13 @@ function FaceCard({
               <strong data-testid="history-evidence">{face.historyEvidence.toFixed(2)}</strong> (above 0 leans edited,
               below 0 untouched, 0 nothing to read; weak after a lower-quality save).
             </>
+          ) : null}
+          {shiftedSave ? (
+            <span data-testid="history-shifted">
+              {' '}
+              These numbers read the last save's 8x8 grid; this photo's earlier save lies on another (it was cropped
+              between the saves), mapped in the JPEG history view but not weighed here.
+            </span>
           ) : null}
           {face.historyHotspot ? (
             <span data-testid="history-hotspot">
