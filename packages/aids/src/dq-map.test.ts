@@ -1,10 +1,9 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { photoPng, resampleBox } from './_internal/fixtures.ts';
+import { decode, meanLlr, photoPng, type Rgb, resampleBox } from './_internal/fixtures.ts';
 import {
   compressionBreak,
   compressionBreakWindow,
-  type DoubleJpegMap,
   doubleJpegMap,
   gridOffset,
   historyAround,
@@ -17,36 +16,12 @@ import {
 } from './dq-map.ts';
 import { ijgTable, STD_LUMA } from './jpeg.ts';
 
-type Rgb = { width: number; height: number; data: Uint8Array };
-
-async function decode(bytes: Buffer | Uint8Array): Promise<Rgb> {
-  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data) };
-}
 const encode = (img: Rgb, quality: number) =>
   sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
     .jpeg({ quality, chromaSubsampling: '4:4:4' })
     .toBuffer();
 const mapOf = (img: Rgb, steps?: number[]) =>
   doubleJpegMap(lumaOf(img.data, img.width, img.height), img.width, img.height, steps ? { steps } : {});
-
-/** Mean block LLR inside and outside a pixel box. */
-function meanLlr(map: DoubleJpegMap, box: { x0: number; y0: number; x1: number; y1: number }) {
-  const sums = { inside: 0, nIn: 0, outside: 0, nOut: 0 };
-  for (let r = 0; r < map.rows; r++)
-    for (let c = 0; c < map.cols; c++) {
-      const [x, y] = [map.offsetX + 8 * c + 4, map.offsetY + 8 * r + 4];
-      const v = map.llr[r * map.cols + c] as number;
-      if (x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1) {
-        sums.inside += v;
-        sums.nIn++;
-      } else {
-        sums.outside += v;
-        sums.nOut++;
-      }
-    }
-  return { inside: sums.inside / sums.nIn, outside: sums.outside / sums.nOut };
-}
 
 let photo: Rgb;
 beforeAll(async () => {

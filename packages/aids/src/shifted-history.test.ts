@@ -1,16 +1,10 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { photoPng, resampleBox } from './_internal/fixtures.ts';
-import { compressionBreakWindow, type DoubleJpegMap, doubleJpegMap, gridOffset, lumaOf } from './dq-map.ts';
+import { decode, meanLlr, photoPng, type Rgb, resampleBox } from './_internal/fixtures.ts';
+import { compressionBreakWindow, doubleJpegMap, gridOffset, lumaOf } from './dq-map.ts';
 import { ijgTable, STD_LUMA } from './jpeg.ts';
 import { shiftedJpegHistory } from './shifted-history.ts';
 
-type Rgb = { width: number; height: number; data: Uint8Array };
-
-async function decode(bytes: Buffer | Uint8Array): Promise<Rgb> {
-  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data) };
-}
 const raw = (img: Rgb) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
 const encode = (img: Rgb, quality: number) => raw(img).jpeg({ quality }).toBuffer();
 const cropBy = async (img: Rgb, x: number, y: number) =>
@@ -24,19 +18,6 @@ const shiftedOf = (img: Rgb) => {
   const luma = lumaOf(img.data, img.width, img.height);
   return shiftedJpegHistory(luma, img.width, img.height, gridOffset(luma, img.width, img.height));
 };
-
-function meanLlr(map: DoubleJpegMap, box: { x0: number; y0: number; x1: number; y1: number }, inside: boolean) {
-  let sum = 0;
-  let n = 0;
-  for (let r = 0; r < map.rows; r++)
-    for (let c = 0; c < map.cols; c++) {
-      const [x, y] = [map.offsetX + 8 * c + 4, map.offsetY + 8 * r + 4];
-      if ((x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1) !== inside) continue;
-      sum += map.llr[r * map.cols + c] as number;
-      n++;
-    }
-  return sum / n;
-}
 
 let photo: Rgb;
 beforeAll(async () => {
@@ -63,8 +44,8 @@ describe('shiftedJpegHistory', () => {
       expect(shifted.map.firstSteps[i]).toBe(q75[f]);
     });
     const edit = { x0: 200, y0: 160, x1: 360, y1: 320 };
-    expect(meanLlr(shifted.map, edit, true)).toBeLessThan(0);
-    expect(meanLlr(shifted.map, edit, false)).toBeGreaterThan(0);
+    expect(meanLlr(shifted.map, edit).inside).toBeLessThan(0);
+    expect(meanLlr(shifted.map, edit).outside).toBeGreaterThan(0);
     // The worst window over a region three times the edit's width lies inside the edit.
     const window = compressionBreakWindow(shifted.map, { x0: 40, y0: 100, x1: 520, y1: 380 }, 0.2)!;
     const [cx, cy] = [(window.x0 + window.x1) / 2, (window.y0 + window.y1) / 2];

@@ -1,4 +1,5 @@
 // Builders for test inputs with known properties. Used by the tests only; never exported from the package.
+import type { DoubleJpegMap } from '../dq-map.ts';
 import { jpegSegments } from './jpeg-segments.ts';
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -333,4 +334,32 @@ export function resampleBox<T extends { width: number; height: number; data: Uin
           (at(x, y, c) + at(x + 1, y, c) + at(x, y + 1, c) + at(x + 1, y + 1, c)) / 4,
         );
   return { ...img, data: out };
+}
+
+/** An RGB image, 3 bytes a pixel. */
+export type Rgb = { width: number; height: number; data: Uint8Array };
+
+/** Decoded to RGB (alpha dropped). */
+export async function decode(bytes: Buffer | Uint8Array): Promise<Rgb> {
+  const { default: sharp } = await import('sharp');
+  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data) };
+}
+
+/** Mean block LLR of a double-JPEG map inside and outside a pixel box (blocks by their centres). */
+export function meanLlr(map: DoubleJpegMap, box: { x0: number; y0: number; x1: number; y1: number }) {
+  const sums = { inside: 0, nIn: 0, outside: 0, nOut: 0 };
+  for (let r = 0; r < map.rows; r++)
+    for (let c = 0; c < map.cols; c++) {
+      const [x, y] = [map.offsetX + 8 * c + 4, map.offsetY + 8 * r + 4];
+      const v = map.llr[r * map.cols + c] as number;
+      if (x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1) {
+        sums.inside += v;
+        sums.nIn++;
+      } else {
+        sums.outside += v;
+        sums.nOut++;
+      }
+    }
+  return { inside: sums.inside / sums.nIn, outside: sums.outside / sums.nOut };
 }
