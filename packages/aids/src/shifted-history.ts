@@ -65,9 +65,10 @@ export function shiftedJpegHistory(
   scores.sort((a, b) => b.strength - a.strength);
   const [best, next] = scores;
   if (!best || best.strength < MIN_STRENGTH || best.strength - (next?.strength ?? 0) < MIN_GAP) return undefined;
-  const used = FREQUENCIES.flatMap((f, i) => {
-    const l = best.lattice[i]!;
-    return l.s >= MIN_FREQUENCY_STRENGTH ? [{ f, q: l.q, s: Math.min(l.s, 0.95) }] : [];
+  // k: the frequency's place in FREQUENCIES (and in lowCoefficients' output).
+  const used = FREQUENCIES.flatMap((f, k) => {
+    const l = best.lattice[k]!;
+    return l.s >= MIN_FREQUENCY_STRENGTH ? [{ f, k, q: l.q, s: Math.min(l.s, 0.95) }] : [];
   });
   return {
     offset: { x: best.x, y: best.y },
@@ -148,7 +149,7 @@ function latticeMap(
   width: number,
   height: number,
   at: { x: number; y: number },
-  used: { f: number; q: number; s: number }[],
+  used: { f: number; k: number; q: number; s: number }[],
 ): DoubleJpegMap {
   const cols = Math.floor((width - at.x) / 8);
   const rows = Math.floor((height - at.y) / 8);
@@ -159,8 +160,8 @@ function latticeMap(
     for (let c = 0; c < cols; c++) {
       lowCoefficients(luma, width, at.x + 8 * c, at.y + 8 * r, coef);
       let sum = 0;
-      used.forEach(({ f, q }, i) => {
-        const v = coef[FREQUENCIES.indexOf(f)]!;
+      used.forEach(({ k, q }, i) => {
+        const v = coef[k]!;
         if (Math.abs(v) < q / 2) return;
         const d = v - q * Math.round(v / q);
         sum += Math.log(q * wrappedNormal(d, sigmas[i]!, q));

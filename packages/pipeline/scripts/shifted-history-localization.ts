@@ -20,7 +20,7 @@ import {
   shiftedJpegHistory,
 } from '@unwarp/aids';
 import { averagePrecision, movedShare, windowsOnEdit } from '@unwarp/flow';
-import { createRng, liquifyPhoto, listLandmarkedPhotos, loadFacePhoto, SLIDERS } from '@unwarp/liquify';
+import { createRng, landmarkBox, liquifyPhoto, listLandmarkedPhotos, loadFacePhoto, SLIDERS } from '@unwarp/liquify';
 import sharp from 'sharp';
 
 const { values } = parseArgs({
@@ -63,9 +63,8 @@ for (let i = 0; i < Math.min(Number(values.count), refs.length); i++) {
   const decoded = await sharp(last).raw().toBuffer();
   const luma = lumaOf(new Uint8Array(decoded), info.width, info.height);
   const shifted = shiftedJpegHistory(luma, info.width, info.height, gridOffset(luma, info.width, info.height));
-  const xs = landmarks.map(([x]) => x);
-  const ys = landmarks.map(([, y]) => y);
-  const face = { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
+  const box = landmarkBox(landmarks);
+  const face = { x0: box.x, y0: box.y, x1: box.x + box.width, y1: box.y + box.height };
   const moved = W && movedShare(W, face) > 0;
   if (edit && !moved) continue;
   tally[edit ? 'edited' : 'untouched']++;
