@@ -1,5 +1,11 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { interleave } from './evaluate.ts';
+import { interleave, simulatedSamples } from './evaluate.ts';
+
+const HELEN = path.resolve(import.meta.dirname, '../../../../shared/data/val/helen');
+const TINY = path.resolve(import.meta.dirname, '../fixtures/tiny-model/model.json');
 
 describe('interleave', () => {
   it('takes the pools in turn, then the rest of the longer ones, losing nothing', () => {
@@ -16,4 +22,26 @@ describe('interleave', () => {
     expect(interleave([[], ['b1']])).toEqual(['b1']);
     expect(interleave([])).toEqual([]);
   });
+});
+
+describe.skipIf(!existsSync(HELEN))('simulatedSamples', () => {
+  const read = async (offGrid: boolean) => {
+    const manifest = JSON.parse(await readFile(TINY, 'utf8'));
+    const opts = { photoDirs: [HELEN], count: 8, seed: 3, jpegQuality: 90, offGrid };
+    const out = [];
+    for await (const s of (await simulatedSamples(opts, manifest)).samples) out.push(s);
+    return out;
+  };
+
+  it('--off-grid: the same edits, exported off the earlier save grid, where only the shifted search finds it', async () => {
+    const [plain, off] = [await read(false), await read(true)];
+    expect(off.map((s) => s.label)).toEqual(plain.map((s) => s.label));
+    // On the photo's grid the pool's own q92 save shows in the aligned map and nothing is searched.
+    for (const s of plain) {
+      expect(s.history).toBeDefined();
+      expect(s.shiftedHistory).toBeUndefined();
+    }
+    // Off it, the earlier save (q70–90) is found on another grid for most photos (a q88–90 one can be too fine).
+    expect(off.filter((s) => s.shiftedHistory).length).toBeGreaterThanOrEqual(5);
+  }, 120_000);
 });

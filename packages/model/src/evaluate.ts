@@ -2,13 +2,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   compressionBreak,
-  doubleJpegMap,
   estimateJpegQuality,
   historyAround,
+  historyFeatures,
   historyReading,
   ijgTable,
   lumaOf,
   lumaTableOf,
+  readJpegHistory,
   STD_LUMA,
 } from '@unwarp/aids';
 import {
@@ -32,6 +33,7 @@ import {
   listLandmarkedPhotos,
   loadFacePhoto,
   makePair,
+  type Rng,
   recolour,
   sampleColourEdit,
   toRaw,
@@ -69,6 +71,12 @@ export type EvalOptions = {
    * does. It scales the earlier save's lattice that the JPEG-history evidence reads.
    */
   colour?: boolean;
+  /**
+   * With `jpegQuality`: the photo saved first at a quality drawn from OFF_GRID_EARLIER_QUALITIES on its own grid, and
+   * the export then made on a grid shifted by 1–7 px (a crop off the grid between the saves, as an editor that opens,
+   * crops, retouches and exports makes it): the earlier save is then only on another grid (`shiftedJpegHistory`).
+   */
+  offGrid?: boolean;
   threshold?: number;
   onProgress?: (done: number, total: number) => void;
 };
@@ -127,6 +135,8 @@ type EvalSample = {
    * colour scale (the studies refit the evidence from these).
    */
   history?: { features: number[]; scale: number };
+  /** `historyFeatures` over the face box of an earlier save on another grid, where one was found (`readJpegHistory`). */
+  shiftedHistory?: { features: number[] };
   /** The file's last JPEG quality (IJG-equivalent), where compressionBreak is read. */
   jpegQuality?: number;
   /** Stored pairs only: what made the edit, as its meta.json says (foreign-edits.ts names the command). */
@@ -259,7 +269,10 @@ export async function evaluateModel(opts: EvalOptions): Promise<EvalReport> {
  * sends it (`networkScale`, lanczos3): a resize there is part of what the model has to see through.
  */
 export async function simulatedSamples(
-  opts: Pick<EvalOptions, 'photoDirs' | 'count' | 'seed' | 'families' | 'postprocess' | 'jpegQuality' | 'colour'> & {
+  opts: Pick<
+    EvalOptions,
+    'photoDirs' | 'count' | 'seed' | 'families' | 'postprocess' | 'jpegQuality' | 'colour' | 'offGrid'
+  > & {
     /** Shrink every photo first so its face is this many pixels wide, then save it as JPEG q88–95 (`makePair`'s). */
     shrinkFace?: [number, number];
   },
@@ -271,7 +284,13 @@ export async function simulatedSamples(
   async function* generate(): AsyncGenerator<EvalSample> {
     for (let i = 0; i < opts.count; i++) {
       const rng = createRng((opts.seed * 7_368_787 + i) >>> 0);
-      const pair = await makePair(await loadFacePhoto(refs[i % refs.length]!), rng, {
+      // Its own random stream, so the edits are the same as without --off-grid.
+      const offGrid = opts.offGrid
+        ? drawOffGrid(createRng(((opts.seed * 7_368_787 + i) ^ 0x2545f491) >>> 0))
+        : undefined;
+      const photo = await loadFacePhoto(refs[i % refs.length]!);
+      if (offGrid) photo.image = await jpegRoundTrip(photo.image, offGrid.earlierQuality);
+      const pair = await makePair(photo, rng, {
         patch: 0,
         cropShortSide: 0,
         families,
@@ -281,7 +300,8 @@ export async function simulatedSamples(
         ...(opts.shrinkFace ? { shrinkFace: { share: 1, widths: opts.shrinkFace } } : {}),
       });
       if (opts.jpegQuality !== undefined) {
-        const origin = pair.meta.cropBox;
+        const crop = pair.meta.cropBox;
+        const origin = offGrid ? { x: crop.x + offGrid.shift.x, y: crop.y + offGrid.shift.y } : crop;
         if (opts.colour) {
           // Its own random stream, so the edits are the same as without --colour.
           const edit = sampleColourEdit(createRng(((opts.seed * 7_368_787 + i) ^ 0x5bd1e995) >>> 0));
@@ -318,7 +338,9 @@ export async function simulatedSamples(
   }
   const post =
     opts.jpegQuality !== undefined
-      ? `; ${opts.colour ? 'colour-edited, then ' : ''}saved once as JPEG q${opts.jpegQuality} on the photo's grid`
+      ? opts.offGrid
+        ? `; saved first at q${OFF_GRID_EARLIER_QUALITIES.join('–')}, then ${opts.colour ? 'colour-edited and ' : ''}saved as JPEG q${opts.jpegQuality} on a grid 1–7 px off the first`
+        : `; ${opts.colour ? 'colour-edited, then ' : ''}saved once as JPEG q${opts.jpegQuality} on the photo's grid`
       : opts.postprocess === false
         ? '; no post-processing'
         : '';
@@ -330,6 +352,17 @@ export async function simulatedSamples(
     samples: generate(),
     source: `simulator (${families.join(', ')}${post}; edited at the photo's resolution, seen at ${scale})`,
   };
+}
+
+/** `offGrid`'s earlier save: qualities drawn from this range (an earlier q92 save is too fine to find off the grid). */
+export const OFF_GRID_EARLIER_QUALITIES = [70, 90] as const;
+
+/** `offGrid`'s draw: the earlier save's quality, and the export grid's shift (each 0–7 px, not both 0). */
+function drawOffGrid(rng: Rng): { earlierQuality: number; shift: { x: number; y: number } } {
+  const [lo, hi] = OFF_GRID_EARLIER_QUALITIES;
+  const earlierQuality = lo + Math.floor(rng.next() * (hi - lo + 1));
+  const cell = 1 + Math.floor(rng.next() * 63);
+  return { earlierQuality, shift: { x: cell % 8, y: Math.floor(cell / 8) } };
 }
 
 /**
@@ -361,6 +394,7 @@ async function atNetworkScale(s: EvalSample, manifest: ModelManifest): Promise<E
     ...(s.historyAround !== undefined ? { historyAround: s.historyAround } : {}),
     ...(s.historyEvidence !== undefined ? { historyEvidence: s.historyEvidence } : {}),
     ...(s.history ? { history: s.history } : {}),
+    ...(s.shiftedHistory ? { shiftedHistory: s.shiftedHistory } : {}),
     ...(s.jpegQuality !== undefined ? { jpegQuality: s.jpegQuality } : {}),
     faceBox: {
       x0: Math.floor(x0 * sx),
@@ -429,13 +463,15 @@ export async function storedSamples(dirs: string[], count: number) {
 }
 
 function jpegHistoryOf(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps: number[] | undefined) {
-  const map = doubleJpegMap(lumaOf(img.data, img.width, img.height), img.width, img.height, steps ? { steps } : {});
+  const luma = lumaOf(img.data, img.width, img.height);
+  const { map, shifted } = readJpegHistory(luma, img.width, img.height, steps ? { steps } : {});
   const { evidence, features } = historyReading(map, box);
   return {
     compressionBreak: compressionBreak(map, box),
     historyAround: historyAround(map, box).mean,
     historyEvidence: evidence,
     ...(features ? { history: { features, scale: map.scale } } : {}),
+    ...(shifted ? { shiftedHistory: { features: historyFeatures(shifted.map, box) } } : {}),
   };
 }
 

@@ -7,15 +7,14 @@ import {
   compressionBreak,
   compressionBreakWindow,
   type DoubleJpegMap,
-  doubleJpegMap,
   estimateJpegQuality,
   HOTSPOT_MIN_EVIDENCE,
   historyEvidence,
   lumaOf,
   lumaTableOf,
+  readJpegHistory,
   runAids,
   type ShiftedHistory,
-  shiftedJpegHistory,
 } from '@unwarp/aids';
 import {
   type Box,
@@ -122,11 +121,6 @@ const DEFAULT_DETECTION_MAX_SIDE = 1600;
 const MAX_NETWORK_SIDE = 1600;
 /** Faces whose crop's short side is under this many pixels get a warning: little detail for the model at any scale. */
 const SMALL_CROP_SIDE = 100;
-/**
- * Below this many frequencies with an earlier save on the last save's grid, the other grids are searched too: after a
- * crop off the grid between the saves the aligned map finds none, or a stray one (shifted-history.test.ts).
- */
-const SHIFTED_SEARCH_BELOW = 3;
 /** Largest photo whose whole JPEG history map is computed (memory: 64 coefficients a block, twice). */
 const HISTORY_MAX_PIXELS = 16_000_000;
 /** Formats sharp can read that are not photographs: refused rather than rasterised. */
@@ -557,13 +551,11 @@ function jpegHistory(
   const steps = (image.orientation ?? 1) >= 5 ? table.map((_, i) => table[(i % 8) * 8 + (i >> 3)]!) : table;
   const part = cropImage(image, area);
   const luma = lumaOf(part.data, part.width, part.height);
-  const map = doubleJpegMap(luma, part.width, part.height, { steps });
-  // Where the last save's grid shows (next to) no earlier save, one on another grid: a crop between the saves.
-  const shifted =
-    map.frequencies.length < SHIFTED_SEARCH_BELOW
-      ? shiftedJpegHistory(luma, part.width, part.height, { x: map.offsetX, y: map.offsetY })
-      : undefined;
-  return { map, area, ...(quality !== undefined ? { quality } : {}), ...(shifted ? { shifted } : {}) };
+  return {
+    ...readJpegHistory(luma, part.width, part.height, { steps }),
+    area,
+    ...(quality !== undefined ? { quality } : {}),
+  };
 }
 
 /** Searches a copy at most detectionMaxSide on its long side; boxes and landmarks are scaled back to the image. */

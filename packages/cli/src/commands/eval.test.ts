@@ -121,6 +121,20 @@ describe.skipIf(!existsSync(HELEN))('unwarp eval --pairs (stored pairs)', () => 
     expect(alone.stderr).toMatch(/--colour applies with --jpeg/);
   });
 
+  it('--jpeg 90 --off-grid: the same edits, exported off an earlier save grid, and says so; --off-grid alone is refused', async () => {
+    const args = ['--data', HELEN, '--model', MODEL, '--count', '4', '--jpeg', '90', '--json'];
+    const [plain, off] = await Promise.all([runCli('eval', args), runCli('eval', [...args, '--off-grid'])]);
+    expect(off.code, off.stderr).toBe(0);
+    const p = JSON.parse(plain.stdout.trim().split('\n').at(-1)!);
+    const o = JSON.parse(off.stdout.trim().split('\n').at(-1)!);
+    expect(o.source).toMatch(/saved first at q70–90, then saved as JPEG q90 on a grid 1–7 px off the first/);
+    expect(o.positives).toBe(p.positives);
+    expect(o.psnr.modified).not.toBe(p.psnr.modified);
+    const alone = await runCli('eval', ['--data', HELEN, '--model', MODEL, '--count', '4', '--off-grid']);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toMatch(/--off-grid applies with --jpeg/);
+  });
+
   it("edits at the photo's resolution and sends the crop as the pipeline does: resized, or as it is for a native model", async () => {
     const native = path.join(tmp, 'native-model');
     await cp(MODEL, native, { recursive: true });

@@ -5,7 +5,7 @@ import { num, parse, UsageError } from '../args.ts';
 import { dataDir } from '../paths.ts';
 import { createProgress } from '../progress.ts';
 
-const HELP = `Usage: unwarp eval [--data <dir>... | --pairs <dir>...] [--model <dir>] [--count N] [--seed S] [--clean | --jpeg Q [--colour]] [--json]
+const HELP = `Usage: unwarp eval [--data <dir>... | --pairs <dir>...] [--model <dir>] [--count N] [--seed S] [--clean | --jpeg Q [--colour] [--off-grid]] [--json]
 
 Measures a model on whole face crops from held-out photos (default: val/helen, which no training run uses and
 \`unwarp calibrate\` does not fit on; several --data pools are drawn on in turn), edited by the simulator with every warp family at the
@@ -19,7 +19,9 @@ case, an edit exported losslessly. Compare it with the default to see what re-sa
 --jpeg Q instead saves each edited photo once as JPEG at quality Q and nothing else, as an editor exporting the
 whole photo does (its 8 px blocks stay on the photo's own grid): the common case between --clean and the full mix.
 --colour with it changes each photo's brightness, contrast and saturation first (the mix's ranges), as a user who
-corrects the tones before exporting does.
+corrects the tones before exporting does. --off-grid with it saves each photo first at a quality from 70 to 90 and
+makes the export on a grid 1-7 px off that save's, as an editor that opens, crops, retouches and exports does: the
+earlier save then lies on another grid.
 
 --pairs <dir> evaluates on stored pairs instead: folders of <sample>/{original.jpg, modified.jpg, warp.flo,
 meta.json} as \`unwarp synth\` writes them, or edits made by other software with W measured against the original
@@ -38,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
       clean: { type: 'boolean' },
       jpeg: { type: 'string' },
       colour: { type: 'boolean' },
+      'off-grid': { type: 'boolean' },
       json: { type: 'boolean' },
     },
     HELP,
@@ -50,6 +53,8 @@ export async function run(argv: string[]): Promise<number> {
   if (v.jpeg && (v.clean || v.pairs)) throw new UsageError('--jpeg applies to simulated edits, without --clean', HELP);
   if (v.colour && !v.jpeg)
     throw new UsageError('--colour applies with --jpeg Q (a colour edit before that export)', HELP);
+  if (v['off-grid'] && !v.jpeg)
+    throw new UsageError('--off-grid applies with --jpeg Q (an earlier save on another grid than that export)', HELP);
   const count = num(v.count, 'count', 300, (n) => Number.isInteger(n) && n > 0);
   const jpegQuality =
     v.jpeg === undefined ? undefined : num(v.jpeg, 'jpeg', 90, (n) => Number.isInteger(n) && n >= 1 && n <= 100);
@@ -62,6 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(v.clean ? { postprocess: false } : {}),
     ...(jpegQuality !== undefined ? { jpegQuality } : {}),
     ...(v.colour ? { colour: true } : {}),
+    ...(v['off-grid'] ? { offGrid: true } : {}),
     seed: num(v.seed, 'seed', 1, Number.isInteger),
     threshold: num(v.threshold, 'threshold', 0.5, (n) => n > 0 && n < 1),
     onProgress: (d) => progress.update(d),
