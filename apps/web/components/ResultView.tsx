@@ -215,7 +215,7 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
               ) : current.key === 'history' ? (
                 <p className="legend" data-testid="history-legend">
                   {report.jpegHistory?.earlierSaveFound === false
-                    ? "No model: this photo's blocks show no earlier JPEG save on the same 8x8 grid (it was saved once, or resized or cropped off that grid since), so there is no history to read and nothing is tinted. Where a photo has one, each 8x8 block"
+                    ? "No model: this photo's blocks show no earlier JPEG save on any 8x8 grid (it was saved once, resized since, or first saved too finely to tell), so there is no history to read and nothing is tinted. Where a photo has one, each 8x8 block"
                     : 'No model: each 8x8 block'}{' '}
                   of the photo is teal where it still shows the photo's earlier JPEG save and magenta where it was
                   compressed only once, as pixels moved after that save are; the box is where a face whose history

@@ -13,7 +13,13 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { combineHistoryFeatures, type HistoryEvidenceFit, HOTSPOT_MIN_EVIDENCE, signedLog1p } from '@unwarp/aids';
+import {
+  combineHistoryFeatures,
+  type HistoryEvidenceFit,
+  HOTSPOT_MIN_EVIDENCE,
+  signedLog1p,
+  weighHistoryFeatures,
+} from '@unwarp/aids';
 import { averagePrecision } from '@unwarp/flow';
 import { simulatedSamples } from '../src/evaluate.ts';
 import { loadDetector } from '../src/infer.ts';
@@ -32,7 +38,7 @@ const { values } = parseArgs({
 });
 type Face = {
   logit: number;
-  /** The aligned map's historyEvidence (what the shipped pipeline weighs), 0 where it found no history. */
+  /** The aligned map's historyEvidence (what the pipeline weighed before session 22), 0 where it found no history. */
   aligned: number;
   /** historyFeatures of the shifted map, where the search found an earlier save on another grid. */
   shifted?: number[];
@@ -67,7 +73,7 @@ async function facesOf(spec: string): Promise<Face[]> {
     const { networkLogit } = await model.predict(s.modified, { region: s.faceBox, scoreOnly: true });
     faces.push({
       logit: networkLogit,
-      aligned: s.historyEvidence ?? 0,
+      aligned: s.history ? weighHistoryFeatures(s.history.features, s.history.scale) : 0,
       ...(s.shiftedHistory ? { shifted: s.shiftedHistory.features } : {}),
       label: s.label,
     });

@@ -184,7 +184,7 @@ async function historyPicture(
   const quality = summary.lastQuality !== null ? `last saved at q${summary.lastQuality}` : 'last saved as JPEG';
   const shift = summary.earlierSaveShift;
   const caption = !summary.earlierSaveFound
-    ? [`JPEG history: ${quality}, no earlier save on the same grid found, so nothing to show`]
+    ? [`JPEG history: ${quality}, no earlier save found on any 8x8 grid, so nothing to show`]
     : shift
       ? [
           `JPEG history (${quality}): an earlier save on a grid starting at (${shift.x}, ${shift.y}): cropped between the saves`,
