@@ -135,8 +135,11 @@ type EvalSample = {
    * colour scale (the studies refit the evidence from these).
    */
   history?: { features: number[]; scale: number };
-  /** `historyFeatures` over the face box of an earlier save on another grid, where one was found (`readJpegHistory`). */
-  shiftedHistory?: { features: number[] };
+  /**
+   * An earlier save on another grid, where one was found (`readJpegHistory`): `historyFeatures` of its map over the
+   * face box, and its lattice strength.
+   */
+  shiftedHistory?: { features: number[]; strength: number };
   /** The file's last JPEG quality (IJG-equivalent), where compressionBreak is read. */
   jpegQuality?: number;
   /** Stored pairs only: what made the edit, as its meta.json says (foreign-edits.ts names the command). */
@@ -472,7 +475,7 @@ function jpegHistoryOf(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps
     historyAround: historyAround(map, box).mean,
     historyEvidence: evidence,
     ...(features ? { history: { features, scale: map.scale } } : {}),
-    ...(shifted ? { shiftedHistory: { features: historyFeatures(shifted.map, box) } } : {}),
+    ...(shifted ? { shiftedHistory: { features: historyFeatures(shifted.map, box), strength: shifted.strength } } : {}),
   };
 }
 

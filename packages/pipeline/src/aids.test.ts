@@ -20,9 +20,9 @@ vi.mock('@unwarp/aids', async (importOriginal) => {
     runAids: vi.fn(async () => {
       throw new Error('c2pa reader\nexploded');
     }),
-    doubleJpegMap: vi.fn((...args: Parameters<typeof actual.doubleJpegMap>) => {
+    readJpegHistory: vi.fn((...args: Parameters<typeof actual.readJpegHistory>) => {
       if (breakHistory.on) throw new Error('DCT\nfell over');
-      return actual.doubleJpegMap(...args);
+      return actual.readJpegHistory(...args);
     }),
   };
 });
