@@ -5,10 +5,14 @@
 // map's evidence on the fit set (one regime, history-evidence-fit.ts's logistic fit), then reads both rules —
 // logit + w × aligned evidence (shipped) and logit + w × the shifted map's evidence where a save was found — at the
 // shipped threshold on the test sets: AP, untouched and edited faces flagged, untouched faces whose evidence is above
-// 1 (outlined). docs/training-experiments.md, twenty-second session.
+// 1 (outlined). A test set `pool:seed:mix` is the usual post-processing mix instead (`unwarp eval`'s default set;
+// each face's history counted when its last save is at the manifest's compressionBreakMinQuality or above, as the
+// pipeline counts it). `--gate-strength S` / `--gate-around A` keep only the saves whose lattice strength is at least
+// S / whose mean block LLR around the face is at least A (a gate against false finds). docs/training-experiments.md,
+// twenty-second and twenty-third sessions.
 //   node --import tsx packages/model/scripts/off-grid-evidence-study.ts [--model models/unwarp-base] [--count 300] \
-//     [--quality 90] [--fit train/helen:1] [--test val/helen:1 --test val/afw:1] [--cache /tmp/off-grid.json] \
-//     [--out fit.json]
+//     [--quality 90] [--fit train/helen:1] [--test val/helen:1 --test val/helen:2:mix] [--cache /tmp/off-grid.json] \
+//     [--out fit.json] [--gate-strength 0.2] [--gate-around 0.08] [--prepare]
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +21,7 @@ import {
   combineHistoryFeatures,
   type HistoryEvidenceFit,
   HOTSPOT_MIN_EVIDENCE,
+  MEAN_AROUND_FEATURE,
   signedLog1p,
   weighHistoryFeatures,
 } from '@unwarp/aids';
@@ -34,6 +39,10 @@ const { values } = parseArgs({
     test: { type: 'string', multiple: true, default: ['val/helen:1', 'val/helen:2', 'val/afw:1'] },
     cache: { type: 'string' },
     out: { type: 'string' },
+    'gate-strength': { type: 'string', default: '0' },
+    'gate-around': { type: 'string', default: '-Infinity' },
+    /** Score the sets into --cache and print nothing of them (for sets read only after a rule is pre-registered). */
+    prepare: { type: 'boolean', default: false },
   },
 });
 type Face = {
@@ -42,6 +51,10 @@ type Face = {
   aligned: number;
   /** historyFeatures of the shifted map, where the search found an earlier save on another grid. */
   shifted?: number[];
+  /** The found lattice's strength (readJpegHistory's `shifted.strength`). */
+  strength?: number;
+  /** The file's last JPEG quality, 0 where it is lossless. */
+  quality: number;
   label: number;
 };
 const data = path.resolve(import.meta.dirname, '../../../../shared/data');
@@ -51,20 +64,23 @@ const cache: Record<string, Face[]> =
 const model = await loadDetector(path.resolve(values.model));
 const { inference, calibration } = model.manifest;
 const weight = inference?.compressionBreakWeight ?? 0;
-const counted = quality >= (inference?.compressionBreakMinQuality ?? 0);
+const minQuality = inference?.compressionBreakMinQuality ?? 0;
+const counted = (f: Face) => f.quality >= minQuality;
+const gateStrength = Number(values['gate-strength']);
+const gateAround = Number(values['gate-around']);
 const threshold = calibration?.logitThreshold ?? 0;
 
 async function facesOf(spec: string): Promise<Face[]> {
   const key = `${spec}:q${quality}:n${values.count}`;
   if (cache[key]) return cache[key];
-  const [pool, seed] = spec.split(':');
+  const [pool, seed, regime] = spec.split(':');
+  const mix = regime === 'mix';
   const { samples } = await simulatedSamples(
     {
       photoDirs: [path.join(data, pool!)],
       count: Number(values.count),
       seed: Number(seed ?? 1),
-      jpegQuality: quality,
-      offGrid: true,
+      ...(mix ? {} : { jpegQuality: quality, offGrid: true }),
     },
     model.manifest,
   );
@@ -74,7 +90,8 @@ async function facesOf(spec: string): Promise<Face[]> {
     faces.push({
       logit: networkLogit,
       aligned: s.history ? weighHistoryFeatures(s.history.features, s.history.scale) : 0,
-      ...(s.shiftedHistory ? { shifted: s.shiftedHistory.features } : {}),
+      ...(s.shiftedHistory ? { shifted: s.shiftedHistory.features, strength: s.shiftedHistory.strength } : {}),
+      quality: s.jpegQuality ?? 0,
       label: s.label,
     });
     process.stderr.write(`\r${spec} ${faces.length}`);
@@ -85,6 +102,11 @@ async function facesOf(spec: string): Promise<Face[]> {
   return faces;
 }
 
+if (values.prepare) {
+  for (const spec of [values.fit, ...values.test]) await facesOf(spec);
+  model.dispose();
+  process.exit(0);
+}
 const fitSet = await facesOf(values.fit);
 const found = fitSet.filter((f) => f.shifted);
 const fit: HistoryEvidenceFit = fitLogistic(
@@ -95,24 +117,28 @@ if (values.out) await writeFile(values.out, JSON.stringify(fit, null, 2));
 console.log(
   `fit ${values.fit} q${quality}: ${found.length} of ${fitSet.length} faces with a save on another grid; weights [${fit.weights.join(', ')}], intercept ${fit.intercept}`,
 );
-const shiftedEvidence = (f: Face) => (f.shifted ? combineHistoryFeatures(f.shifted, fit) : undefined);
+const passes = (f: Face) =>
+  f.shifted !== undefined && (f.strength ?? 0) >= gateStrength && (f.shifted[MEAN_AROUND_FEATURE] ?? 0) >= gateAround;
+const shiftedEvidence = (f: Face) => (passes(f) ? combineHistoryFeatures(f.shifted!, fit) : undefined);
 const rules: [string, (f: Face) => number, (f: Face) => number][] = [
-  ['shipped (aligned map)', (f) => f.logit + (counted ? weight * f.aligned : 0), (f) => f.aligned],
+  ['shipped (aligned map)', (f) => f.logit + (counted(f) ? weight * f.aligned : 0), (f) => f.aligned],
   [
-    'shifted map where found',
-    (f) => f.logit + (counted ? weight * (shiftedEvidence(f) ?? f.aligned) : 0),
+    `shifted map where found${gateStrength > 0 || gateAround > -Infinity ? ` (strength ≥ ${gateStrength}, around ≥ ${gateAround})` : ''}`,
+    (f) => f.logit + (counted(f) ? weight * (shiftedEvidence(f) ?? f.aligned) : 0),
     (f) => shiftedEvidence(f) ?? f.aligned,
   ],
   ['network alone', (f) => f.logit, () => 0],
 ];
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
-console.log(`threshold (shipped calibration): logit ${threshold.toFixed(3)}, history weight ${weight}`);
+console.log(
+  `threshold (shipped calibration): logit ${threshold.toFixed(3)}, history weight ${weight} from q${minQuality}`,
+);
 for (const spec of [values.fit, ...values.test]) {
   const faces = await facesOf(spec);
   const untouched = faces.filter((f) => f.label === 0);
   const edited = faces.filter((f) => f.label === 1);
   console.log(
-    `${spec}: ${edited.length} edited / ${untouched.length} untouched; another grid found for ${edited.filter((f) => f.shifted).length} / ${untouched.filter((f) => f.shifted).length}`,
+    `${spec}: ${edited.length} edited / ${untouched.length} untouched; another grid found for ${edited.filter((f) => f.shifted).length} / ${untouched.filter((f) => f.shifted).length}, passing the gate ${edited.filter(passes).length} / ${untouched.filter(passes).length}`,
   );
   for (const [name, score, evidence] of rules) {
     const ap = averagePrecision(

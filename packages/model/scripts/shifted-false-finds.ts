@@ -6,8 +6,8 @@
 // the quality the score weighs (q >= `--min-quality`) are what a gate against false finds has to stop
 // (docs/training-experiments.md, twenty-second session).
 //   node --import tsx packages/model/scripts/shifted-false-finds.ts [--pool train/helen] [--seed 1] [--count 1500] \
-//     [--fit fit.json] [--min-quality 90] [--off-grid]
-import { readFile } from 'node:fs/promises';
+//     [--fit fit.json] [--min-quality 90] [--off-grid] [--out finds.json]
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { combineHistoryFeatures, type HistoryEvidenceFit, MEAN_AROUND_FEATURE } from '@unwarp/aids';
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     fit: { type: 'string' },
     'min-quality': { type: 'string', default: '90' },
     'off-grid': { type: 'boolean', default: false },
+    /** Every find as JSON (label, last quality, strength, the twelve features), for a gate chosen afterwards. */
+    out: { type: 'string' },
   },
 });
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -39,6 +41,7 @@ const { samples } = await simulatedSamples(
 let n = 0;
 const counted: string[] = [];
 let finds = 0;
+const rows: { label: number; quality: number; strength: number; features: number[] }[] = [];
 console.log('label  last q  strength  around  inside  evidence');
 for await (const s of samples) {
   n++;
@@ -47,6 +50,8 @@ for await (const s of samples) {
   finds++;
   const f = found.features;
   const q = s.jpegQuality ?? 0;
+  rows.push({ label: s.label, quality: q, strength: found.strength, features: f });
+  if (values.out) await writeFile(values.out, JSON.stringify({ faces: n, rows }));
   const row = [
     s.label ? 'edited' : 'untouched',
     q ? `q${q}` : 'lossless',
@@ -59,6 +64,7 @@ for await (const s of samples) {
   if (q >= minQuality) counted.push(row);
   process.stderr.write(`\r${n} faces`);
 }
+if (values.out) await writeFile(values.out, JSON.stringify({ faces: n, rows }));
 console.log(
   `\n${values.pool} seed ${values.seed}${values['off-grid'] ? ' (--off-grid)' : ' (usual mix)'}: ${finds} of ${n} faces with a find, ${counted.length} of them saved last at q${minQuality} or above:\n${counted.join('\n')}`,
 );

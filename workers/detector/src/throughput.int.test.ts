@@ -27,7 +27,8 @@ it(`runs ${N} small jobs through the real pipeline on 2 workers, each exactly on
       ids.push(...chunk.map((s) => s.id));
     }
     expect(new Set(ids).size).toBe(N);
-    await expect.poll(() => completions.size, { timeout: 170_000, interval: 500 }).toBe(N);
+    // About 50 s alone; the wide limit keeps a busy machine (two test runs at once) from failing a count check.
+    await expect.poll(() => completions.size, { timeout: 420_000, interval: 500 }).toBe(N);
     await new Promise((r) => setTimeout(r, 300));
     expect([...completions.values()].every((c) => c === 1)).toBe(true);
     const computedBy = workers.map((w) => w.logs.filter((l) => l.msg === 'analysis done').map((l) => l.jobId!));
@@ -52,4 +53,4 @@ it(`runs ${N} small jobs through the real pipeline on 2 workers, each exactly on
     await client.close();
     await removeDir(dir);
   }
-}, 200_000);
+}, 450_000);
