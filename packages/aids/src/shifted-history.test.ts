@@ -53,6 +53,27 @@ describe('shiftedJpegHistory', () => {
     expect((window.x0 - 5) % 8).toBe(0);
   });
 
+  it('a contrast edit between the saves: the earlier steps read scaled, between whole numbers, and the edit still stands out', async () => {
+    // Contrast × 1.2 about mid-grey after the q75 save scales its lattice by 1.2 (q75's step 6 becomes 7.2).
+    const first = await decode(await encode(photo, 75));
+    const contrast = {
+      ...first,
+      data: first.data.map((v) => Math.max(0, Math.min(255, Math.round((v - 128) * 1.2 + 128)))),
+    };
+    const cropped = await cropBy(contrast, 3, 5);
+    const edited = await decode(await encode(resampleBox(cropped, 200, 160, 160), 90));
+    const shifted = shiftedOf(edited)!;
+    expect(shifted.offset).toEqual({ x: 5, y: 3 });
+    const q75 = ijgTable(STD_LUMA, 75);
+    expect(shifted.map.frequencies.length).toBeGreaterThanOrEqual(3);
+    shifted.map.frequencies.forEach((f, i) => {
+      expect(Math.abs(shifted.map.firstSteps[i]! - 1.2 * q75[f]!)).toBeLessThan(0.15);
+    });
+    const edit = { x0: 200, y0: 160, x1: 360, y1: 320 };
+    expect(meanLlr(shifted.map, edit).inside).toBeLessThan(0);
+    expect(meanLlr(shifted.map, edit).outside).toBeGreaterThan(0);
+  });
+
   it('finds none where the saves share a grid, where the photo was resized between them, or never saved', async () => {
     const first = await decode(await encode(photo, 75));
     expect(shiftedOf(await decode(await encode(first, 90)))).toBeUndefined();

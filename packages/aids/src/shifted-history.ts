@@ -65,9 +65,13 @@ export function shiftedJpegHistory(
   scores.sort((a, b) => b.strength - a.strength);
   const [best, next] = scores;
   if (!best || best.strength < MIN_STRENGTH || best.strength - (next?.strength ?? 0) < MIN_GAP) return undefined;
-  // k: the frequency's place in FREQUENCIES (and in lowCoefficients' output).
+  // k: the frequency's place in FREQUENCIES (and in lowCoefficients' output). Each step refined between whole numbers
+  // on the winner's finer sample: a contrast or brightness edit between the saves scales the lattice (a step of 5 to
+  // 6.2), and blocks read against a whole step near it look changed wherever their coefficients are large.
+  const fine = sampleCoefficients(luma, width, height, best.x, best.y, FINE_BLOCKS);
   const used = FREQUENCIES.flatMap((f, k) => {
-    const l = best.lattice[k]!;
+    const whole = best.lattice[k]!;
+    const l = whole.q > 0 ? refineStep(fine[k]!, whole.q) : whole;
     return l.s >= MIN_FREQUENCY_STRENGTH ? [{ f, k, q: l.q, s: Math.min(l.s, 0.95) }] : [];
   });
   return {
@@ -124,19 +128,45 @@ function lowCoefficients(luma: Float32Array, width: number, x0: number, y0: numb
 function bestStep(coefficients: number[]): { q: number; s: number } {
   let best = { q: 0, s: 0 };
   for (let q = MIN_STEP; q <= MAX_STEP; q++) {
-    let sum = 0;
-    let n = 0;
-    for (const c of coefficients) {
-      if (Math.abs(c) < q / 2) continue;
-      sum += Math.cos((2 * Math.PI * c) / q);
-      n++;
-    }
-    // Too few coefficients away from 0 at this step to say anything.
-    if (n < 100) continue;
-    const s = sum / n;
+    const s = latticeStrength(coefficients, q);
     if (s > best.s) best = { q, s };
   }
   return best;
+}
+
+/** Between whole steps: searched this finely within one step of the whole step found. */
+const STEP_REFINEMENT = 0.02;
+/**
+ * A step between whole numbers replaces the whole one only where its lattice is this much stronger: on an unscaled
+ * lattice the finer search's best lies a step or two of STEP_REFINEMENT off the true step by noise alone.
+ */
+const REFINED_STEP_MARGIN = 0.02;
+
+/** `bestStep` refined within one step of the whole step `q` (a scaled lattice), where that fits clearly better. */
+function refineStep(coefficients: number[], q: number): { q: number; s: number } {
+  const whole = { q, s: latticeStrength(coefficients, q) };
+  let best = whole;
+  const n = Math.round(1 / STEP_REFINEMENT);
+  for (let i = -n; i <= n; i++) {
+    const t = q + i * STEP_REFINEMENT;
+    if (t < MIN_STEP || i === 0) continue;
+    const s = latticeStrength(coefficients, t);
+    if (s > best.s) best = { q: t, s };
+  }
+  return best.s >= whole.s + REFINED_STEP_MARGIN ? best : whole;
+}
+
+/** Mean cosine of the coefficients' phase on step q, over those at least half a step from 0; 0 for too few. */
+function latticeStrength(coefficients: number[], q: number): number {
+  let sum = 0;
+  let n = 0;
+  for (const c of coefficients) {
+    if (Math.abs(c) < q / 2) continue;
+    sum += Math.cos((2 * Math.PI * c) / q);
+    n++;
+  }
+  // Too few coefficients away from 0 at this step to say anything.
+  return n < 100 ? 0 : sum / n;
 }
 
 /**

@@ -5,7 +5,8 @@
 // map's evidence on the fit set (one regime, history-evidence-fit.ts's logistic fit), then reads both rules —
 // logit + w × aligned evidence (shipped) and logit + w × the shifted map's evidence where a save was found — at the
 // shipped threshold on the test sets: AP, untouched and edited faces flagged, untouched faces whose evidence is above
-// 1 (outlined). A test set `pool:seed:mix` is the usual post-processing mix instead (`unwarp eval`'s default set;
+// 1 (outlined). A set `pool:seed:colour` adds a colour edit before the export (`--off-grid --colour`); one
+// `pool:seed:mix` is the usual post-processing mix instead (`unwarp eval`'s default set;
 // each face's history counted when its last save is at the manifest's compressionBreakMinQuality or above, as the
 // pipeline counts it). `--gate-strength S` / `--gate-around A` keep only the saves whose lattice strength is at least
 // S / whose mean block LLR around the face is at least A (a gate against false finds). docs/training-experiments.md,
@@ -35,7 +36,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'models/unwarp-base' },
     count: { type: 'string', default: '300' },
     quality: { type: 'string', default: '90' },
-    fit: { type: 'string', default: 'train/helen:1' },
+    fit: { type: 'string', multiple: true, default: ['train/helen:1'] },
     test: { type: 'string', multiple: true, default: ['val/helen:1', 'val/helen:2', 'val/afw:1'] },
     cache: { type: 'string' },
     out: { type: 'string' },
@@ -75,12 +76,13 @@ async function facesOf(spec: string): Promise<Face[]> {
   if (cache[key]) return cache[key];
   const [pool, seed, regime] = spec.split(':');
   const mix = regime === 'mix';
+  const colour = regime === 'colour';
   const { samples } = await simulatedSamples(
     {
       photoDirs: [path.join(data, pool!)],
       count: Number(values.count),
       seed: Number(seed ?? 1),
-      ...(mix ? {} : { jpegQuality: quality, offGrid: true }),
+      ...(mix ? {} : { jpegQuality: quality, offGrid: true, colour }),
     },
     model.manifest,
   );
@@ -103,11 +105,12 @@ async function facesOf(spec: string): Promise<Face[]> {
 }
 
 if (values.prepare) {
-  for (const spec of [values.fit, ...values.test]) await facesOf(spec);
+  for (const spec of [...values.fit, ...values.test]) await facesOf(spec);
   model.dispose();
   process.exit(0);
 }
-const fitSet = await facesOf(values.fit);
+const fitSet: Face[] = [];
+for (const spec of values.fit) fitSet.push(...(await facesOf(spec)));
 const found = fitSet.filter((f) => f.shifted);
 const fit: HistoryEvidenceFit = fitLogistic(
   found.map((f) => f.shifted!.map(signedLog1p)),
@@ -115,7 +118,7 @@ const fit: HistoryEvidenceFit = fitLogistic(
 );
 if (values.out) await writeFile(values.out, JSON.stringify(fit, null, 2));
 console.log(
-  `fit ${values.fit} q${quality}: ${found.length} of ${fitSet.length} faces with a save on another grid; weights [${fit.weights.join(', ')}], intercept ${fit.intercept}`,
+  `fit ${values.fit.join(' + ')} q${quality}: ${found.length} of ${fitSet.length} faces with a save on another grid; weights [${fit.weights.join(', ')}], intercept ${fit.intercept}`,
 );
 const passes = (f: Face) =>
   f.shifted !== undefined && (f.strength ?? 0) >= gateStrength && (f.shifted[MEAN_AROUND_FEATURE] ?? 0) >= gateAround;
@@ -133,7 +136,7 @@ const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)
 console.log(
   `threshold (shipped calibration): logit ${threshold.toFixed(3)}, history weight ${weight} from q${minQuality}`,
 );
-for (const spec of [values.fit, ...values.test]) {
+for (const spec of [...values.fit, ...values.test]) {
   const faces = await facesOf(spec);
   const untouched = faces.filter((f) => f.label === 0);
   const edited = faces.filter((f) => f.label === 1);

@@ -6,7 +6,7 @@
 // the quality the score weighs (q >= `--min-quality`) are what a gate against false finds has to stop
 // (docs/training-experiments.md, twenty-second session).
 //   node --import tsx packages/model/scripts/shifted-false-finds.ts [--pool train/helen] [--seed 1] [--count 1500] \
-//     [--fit fit.json] [--min-quality 90] [--off-grid] [--out finds.json]
+//     [--fit fit.json] [--min-quality 90] [--off-grid [--colour]] [--out finds.json]
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     fit: { type: 'string' },
     'min-quality': { type: 'string', default: '90' },
     'off-grid': { type: 'boolean', default: false },
+    /** With --off-grid: a colour edit before the export (`unwarp eval --off-grid --colour`). */
+    colour: { type: 'boolean', default: false },
     /** Every find as JSON (label, last quality, strength, the twelve features), for a gate chosen afterwards. */
     out: { type: 'string' },
   },
@@ -34,7 +36,7 @@ const { samples } = await simulatedSamples(
     photoDirs: [path.resolve(root, '../shared/data', values.pool)],
     count: Number(values.count),
     seed: Number(values.seed),
-    ...(values['off-grid'] ? { jpegQuality: 90, offGrid: true } : {}),
+    ...(values['off-grid'] ? { jpegQuality: 90, offGrid: true, colour: values.colour } : {}),
   },
   manifest,
 );
@@ -66,5 +68,5 @@ for await (const s of samples) {
 }
 if (values.out) await writeFile(values.out, JSON.stringify({ faces: n, rows }));
 console.log(
-  `\n${values.pool} seed ${values.seed}${values['off-grid'] ? ' (--off-grid)' : ' (usual mix)'}: ${finds} of ${n} faces with a find, ${counted.length} of them saved last at q${minQuality} or above:\n${counted.join('\n')}`,
+  `\n${values.pool} seed ${values.seed}${values['off-grid'] ? (values.colour ? ' (--off-grid --colour)' : ' (--off-grid)') : ' (usual mix)'}: ${finds} of ${n} faces with a find, ${counted.length} of them saved last at q${minQuality} or above:\n${counted.join('\n')}`,
 );
