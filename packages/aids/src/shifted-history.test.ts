@@ -74,6 +74,34 @@ describe('shiftedJpegHistory', () => {
     expect(meanLlr(shifted.map, edit).outside).toBeGreaterThan(0);
   });
 
+  it('reads no block near black or white: clipping erases the earlier lattice whatever happened to the face', async () => {
+    const cropped = await cropBy(await decode(await encode(photo, 75)), 3, 5);
+    // A white square (clipped highlights) painted after the earlier save.
+    const data = cropped.data.slice();
+    for (let y = 300; y < 340; y++)
+      for (let x = 100; x < 140; x++) data.fill(255, 3 * (y * cropped.width + x), 3 * (y * cropped.width + x) + 3);
+    const img = await decode(await encode({ ...cropped, data }, 90));
+    const shifted = shiftedOf(img)!;
+    const { map } = shifted;
+    const luma = lumaOf(img.data, img.width, img.height);
+    let clipped = 0;
+    for (let r = 0; r < map.rows; r++)
+      for (let c = 0; c < map.cols; c++) {
+        let extreme = false;
+        for (let y = 0; y < 8; y++)
+          for (let x = 0; x < 8; x++) {
+            const v = luma[(map.offsetY + 8 * r + y) * img.width + map.offsetX + 8 * c + x]!;
+            if (v <= 12 || v >= 243) extreme = true;
+          }
+        if (!extreme) continue;
+        clipped++;
+        expect(map.llr[r * map.cols + c]).toBe(0);
+      }
+    // The square's 25 blocks at least; the rest of the photo is still read.
+    expect(clipped).toBeGreaterThanOrEqual(25);
+    expect(meanLlr(map, { x0: 0, y0: 0, x1: 96, y1: 96 }).inside).toBeGreaterThan(0);
+  });
+
   it('finds none where the saves share a grid, where the photo was resized between them, or never saved', async () => {
     const first = await decode(await encode(photo, 75));
     expect(shiftedOf(await decode(await encode(first, 90)))).toBeUndefined();
