@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { gridOffset, lumaOf } from '../src/dq-map.ts';
-import { shiftedJpegHistory } from '../src/shifted-history.ts';
+import { clippedPixels, shiftedJpegHistory } from '../src/shifted-history.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,7 +59,9 @@ for (const [name, chain] of Object.entries(chains)) {
     const t0 = performance.now();
     const { data, info } = await sharp(out).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const luma = lumaOf(data, info.width, info.height);
-    const shifted = shiftedJpegHistory(luma, info.width, info.height, gridOffset(luma, info.width, info.height));
+    const shifted = shiftedJpegHistory(luma, info.width, info.height, gridOffset(luma, info.width, info.height), {
+      clipped: clippedPixels(data, info.width, info.height),
+    });
     ms += performance.now() - t0;
     n++;
     if (!shifted) continue;

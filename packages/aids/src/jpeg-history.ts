@@ -12,18 +12,25 @@ export type JpegHistory = { map: DoubleJpegMap; shifted?: ShiftedHistory };
 
 /**
  * `doubleJpegMap` of the decoded luma, and where it shows (next to) no earlier save, `shiftedJpegHistory`'s search of
- * the other grids. `steps`: the last save's luma table from the header, where there is one.
+ * the other grids. `steps`: the last save's luma table from the header, where there is one; `clipped`: the pixels
+ * `clippedPixels` marks in the decoded RGB (the shifted map reads no block that holds one).
  */
 export function readJpegHistory(
   luma: Float32Array,
   width: number,
   height: number,
-  opts: { steps?: readonly number[] } = {},
+  opts: { steps?: readonly number[]; clipped?: Uint8Array } = {},
 ): JpegHistory {
-  const map = doubleJpegMap(luma, width, height, opts);
+  const map = doubleJpegMap(luma, width, height, opts.steps ? { steps: opts.steps } : {});
   const shifted =
     map.frequencies.length < SHIFTED_SEARCH_BELOW
-      ? shiftedJpegHistory(luma, width, height, { x: map.offsetX, y: map.offsetY })
+      ? shiftedJpegHistory(
+          luma,
+          width,
+          height,
+          { x: map.offsetX, y: map.offsetY },
+          opts.clipped ? { clipped: opts.clipped } : {},
+        )
       : undefined;
   return shifted ? { map, shifted } : { map };
 }

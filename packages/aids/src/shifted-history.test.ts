@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decode, meanLlr, photoPng, type Rgb, resampleBox } from './_internal/fixtures.ts';
 import { compressionBreakWindow, doubleJpegMap, gridOffset, lumaOf } from './dq-map.ts';
 import { ijgTable, STD_LUMA } from './jpeg.ts';
-import { shiftedJpegHistory } from './shifted-history.ts';
+import { clippedPixels, shiftedJpegHistory } from './shifted-history.ts';
 
 const raw = (img: Rgb) => sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
 const encode = (img: Rgb, quality: number) => raw(img).jpeg({ quality }).toBuffer();
@@ -100,6 +100,27 @@ describe('shiftedJpegHistory', () => {
     // The square's 25 blocks at least; the rest of the photo is still read.
     expect(clipped).toBeGreaterThanOrEqual(25);
     expect(meanLlr(map, { x0: 0, y0: 0, x1: 96, y1: 96 }).inside).toBeGreaterThan(0);
+  });
+
+  it('reads no block with a clipped channel it is told of: saturation clips red skin without clipping luma', async () => {
+    const cropped = await cropBy(await decode(await encode(photo, 75)), 3, 5);
+    // Red pushed to 255 over a square after the earlier save: luma stays mid-grey, one channel is clipped.
+    const data = cropped.data.slice();
+    for (let y = 300; y < 340; y++) for (let x = 100; x < 140; x++) data[3 * (y * cropped.width + x)] = 255;
+    const img = await decode(await encode({ ...cropped, data }, 90));
+    const luma = lumaOf(img.data, img.width, img.height);
+    const clipped = clippedPixels(img.data, img.width, img.height);
+    const blind = shiftedJpegHistory(luma, img.width, img.height, gridOffset(luma, img.width, img.height))!;
+    const told = shiftedJpegHistory(luma, img.width, img.height, gridOffset(luma, img.width, img.height), { clipped })!;
+    const square = { x0: 104, y0: 304, x1: 136, y1: 336 };
+    // Without the mask the square reads as changed after the save; with it, its blocks read nothing.
+    expect(meanLlr(blind.map, square).inside).toBeLessThan(0);
+    expect(meanLlr(told.map, square).inside).toBe(0);
+    // Elsewhere the two maps agree.
+    expect(meanLlr(told.map, { x0: 0, y0: 0, x1: 96, y1: 96 }).inside).toBeCloseTo(
+      meanLlr(blind.map, { x0: 0, y0: 0, x1: 96, y1: 96 }).inside,
+      6,
+    );
   });
 
   it('finds none where the saves share a grid, where the photo was resized between them, or never saved', async () => {

@@ -47,6 +47,7 @@ export function shiftedJpegHistory(
   width: number,
   height: number,
   lastOffset: { x: number; y: number },
+  opts: { clipped?: Uint8Array } = {},
 ): ShiftedHistory | undefined {
   if (width < 64 || height < 64) return undefined;
   const score = (x: number, y: number, blocks: number) => {
@@ -77,7 +78,7 @@ export function shiftedJpegHistory(
   return {
     offset: { x: best.x, y: best.y },
     strength: best.strength,
-    map: latticeMap(luma, width, height, best, used),
+    map: latticeMap(luma, width, height, best, used, opts.clipped),
   };
 }
 
@@ -180,6 +181,7 @@ function latticeMap(
   height: number,
   at: { x: number; y: number },
   used: { f: number; k: number; q: number; s: number }[],
+  clipped: Uint8Array | undefined,
 ): DoubleJpegMap {
   const cols = Math.floor((width - at.x) / 8);
   const rows = Math.floor((height - at.y) / 8);
@@ -190,7 +192,7 @@ function latticeMap(
     for (let c = 0; c < cols; c++) {
       // A block near black or white says nothing (LLR 0): a colour edit that clipped it erased the lattice, not a
       // retouch.
-      if (nearClipping(luma, width, at.x + 8 * c, at.y + 8 * r)) continue;
+      if (nearClipping(luma, clipped, width, at.x + 8 * c, at.y + 8 * r)) continue;
       lowCoefficients(luma, width, at.x + 8 * c, at.y + 8 * r, coef);
       let sum = 0;
       used.forEach(({ k, q }, i) => {
@@ -224,20 +226,43 @@ function wrappedNormal(d: number, sigma: number, q: number): number {
 const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / Math.max(1, v.length);
 
 /**
- * Luma within this of 0 or 255 marks a block as (near) clipped. A brightness or contrast edit between the saves
- * clips highlights and shadows and so erases the earlier lattice there: on off-grid edits colour-edited before a q90
- * export (train/helen seeds 1, 2) untouched faces found with such blocks read as edited 23–24% of the time (evidence
- * above 0 under session 22's fit), 7–15% with them left out (docs/training-experiments.md, twenty-third session).
+ * Luma within this of 0 or 255 marks a block as (near) clipped, and so does a pixel `clippedPixels` marks. A colour
+ * edit between the saves clips highlights and shadows, and a saturation change clips single channels of saturated
+ * skin, erasing the earlier lattice there: on off-grid edits colour-edited before a q90 export (train/helen seeds 1,
+ * 2), 23–24% of the found untouched faces read as edited (evidence above 0 under session 22's fit), 0–2% with such
+ * blocks left out; plain off-grid photos read as before (docs/training-experiments.md, twenty-third session).
  */
 const CLIPPED_LUMA_MARGIN = 12;
+/** `clippedPixels`: a channel within this of 0 or 255. */
+const CLIPPED_CHANNEL_MARGIN = 3;
 
-/** Whether any pixel of the 8x8 block at (x0, y0) lies within CLIPPED_LUMA_MARGIN of black or white. */
-function nearClipping(luma: Float32Array, width: number, x0: number, y0: number): boolean {
+/**
+ * Per pixel of an interleaved RGB image, 1 where any channel lies within CLIPPED_CHANNEL_MARGIN of 0 or 255: where a
+ * colour edit may have clipped it, for `shiftedJpegHistory`'s `clipped`.
+ */
+export function clippedPixels(rgb: Uint8Array, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  const hi = 255 - CLIPPED_CHANNEL_MARGIN;
+  for (let p = 0, i = 0; p < out.length; p++, i += 3) {
+    const [r, g, b] = [rgb[i]!, rgb[i + 1]!, rgb[i + 2]!];
+    if (Math.min(r, g, b) <= CLIPPED_CHANNEL_MARGIN || Math.max(r, g, b) >= hi) out[p] = 1;
+  }
+  return out;
+}
+
+/** Whether any pixel of the 8x8 block at (x0, y0) is near black or white in luma, or marked in `clipped`. */
+function nearClipping(
+  luma: Float32Array,
+  clipped: Uint8Array | undefined,
+  width: number,
+  x0: number,
+  y0: number,
+): boolean {
   for (let y = 0; y < 8; y++) {
     const row = (y0 + y) * width + x0;
     for (let x = 0; x < 8; x++) {
       const v = luma[row + x]!;
-      if (v <= CLIPPED_LUMA_MARGIN || v >= 255 - CLIPPED_LUMA_MARGIN) return true;
+      if (v <= CLIPPED_LUMA_MARGIN || v >= 255 - CLIPPED_LUMA_MARGIN || clipped?.[row + x]) return true;
     }
   }
   return false;

@@ -13,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import {
   BREAK_HOTSPOT_SHARE,
+  clippedPixels,
   compressionBreak,
   compressionBreakWindow,
   gridOffset,
@@ -60,9 +61,11 @@ for (let i = 0; i < Math.min(Number(values.count), refs.length); i++) {
   const last = await sharp(modified.data, rawOf(info.width, info.height))
     .jpeg({ quality: Number(values.quality) })
     .toBuffer();
-  const decoded = await sharp(last).raw().toBuffer();
-  const luma = lumaOf(new Uint8Array(decoded), info.width, info.height);
-  const shifted = shiftedJpegHistory(luma, info.width, info.height, gridOffset(luma, info.width, info.height));
+  const decoded = new Uint8Array(await sharp(last).raw().toBuffer());
+  const luma = lumaOf(decoded, info.width, info.height);
+  const shifted = shiftedJpegHistory(luma, info.width, info.height, gridOffset(luma, info.width, info.height), {
+    clipped: clippedPixels(decoded, info.width, info.height),
+  });
   const box = landmarkBox(landmarks);
   const face = { x0: box.x, y0: box.y, x1: box.x + box.width, y1: box.y + box.height };
   const moved = W && movedShare(W, face) > 0;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import {
   type AidsReport,
   BREAK_HOTSPOT_SHARE,
+  clippedPixels,
   compressionBreak,
   compressionBreakWindow,
   type DoubleJpegMap,
@@ -552,7 +553,10 @@ function jpegHistory(
   const part = cropImage(image, area);
   const luma = lumaOf(part.data, part.width, part.height);
   return {
-    ...readJpegHistory(luma, part.width, part.height, { steps }),
+    ...readJpegHistory(luma, part.width, part.height, {
+      steps,
+      clipped: clippedPixels(part.data, part.width, part.height),
+    }),
     area,
     ...(quality !== undefined ? { quality } : {}),
   };
