@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { gridOffset, lumaOf } from '../src/dq-map.ts';
-import { clippedPixels, shiftedJpegHistory } from '../src/shifted-history.ts';
+import { shiftedJpegHistory } from '../src/shifted-history.ts';
 
 const { values } = parseArgs({
   options: {
@@ -60,7 +60,7 @@ for (const [name, chain] of Object.entries(chains)) {
     const { data, info } = await sharp(out).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const luma = lumaOf(data, info.width, info.height);
     const shifted = shiftedJpegHistory(luma, info.width, info.height, gridOffset(luma, info.width, info.height), {
-      clipped: clippedPixels(data, info.width, info.height),
+      rgb: data,
     });
     ms += performance.now() - t0;
     n++;

@@ -34,5 +34,5 @@ export { doubleCompressionHint, estimateJpegQuality, ijgTable, lumaTableOf, STD_
 export { type JpegHistory, readJpegHistory, SHIFTED_SEARCH_BELOW } from './jpeg-history.ts';
 export { readMetadata } from './metadata.ts';
 export { NOISE_HOW_TO_READ, noiseResidual } from './noise.ts';
-export { clippedPixels, type ShiftedHistory, shiftedJpegHistory } from './shifted-history.ts';
+export { type ShiftedHistory, shiftedJpegHistory } from './shifted-history.ts';
 export type * from './types.ts';

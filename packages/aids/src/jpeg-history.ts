@@ -12,25 +12,19 @@ export type JpegHistory = { map: DoubleJpegMap; shifted?: ShiftedHistory };
 
 /**
  * `doubleJpegMap` of the decoded luma, and where it shows (next to) no earlier save, `shiftedJpegHistory`'s search of
- * the other grids. `steps`: the last save's luma table from the header, where there is one; `clipped`: the pixels
- * `clippedPixels` marks in the decoded RGB (the shifted map reads no block that holds one).
+ * the other grids. `steps`: the last save's luma table from the header, where there is one; `rgb`: the decoded pixels
+ * (interleaved), so the shifted map skips blocks with a clipped channel too.
  */
 export function readJpegHistory(
   luma: Float32Array,
   width: number,
   height: number,
-  opts: { steps?: readonly number[]; clipped?: Uint8Array } = {},
+  opts: { steps?: readonly number[]; rgb?: Uint8Array } = {},
 ): JpegHistory {
   const map = doubleJpegMap(luma, width, height, opts.steps ? { steps: opts.steps } : {});
   const shifted =
     map.frequencies.length < SHIFTED_SEARCH_BELOW
-      ? shiftedJpegHistory(
-          luma,
-          width,
-          height,
-          { x: map.offsetX, y: map.offsetY },
-          opts.clipped ? { clipped: opts.clipped } : {},
-        )
+      ? shiftedJpegHistory(luma, width, height, { x: map.offsetX, y: map.offsetY }, opts.rgb ? { rgb: opts.rgb } : {})
       : undefined;
   return shifted ? { map, shifted } : { map };
 }

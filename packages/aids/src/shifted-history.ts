@@ -47,12 +47,13 @@ export function shiftedJpegHistory(
   width: number,
   height: number,
   lastOffset: { x: number; y: number },
-  opts: { clipped?: Uint8Array } = {},
+  opts: { rgb?: Uint8Array } = {},
 ): ShiftedHistory | undefined {
   if (width < 64 || height < 64) return undefined;
   const score = (x: number, y: number, blocks: number) => {
-    const lattice = sampleCoefficients(luma, width, height, x, y, blocks).map(bestStep);
-    return { x, y, strength: mean(lattice.map((l) => l.s)), lattice };
+    const samples = sampleCoefficients(luma, width, height, x, y, blocks);
+    const lattice = samples.map(bestStep);
+    return { x, y, blocks, samples, strength: mean(lattice.map((l) => l.s)), lattice };
   };
   const coarse: ReturnType<typeof score>[] = [];
   for (let y = 0; y < 8; y++)
@@ -69,7 +70,8 @@ export function shiftedJpegHistory(
   // k: the frequency's place in FREQUENCIES (and in lowCoefficients' output). Each step refined between whole numbers
   // on the winner's finer sample: a contrast or brightness edit between the saves scales the lattice (a step of 5 to
   // 6.2), and blocks read against a whole step near it look changed wherever their coefficients are large.
-  const fine = sampleCoefficients(luma, width, height, best.x, best.y, FINE_BLOCKS);
+  const fine =
+    best.blocks === FINE_BLOCKS ? best.samples : sampleCoefficients(luma, width, height, best.x, best.y, FINE_BLOCKS);
   const used = FREQUENCIES.flatMap((f, k) => {
     const whole = best.lattice[k]!;
     const l = whole.q > 0 ? refineStep(fine[k]!, whole.q) : whole;
@@ -78,7 +80,7 @@ export function shiftedJpegHistory(
   return {
     offset: { x: best.x, y: best.y },
     strength: best.strength,
-    map: latticeMap(luma, width, height, best, used, opts.clipped),
+    map: latticeMap(luma, width, height, best, used, opts.rgb),
   };
 }
 
@@ -181,7 +183,7 @@ function latticeMap(
   height: number,
   at: { x: number; y: number },
   used: { f: number; k: number; q: number; s: number }[],
-  clipped: Uint8Array | undefined,
+  rgb: Uint8Array | undefined,
 ): DoubleJpegMap {
   const cols = Math.floor((width - at.x) / 8);
   const rows = Math.floor((height - at.y) / 8);
@@ -192,7 +194,7 @@ function latticeMap(
     for (let c = 0; c < cols; c++) {
       // A block near black or white says nothing (LLR 0): a colour edit that clipped it erased the lattice, not a
       // retouch.
-      if (nearClipping(luma, clipped, width, at.x + 8 * c, at.y + 8 * r)) continue;
+      if (nearClipping(luma, rgb, width, at.x + 8 * c, at.y + 8 * r)) continue;
       lowCoefficients(luma, width, at.x + 8 * c, at.y + 8 * r, coef);
       let sum = 0;
       used.forEach(({ k, q }, i) => {
@@ -226,43 +228,32 @@ function wrappedNormal(d: number, sigma: number, q: number): number {
 const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / Math.max(1, v.length);
 
 /**
- * Luma within this of 0 or 255 marks a block as (near) clipped, and so does a pixel `clippedPixels` marks. A colour
+ * Luma within this of 0 or 255 marks a block as (near) clipped, and so does a channel within CLIPPED_CHANNEL_MARGIN
+ * of 0 or 255 where the decoded RGB is given. A colour
  * edit between the saves clips highlights and shadows, and a saturation change clips single channels of saturated
  * skin, erasing the earlier lattice there: on off-grid edits colour-edited before a q90 export (train/helen seeds 1,
  * 2), 23–24% of the found untouched faces read as edited (evidence above 0 under session 22's fit), 0–2% with such
  * blocks left out; plain off-grid photos read as before (docs/training-experiments.md, twenty-third session).
  */
 const CLIPPED_LUMA_MARGIN = 12;
-/** `clippedPixels`: a channel within this of 0 or 255. */
+/** A channel within this of 0 or 255 (of `rgb`, interleaved, the luma's pixels) marks a block as clipped too. */
 const CLIPPED_CHANNEL_MARGIN = 3;
 
 /**
- * Per pixel of an interleaved RGB image, 1 where any channel lies within CLIPPED_CHANNEL_MARGIN of 0 or 255: where a
- * colour edit may have clipped it, for `shiftedJpegHistory`'s `clipped`.
+ * Whether any pixel of the 8x8 block at (x0, y0) is near black or white in luma, or, where `rgb` is given, has a
+ * channel near 0 or 255 (a saturation change clips the red of lit skin without taking luma there).
  */
-export function clippedPixels(rgb: Uint8Array, width: number, height: number): Uint8Array {
-  const out = new Uint8Array(width * height);
+function nearClipping(luma: Float32Array, rgb: Uint8Array | undefined, width: number, x0: number, y0: number): boolean {
   const hi = 255 - CLIPPED_CHANNEL_MARGIN;
-  for (let p = 0, i = 0; p < out.length; p++, i += 3) {
-    const [r, g, b] = [rgb[i]!, rgb[i + 1]!, rgb[i + 2]!];
-    if (Math.min(r, g, b) <= CLIPPED_CHANNEL_MARGIN || Math.max(r, g, b) >= hi) out[p] = 1;
-  }
-  return out;
-}
-
-/** Whether any pixel of the 8x8 block at (x0, y0) is near black or white in luma, or marked in `clipped`. */
-function nearClipping(
-  luma: Float32Array,
-  clipped: Uint8Array | undefined,
-  width: number,
-  x0: number,
-  y0: number,
-): boolean {
   for (let y = 0; y < 8; y++) {
     const row = (y0 + y) * width + x0;
     for (let x = 0; x < 8; x++) {
       const v = luma[row + x]!;
-      if (v <= CLIPPED_LUMA_MARGIN || v >= 255 - CLIPPED_LUMA_MARGIN || clipped?.[row + x]) return true;
+      if (v <= CLIPPED_LUMA_MARGIN || v >= 255 - CLIPPED_LUMA_MARGIN) return true;
+      if (!rgb) continue;
+      const i = 3 * (row + x);
+      const [r, g, b] = [rgb[i]!, rgb[i + 1]!, rgb[i + 2]!];
+      if (Math.min(r, g, b) <= CLIPPED_CHANNEL_MARGIN || Math.max(r, g, b) >= hi) return true;
     }
   }
   return false;

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  clippedPixels,
   compressionBreak,
   estimateJpegQuality,
   historyAround,
@@ -468,8 +467,8 @@ export async function storedSamples(dirs: string[], count: number) {
 
 function jpegHistoryOf(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps: number[] | undefined) {
   const luma = lumaOf(img.data, img.width, img.height);
-  const clipped = clippedPixels(img.data, img.width, img.height);
-  const { map, shifted } = readJpegHistory(luma, img.width, img.height, steps ? { steps, clipped } : { clipped });
+  const rgb = img.data;
+  const { map, shifted } = readJpegHistory(luma, img.width, img.height, steps ? { steps, rgb } : { rgb });
   // The pipeline weighs the aligned map only; a save on another grid is kept for the studies (off-grid-evidence-study).
   const { evidence, features } = historyReading(map, box);
   return {

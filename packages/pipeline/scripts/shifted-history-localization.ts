@@ -13,7 +13,6 @@
 import { parseArgs } from 'node:util';
 import {
   BREAK_HOTSPOT_SHARE,
-  clippedPixels,
   compressionBreak,
   compressionBreakWindow,
   gridOffset,
@@ -64,7 +63,7 @@ for (let i = 0; i < Math.min(Number(values.count), refs.length); i++) {
   const decoded = new Uint8Array(await sharp(last).raw().toBuffer());
   const luma = lumaOf(decoded, info.width, info.height);
   const shifted = shiftedJpegHistory(luma, info.width, info.height, gridOffset(luma, info.width, info.height), {
-    clipped: clippedPixels(decoded, info.width, info.height),
+    rgb: decoded,
   });
   const box = landmarkBox(landmarks);
   const face = { x0: box.x, y0: box.y, x1: box.x + box.width, y1: box.y + box.height };

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import {
   type AidsReport,
   BREAK_HOTSPOT_SHARE,
-  clippedPixels,
   compressionBreak,
   compressionBreakWindow,
   type DoubleJpegMap,
@@ -553,10 +552,7 @@ function jpegHistory(
   const part = cropImage(image, area);
   const luma = lumaOf(part.data, part.width, part.height);
   return {
-    ...readJpegHistory(luma, part.width, part.height, {
-      steps,
-      clipped: clippedPixels(part.data, part.width, part.height),
-    }),
+    ...readJpegHistory(luma, part.width, part.height, { steps, rgb: part.data }),
     area,
     ...(quality !== undefined ? { quality } : {}),
   };
