@@ -23,6 +23,7 @@ import {
   type HistoryEvidenceFit,
   HOTSPOT_MIN_EVIDENCE,
   MEAN_AROUND_FEATURE,
+  SHIFTED_SEARCH_BELOW,
   signedLog1p,
   weighHistoryFeatures,
 } from '@unwarp/aids';
@@ -50,6 +51,8 @@ type Face = {
   logit: number;
   /** The aligned map's historyEvidence (what the pipeline weighed before session 22), 0 where it found no history. */
   aligned: number;
+  /** How many frequencies the aligned map read its history from (0: none found). */
+  alignedFrequencies?: number;
   /** historyFeatures of the shifted map, where the search found an earlier save on another grid. */
   shifted?: number[];
   /** The found lattice's strength (readJpegHistory's `shifted.strength`). */
@@ -76,13 +79,15 @@ async function facesOf(spec: string): Promise<Face[]> {
   if (cache[key]) return cache[key];
   const [pool, seed, regime] = spec.split(':');
   const mix = regime === 'mix';
-  const colour = regime === 'colour';
+  const colour = regime === 'colour' || regime === 'grid-colour';
+  // `grid` / `grid-colour`: saved once on the photo's own grid, as `unwarp eval --jpeg Q [--colour]`.
+  const offGrid = regime !== 'grid' && regime !== 'grid-colour';
   const { samples } = await simulatedSamples(
     {
       photoDirs: [path.join(data, pool!)],
       count: Number(values.count),
       seed: Number(seed ?? 1),
-      ...(mix ? {} : { jpegQuality: quality, offGrid: true, colour }),
+      ...(mix ? {} : { jpegQuality: quality, offGrid, colour }),
     },
     model.manifest,
   );
@@ -92,6 +97,7 @@ async function facesOf(spec: string): Promise<Face[]> {
     faces.push({
       logit: networkLogit,
       aligned: s.history ? weighHistoryFeatures(s.history.features, s.history.scale) : 0,
+      alignedFrequencies: s.history?.frequencies ?? 0,
       ...(s.shiftedHistory ? { shifted: s.shiftedHistory.features, strength: s.shiftedHistory.strength } : {}),
       quality: s.jpegQuality ?? 0,
       label: s.label,
@@ -123,6 +129,8 @@ console.log(
 const passes = (f: Face) =>
   f.shifted !== undefined && (f.strength ?? 0) >= gateStrength && (f.shifted[MEAN_AROUND_FEATURE] ?? 0) >= gateAround;
 const shiftedEvidence = (f: Face) => (passes(f) ? combineHistoryFeatures(f.shifted!, fit) : undefined);
+/** The aligned map's evidence where it read at least SHIFTED_SEARCH_BELOW frequencies (a stray one or two: none). */
+const strayDropped = (f: Face) => ((f.alignedFrequencies ?? 0) >= SHIFTED_SEARCH_BELOW ? f.aligned : 0);
 const rules: [string, (f: Face) => number, (f: Face) => number][] = [
   ['shipped (aligned map)', (f) => f.logit + (counted(f) ? weight * f.aligned : 0), (f) => f.aligned],
   [
@@ -130,8 +138,15 @@ const rules: [string, (f: Face) => number, (f: Face) => number][] = [
     (f) => f.logit + (counted(f) ? weight * (shiftedEvidence(f) ?? f.aligned) : 0),
     (f) => shiftedEvidence(f) ?? f.aligned,
   ],
+  [
+    `the same, and none from an aligned map of fewer than ${SHIFTED_SEARCH_BELOW} frequencies where no save was found`,
+    (f) => f.logit + (counted(f) ? weight * (shiftedEvidence(f) ?? strayDropped(f)) : 0),
+    (f) => shiftedEvidence(f) ?? strayDropped(f),
+  ],
   ['network alone', (f) => f.logit, () => 0],
 ];
+const stray = (f: Face) =>
+  counted(f) && shiftedEvidence(f) === undefined && (f.alignedFrequencies ?? 0) > 0 && (f.alignedFrequencies ?? 0) < SHIFTED_SEARCH_BELOW;
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
 console.log(
   `threshold (shipped calibration): logit ${threshold.toFixed(3)}, history weight ${weight} from q${minQuality}`,
@@ -141,7 +156,7 @@ for (const spec of [...values.fit, ...values.test]) {
   const untouched = faces.filter((f) => f.label === 0);
   const edited = faces.filter((f) => f.label === 1);
   console.log(
-    `${spec}: ${edited.length} edited / ${untouched.length} untouched; another grid found for ${edited.filter((f) => f.shifted).length} / ${untouched.filter((f) => f.shifted).length}, passing the gate ${edited.filter(passes).length} / ${untouched.filter(passes).length}`,
+    `${spec}: ${edited.length} edited / ${untouched.length} untouched; another grid found for ${edited.filter((f) => f.shifted).length} / ${untouched.filter((f) => f.shifted).length}, passing the gate ${edited.filter(passes).length} / ${untouched.filter(passes).length}; aligned map of 1–${SHIFTED_SEARCH_BELOW - 1} frequencies (counted, no save found) ${edited.filter(stray).length} / ${untouched.filter(stray).length}`,
   );
   for (const [name, score, evidence] of rules) {
     const ap = averagePrecision(

@@ -132,9 +132,9 @@ type EvalSample = {
   historyEvidence?: number;
   /**
    * What historyEvidence weighed, where the map found a history: `historyFeatures` over the face box and the map's
-   * colour scale (the studies refit the evidence from these).
+   * colour scale (the studies refit the evidence from these), and how many frequencies showed that history.
    */
-  history?: { features: number[]; scale: number };
+  history?: { features: number[]; scale: number; frequencies: number };
   /**
    * An earlier save on another grid, where one was found (`readJpegHistory`): `historyFeatures` of its map over the
    * face box, and its lattice strength.
@@ -475,7 +475,7 @@ function jpegHistoryOf(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps
     compressionBreak: compressionBreak(map, box),
     historyAround: historyAround(map, box).mean,
     historyEvidence: evidence,
-    ...(features ? { history: { features, scale: map.scale } } : {}),
+    ...(features ? { history: { features, scale: map.scale, frequencies: map.frequencies.length } } : {}),
     ...(shifted ? { shiftedHistory: { features: historyFeatures(shifted.map, box), strength: shifted.strength } } : {}),
   };
 }
