@@ -22,6 +22,7 @@ import {
   combineHistoryFeatures,
   type HistoryEvidenceFit,
   HOTSPOT_MIN_EVIDENCE,
+  isFaintHistory,
   MEAN_AROUND_FEATURE,
   SHIFTED_SEARCH_BELOW,
   signedLog1p,
@@ -43,6 +44,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'gate-strength': { type: 'string', default: '0' },
     'gate-around': { type: 'string', default: '-Infinity' },
+    /** A cache of the same sets scored before: the network's logits are taken from it (the history is read again). */
+    logits: { type: 'string' },
     /** Score the sets into --cache and print nothing of them (for sets read only after a rule is pre-registered). */
     prepare: { type: 'boolean', default: false },
   },
@@ -53,6 +56,8 @@ type Face = {
   aligned: number;
   /** How many frequencies the aligned map read its history from (0: none found). */
   alignedFrequencies?: number;
+  /** Whether that history is faint around the face (`isFaintHistory`, the shipped bounds). */
+  alignedFaint?: boolean;
   /** historyFeatures of the shifted map, where the search found an earlier save on another grid. */
   shifted?: number[];
   /** The found lattice's strength (readJpegHistory's `shifted.strength`). */
@@ -65,6 +70,7 @@ const data = path.resolve(import.meta.dirname, '../../../../shared/data');
 const quality = Number(values.quality);
 const cache: Record<string, Face[]> =
   values.cache && existsSync(values.cache) ? JSON.parse(await readFile(values.cache, 'utf8')) : {};
+const logitCache: Record<string, Face[]> = values.logits ? JSON.parse(await readFile(values.logits, 'utf8')) : {};
 const model = await loadDetector(path.resolve(values.model));
 const { inference, calibration } = model.manifest;
 const weight = inference?.compressionBreakWeight ?? 0;
@@ -92,12 +98,17 @@ async function facesOf(spec: string): Promise<Face[]> {
     model.manifest,
   );
   const faces: Face[] = [];
+  const known = logitCache[key];
   for await (const s of samples) {
-    const { networkLogit } = await model.predict(s.modified, { region: s.faceBox, scoreOnly: true });
+    const before = known?.[faces.length];
+    if (before && before.label !== s.label) throw new Error(`${key}: --logits holds another draw`);
+    const networkLogit =
+      before?.logit ?? (await model.predict(s.modified, { region: s.faceBox, scoreOnly: true })).networkLogit;
     faces.push({
       logit: networkLogit,
       aligned: s.history ? weighHistoryFeatures(s.history.features, s.history.scale) : 0,
       alignedFrequencies: s.history?.frequencies ?? 0,
+      alignedFaint: s.history ? isFaintHistory(s.history.features, s.history.scale) : false,
       ...(s.shiftedHistory ? { shifted: s.shiftedHistory.features, strength: s.shiftedHistory.strength } : {}),
       quality: s.jpegQuality ?? 0,
       label: s.label,
@@ -117,7 +128,10 @@ if (values.prepare) {
 }
 const fitSet: Face[] = [];
 for (const spec of values.fit) fitSet.push(...(await facesOf(spec)));
-const found = fitSet.filter((f) => f.shifted);
+/** Where the pipeline searched the other grids before session 24: the aligned map showed fewer than 3 frequencies. */
+const searched = (f: Face) => (f.alignedFrequencies ?? 0) < SHIFTED_SEARCH_BELOW;
+// The fit as session 23 made it: on the faces whose search ran and found a save.
+const found = fitSet.filter((f) => f.shifted && searched(f));
 const fit: HistoryEvidenceFit = fitLogistic(
   found.map((f) => f.shifted!.map(signedLog1p)),
   found.map((f) => f.label),
@@ -128,25 +142,35 @@ console.log(
 );
 const passes = (f: Face) =>
   f.shifted !== undefined && (f.strength ?? 0) >= gateStrength && (f.shifted[MEAN_AROUND_FEATURE] ?? 0) >= gateAround;
-const shiftedEvidence = (f: Face) => (passes(f) ? combineHistoryFeatures(f.shifted!, fit) : undefined);
+const shiftedAnywhere = (f: Face) => (passes(f) ? combineHistoryFeatures(f.shifted!, fit) : undefined);
+const shiftedEvidence = (f: Face) => (searched(f) ? shiftedAnywhere(f) : undefined);
+const shiftedOverFaint = (f: Face) => (searched(f) || f.alignedFaint ? shiftedAnywhere(f) : undefined);
 /** The aligned map's evidence where it read at least SHIFTED_SEARCH_BELOW frequencies (a stray one or two: none). */
 const strayDropped = (f: Face) => ((f.alignedFrequencies ?? 0) >= SHIFTED_SEARCH_BELOW ? f.aligned : 0);
 const rules: [string, (f: Face) => number, (f: Face) => number][] = [
   ['shipped (aligned map)', (f) => f.logit + (counted(f) ? weight * f.aligned : 0), (f) => f.aligned],
   [
-    `shifted map where found${gateStrength > 0 || gateAround > -Infinity ? ` (strength ≥ ${gateStrength}, around ≥ ${gateAround})` : ''}`,
-    (f) => f.logit + (counted(f) ? weight * (shiftedEvidence(f) ?? f.aligned) : 0),
-    (f) => shiftedEvidence(f) ?? f.aligned,
-  ],
-  [
-    `the same, and none from an aligned map of fewer than ${SHIFTED_SEARCH_BELOW} frequencies where no save was found`,
+    `B: shifted map where searched (aligned < ${SHIFTED_SEARCH_BELOW} frequencies) and found, else aligned from ${SHIFTED_SEARCH_BELOW} frequencies${gateStrength > 0 || gateAround > -Infinity ? ` (strength ≥ ${gateStrength}, around ≥ ${gateAround})` : ''}`,
     (f) => f.logit + (counted(f) ? weight * (shiftedEvidence(f) ?? strayDropped(f)) : 0),
     (f) => shiftedEvidence(f) ?? strayDropped(f),
+  ],
+  [
+    `D: shifted map wherever found (always searched), else aligned from ${SHIFTED_SEARCH_BELOW} frequencies`,
+    (f) => f.logit + (counted(f) ? weight * (shiftedAnywhere(f) ?? strayDropped(f)) : 0),
+    (f) => shiftedAnywhere(f) ?? strayDropped(f),
+  ],
+  [
+    `D2: as D, but beside an aligned history of ${SHIFTED_SEARCH_BELOW} or more frequencies only where that history is faint`,
+    (f) => f.logit + (counted(f) ? weight * (shiftedOverFaint(f) ?? strayDropped(f)) : 0),
+    (f) => shiftedOverFaint(f) ?? strayDropped(f),
   ],
   ['network alone', (f) => f.logit, () => 0],
 ];
 const stray = (f: Face) =>
-  counted(f) && shiftedEvidence(f) === undefined && (f.alignedFrequencies ?? 0) > 0 && (f.alignedFrequencies ?? 0) < SHIFTED_SEARCH_BELOW;
+  counted(f) &&
+  shiftedEvidence(f) === undefined &&
+  (f.alignedFrequencies ?? 0) > 0 &&
+  (f.alignedFrequencies ?? 0) < SHIFTED_SEARCH_BELOW;
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
 console.log(
   `threshold (shipped calibration): logit ${threshold.toFixed(3)}, history weight ${weight} from q${minQuality}`,
@@ -156,7 +180,7 @@ for (const spec of [...values.fit, ...values.test]) {
   const untouched = faces.filter((f) => f.label === 0);
   const edited = faces.filter((f) => f.label === 1);
   console.log(
-    `${spec}: ${edited.length} edited / ${untouched.length} untouched; another grid found for ${edited.filter((f) => f.shifted).length} / ${untouched.filter((f) => f.shifted).length}, passing the gate ${edited.filter(passes).length} / ${untouched.filter(passes).length}; aligned map of 1–${SHIFTED_SEARCH_BELOW - 1} frequencies (counted, no save found) ${edited.filter(stray).length} / ${untouched.filter(stray).length}`,
+    `${spec}: ${edited.length} edited / ${untouched.length} untouched; another grid found for ${edited.filter((f) => f.shifted).length} / ${untouched.filter((f) => f.shifted).length} (${edited.filter((f) => f.shifted && !searched(f)).length} / ${untouched.filter((f) => f.shifted && !searched(f)).length} beside an aligned history), passing the gate ${edited.filter(passes).length} / ${untouched.filter(passes).length}; aligned map of 1–${SHIFTED_SEARCH_BELOW - 1} frequencies (counted, no save found) ${edited.filter(stray).length} / ${untouched.filter(stray).length}`,
   );
   for (const [name, score, evidence] of rules) {
     const ap = averagePrecision(
@@ -164,7 +188,8 @@ for (const spec of [...values.fit, ...values.test]) {
       faces.map((f) => f.label),
     );
     const flagged = (set: Face[]) => set.filter((f) => score(f) >= threshold).length;
-    const outlined = (set: Face[]) => set.filter((f) => evidence(f) > HOTSPOT_MIN_EVIDENCE).length;
+    // As the pipeline outlines: only where the history counts at the file's quality.
+    const outlined = (set: Face[]) => set.filter((f) => counted(f) && evidence(f) > HOTSPOT_MIN_EVIDENCE).length;
     console.log(
       `  ${name}: AP ${ap.toFixed(4)}; flagged untouched ${pct(flagged(untouched), untouched.length)}, edited ${pct(flagged(edited), edited.length)}; evidence > 1: untouched ${pct(outlined(untouched), untouched.length)}, edited ${pct(outlined(edited), edited.length)}`,
     );
