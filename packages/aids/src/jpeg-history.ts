@@ -1,12 +1,4 @@
-import {
-  combineHistoryFeatures,
-  compressionBreak,
-  type DoubleJpegMap,
-  doubleJpegMap,
-  type HistoryEvidenceFit,
-  historyFeatures,
-  historyReading,
-} from './dq-map.ts';
+import { type DoubleJpegMap, doubleJpegMap } from './dq-map.ts';
 import { type ShiftedHistory, shiftedJpegHistory } from './shifted-history.ts';
 
 /**
@@ -21,7 +13,9 @@ export type JpegHistory = { map: DoubleJpegMap; shifted?: ShiftedHistory };
 /**
  * `doubleJpegMap` of the decoded luma, and where it shows (next to) no earlier save, `shiftedJpegHistory`'s search of
  * the other grids. `steps`: the last save's luma table from the header, where there is one; `rgb`: the decoded pixels
- * (interleaved), so the shifted map skips blocks with a clipped channel too.
+ * (interleaved), so the shifted map skips blocks with a clipped channel too; `searchAlways`: search whatever the
+ * aligned map shows (the studies: after a crop between the saves the last grid can show a false history of 3 or more
+ * frequencies, docs/training-experiments.md session 24).
  */
 export function readJpegHistory(
   luma: Float32Array,
@@ -35,53 +29,4 @@ export function readJpegHistory(
       ? shiftedJpegHistory(luma, width, height, { x: map.offsetX, y: map.offsetY }, opts.rgb ? { rgb: opts.rgb } : {})
       : undefined;
   return shifted ? { map, shifted } : { map };
-}
-
-/**
- * `historyEvidence` for an earlier save found on another grid: the same twelve `historyFeatures`, read on the shifted
- * save's map, weighed by one logistic fit (no faint regime) on train/helen seed 1, 300 faces exported at q90 1–7 px
- * off an earlier q70–90 save's grid, as they are and colour-edited first (off-grid-evidence-study.ts;
- * docs/training-experiments.md, sessions 23 and 24).
- */
-export const SHIFTED_HISTORY_FIT: HistoryEvidenceFit = {
-  weights: [0.16, 1.81, 0.98, 0.77, 0.16, 0.53, 0.18, -0.33, -0.05, -0.06, -0.34, 0.55],
-  intercept: -6.21,
-};
-
-/** A face's JPEG history as the score reads it: from which map, the break and the evidence. */
-export type FaceHistoryReading = {
-  /** `aligned`: the earlier save on the last save's grid; `shifted`: one found on another grid (a crop between the saves). */
-  grid: 'aligned' | 'shifted';
-  map: DoubleJpegMap;
-  /** `compressionBreak` of that map over the region (nats). */
-  compressionBreak: number;
-  /** Log-odds that the region was edited after the earlier save (`historyEvidence`, or SHIFTED_HISTORY_FIT's). */
-  evidence: number;
-};
-
-/**
- * The region's history read from the map that holds the earlier save: the aligned map where it shows
- * SHIFTED_SEARCH_BELOW frequencies or more, else the save the search found on another grid. Undefined where neither
- * holds one: one or two frequencies on the last save's grid and no save elsewhere are what a crop between the saves
- * leaves, not a history, and weighing them flagged untouched faces (session 24).
- */
-export function faceHistoryReading(
-  history: JpegHistory,
-  region: { x0: number; y0: number; x1: number; y1: number },
-): FaceHistoryReading | undefined {
-  const { map, shifted } = history;
-  if (map.frequencies.length >= SHIFTED_SEARCH_BELOW)
-    return {
-      grid: 'aligned',
-      map,
-      compressionBreak: compressionBreak(map, region),
-      evidence: historyReading(map, region).evidence,
-    };
-  if (!shifted) return undefined;
-  return {
-    grid: 'shifted',
-    map: shifted.map,
-    compressionBreak: compressionBreak(shifted.map, region),
-    evidence: combineHistoryFeatures(historyFeatures(shifted.map, region), SHIFTED_HISTORY_FIT),
-  };
 }

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  compressionBreak,
   estimateJpegQuality,
-  faceHistoryReading,
   historyAround,
   historyFeatures,
   historyReading,
@@ -10,7 +10,6 @@ import {
   lumaOf,
   lumaTableOf,
   readJpegHistory,
-  SHIFTED_SEARCH_BELOW,
   STD_LUMA,
 } from '@unwarp/aids';
 import {
@@ -129,20 +128,16 @@ type EvalSample = {
   compressionBreak: number | undefined;
   /** `historyAround` of `@unwarp/aids` (mean block LLR outside the face box), where compressionBreak is read. */
   historyAround?: number;
-  /**
-   * The face box's history evidence as the pipeline weighs it (`faceHistoryReading` of `@unwarp/aids`: the aligned
-   * map's, or the shifted save's after a crop between the saves), where compressionBreak is read.
-   */
+  /** `historyEvidence` of `@unwarp/aids` over the face box, where compressionBreak is read. */
   historyEvidence?: number;
   /**
-   * The aligned map's reading, wherever it found any frequency: `historyFeatures` over the face box, the map's colour
-   * scale (the studies refit the evidence from these), and how many frequencies showed that history (fewer than
-   * SHIFTED_SEARCH_BELOW: not weighed).
+   * What historyEvidence weighed, where the map found a history: `historyFeatures` over the face box and the map's
+   * colour scale (the studies refit the evidence from these), and how many frequencies showed that history.
    */
   history?: { features: number[]; scale: number; frequencies: number };
   /**
-   * An earlier save on another grid, where one was found (`readJpegHistory`, the other grids searched whatever the
-   * aligned map shows): `historyFeatures` of its map over the face box, and its lattice strength.
+   * An earlier save on another grid, where one was found (`readJpegHistory`, searched whatever the aligned map
+   * shows): `historyFeatures` of its map over the face box, and its lattice strength.
    */
   shiftedHistory?: { features: number[]; strength: number };
   /** The file's last JPEG quality (IJG-equivalent), where compressionBreak is read. */
@@ -479,15 +474,12 @@ function jpegHistoryOf(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps
     rgb,
     searchAlways: true,
   });
-  // What the pipeline weighs (faceHistoryReading, searching only where the aligned map shows few frequencies); the
-  // aligned map's own reading and the shifted save's features are kept for the studies.
-  const searched = map.frequencies.length < SHIFTED_SEARCH_BELOW;
-  const reading = faceHistoryReading(searched && shifted ? { map, shifted } : { map }, box);
-  const { features } = historyReading(map, box);
+  // The pipeline weighs the aligned map only; a save on another grid is kept for the studies.
+  const { evidence, features } = historyReading(map, box);
   return {
-    compressionBreak: reading?.compressionBreak ?? 0,
+    compressionBreak: compressionBreak(map, box),
     historyAround: historyAround(map, box).mean,
-    historyEvidence: reading?.evidence ?? 0,
+    historyEvidence: evidence,
     ...(features ? { history: { features, scale: map.scale, frequencies: map.frequencies.length } } : {}),
     ...(shifted ? { shiftedHistory: { features: historyFeatures(shifted.map, box), strength: shifted.strength } } : {}),
   };

@@ -259,12 +259,12 @@ async function analyzeWith(
       : { x0: 0, y0: 0, x1: size.width, y1: size.height };
     // The face's landmark extent in the history map's pixels (its area at scale 1).
     const historyRegion = history && target.face ? landmarkRegion(target.face, history.area, history.area) : undefined;
-    // Read from the map that holds the earlier save (after a crop between the saves, the one on another grid); none
-    // (0) where the photo shows no earlier save.
-    const reading = history && historyRegion ? faceHistoryReading(history, historyRegion) : undefined;
     const faceHistory =
       history && historyRegion
-        ? { value: reading?.compressionBreak ?? 0, evidence: reading?.evidence ?? 0, grid: reading?.grid }
+        ? {
+            value: compressionBreak(history.map, historyRegion),
+            evidence: historyEvidence(history.map, historyRegion),
+          }
         : undefined;
     const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
       region,
@@ -276,15 +276,17 @@ async function analyzeWith(
     });
     // Outlined only where the evidence leans clearly edited (every face breaks somewhere, by a little) at a quality
     // the model trusts it at: after an export below the earlier save's quality most untouched faces lean edited too.
-    const outlined = faceHistory && faceHistory.evidence > HOTSPOT_MIN_EVIDENCE && (!breakWeighed || pred.breakCounted);
+    // Nor where history.png shows a save on another grid: the aligned map's reading is then a stray frequency's.
+    const outlined =
+      faceHistory &&
+      faceHistory.evidence > HOTSPOT_MIN_EVIDENCE &&
+      (!breakWeighed || pred.breakCounted) &&
+      !history?.shifted;
     breaks.push(
       faceHistory && {
         ...faceHistory,
         counted: pred.breakCounted,
-        hotspot:
-          outlined && history && reading && historyRegion
-            ? historyHotspot({ map: reading.map, area: history.area }, historyRegion)
-            : undefined,
+        hotspot: outlined && history && historyRegion ? historyHotspot(history, historyRegion) : undefined,
       },
     );
     if (target.face && pred.fieldGain === 0)
@@ -456,7 +458,7 @@ async function analyzeWith(
     recovered,
     crops,
     evidence,
-    // history.png shows the shifted save's map where one was found: the map the faces' history is read from.
+    // history.png shows the shifted save's map where one was found (the score reads the aligned map only).
     ...(history ? { history: { map: history.shifted?.map ?? history.map, area: history.area } } : {}),
     ...(aidImages ? { aidImages } : {}),
   };
