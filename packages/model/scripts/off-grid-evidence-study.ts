@@ -1,19 +1,25 @@
 // Should the face score weigh an earlier JPEG save found on another grid (a crop off the grid between the saves,
 // `readJpegHistory`'s shifted search)? Scores simulator edits saved as `unwarp eval --jpeg Q --off-grid` makes them
 // (an earlier save at q70–90, the export 1–7 px off its grid): the network's logit once (cached), the aligned map's
-// evidence (what the shipped pipeline weighs) and the shifted map's `historyFeatures` per face. Fits the shifted
-// map's evidence on the fit set (one regime, history-evidence-fit.ts's logistic fit), then reads both rules —
-// logit + w × aligned evidence (shipped) and logit + w × the shifted map's evidence where a save was found — at the
-// shipped threshold on the test sets: AP, untouched and edited faces flagged, untouched faces whose evidence is above
-// 1 (outlined). A set `pool:seed:colour` adds a colour edit before the export (`--off-grid --colour`); one
-// `pool:seed:mix` is the usual post-processing mix instead (`unwarp eval`'s default set;
-// each face's history counted when its last save is at the manifest's compressionBreakMinQuality or above, as the
-// pipeline counts it). `--gate-strength S` / `--gate-around A` keep only the saves whose lattice strength is at least
-// S / whose mean block LLR around the face is at least A (a gate against false finds). docs/training-experiments.md,
-// twenty-second and twenty-third sessions.
+// evidence (what the shipped pipeline weighs) and frequency count, and the shifted map's `historyFeatures` per face
+// (the other grids searched on every photo). Fits the shifted map's evidence on the fit set (one regime,
+// history-evidence-fit.ts's logistic fit, on the faces the search ran for before session 24: fewer than 3 aligned
+// frequencies), then reads the rules at the shipped threshold on the test sets — logit + w × the aligned evidence
+// (shipped); B: the shifted evidence where the aligned map reads fewer than 3 frequencies and a save was found, else
+// the aligned evidence from 3 frequencies, else none; D: the shifted evidence wherever found, else as B; D2: as D,
+// but beside an aligned history of 3+ frequencies only where that history is faint (`isFaintHistory`); the network
+// alone — printing AP, untouched and edited faces flagged, and faces outlined (evidence above 1 where the history
+// counts). Sets: `pool:seed` off the grid; `pool:seed:colour` with a colour edit before the export (`--off-grid
+// --colour`); `pool:seed:grid` / `pool:seed:grid-colour` saved on the photo's own grid (`--jpeg Q [--colour]`);
+// `pool:seed:mix` the usual post-processing mix (each face's history counted when its last save is at the manifest's
+// compressionBreakMinQuality or above, as the pipeline counts it). `--logits cache.json` takes the network's logits
+// from an earlier cache of the same sets (the history alone is read again). `--gate-strength S` / `--gate-around A`
+// keep only the saves whose lattice strength is at least S / whose mean block LLR around the face is at least A.
+// docs/training-experiments.md, sessions 22–24.
 //   node --import tsx packages/model/scripts/off-grid-evidence-study.ts [--model models/unwarp-base] [--count 300] \
-//     [--quality 90] [--fit train/helen:1] [--test val/helen:1 --test val/helen:2:mix] [--cache /tmp/off-grid.json] \
-//     [--out fit.json] [--gate-strength 0.2] [--gate-around 0.08] [--prepare]
+//     [--quality 90] [--fit train/helen:1] [--test val/helen:1 --test val/helen:2:mix --test val/helen:1:grid] \
+//     [--cache /tmp/off-grid.json] [--logits earlier.json] [--out fit.json] [--gate-strength 0.2] [--gate-around 0.08] \
+//     [--prepare]
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
