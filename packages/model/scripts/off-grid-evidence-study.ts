@@ -8,7 +8,8 @@
 // (shipped); B: the shifted evidence where the aligned map reads fewer than 3 frequencies and a save was found, else
 // the aligned evidence from 3 frequencies, else none; D: the shifted evidence wherever found, else as B; D2: as D,
 // but beside an aligned history of 3+ frequencies only where that history is faint (`isFaintHistory`); the network
-// alone — printing AP, untouched and edited faces flagged, and faces outlined (evidence above 1 where the history
+// alone; D3: as D, but beside an aligned history of 3+ frequencies only where the shifted map's own history around
+// the face is not faint (`isFaintHistory` of its features) — printing AP, untouched and edited faces flagged, and faces outlined (evidence above 1 where the history
 // counts). Sets: `pool:seed` off the grid; `pool:seed:colour` with a colour edit before the export (`--off-grid
 // --colour`); `pool:seed:grid` / `pool:seed:grid-colour` saved on the photo's own grid (`--jpeg Q [--colour]`);
 // `pool:seed:mix` the usual post-processing mix (each face's history counted when its last save is at the manifest's
@@ -150,6 +151,10 @@ const passes = (f: Face) =>
   f.shifted !== undefined && (f.strength ?? 0) >= gateStrength && (f.shifted[MEAN_AROUND_FEATURE] ?? 0) >= gateAround;
 const shiftedAnywhere = (f: Face) => (passes(f) ? combineHistoryFeatures(f.shifted!, fit) : undefined);
 const shiftedEvidence = (f: Face) => (searched(f) ? shiftedAnywhere(f) : undefined);
+// D3: a shifted map that shows no earlier save around the face (isFaintHistory of its features, no colour scale)
+// gives way to a history on the last grid.
+const shiftedUnlessFaint = (f: Face) =>
+  searched(f) || (f.shifted && !isFaintHistory(f.shifted, 1)) ? shiftedAnywhere(f) : undefined;
 const shiftedOverFaint = (f: Face) => (searched(f) || f.alignedFaint ? shiftedAnywhere(f) : undefined);
 /** The aligned map's evidence where it read at least SHIFTED_SEARCH_BELOW frequencies (a stray one or two: none). */
 const strayDropped = (f: Face) => ((f.alignedFrequencies ?? 0) >= SHIFTED_SEARCH_BELOW ? f.aligned : 0);
@@ -169,6 +174,11 @@ const rules: [string, (f: Face) => number, (f: Face) => number][] = [
     `D2: as D, but beside an aligned history of ${SHIFTED_SEARCH_BELOW} or more frequencies only where that history is faint`,
     (f) => f.logit + (counted(f) ? weight * (shiftedOverFaint(f) ?? strayDropped(f)) : 0),
     (f) => shiftedOverFaint(f) ?? strayDropped(f),
+  ],
+  [
+    `D3: as D, but beside an aligned history of ${SHIFTED_SEARCH_BELOW} or more frequencies only where the shifted map's history around the face is not faint`,
+    (f) => f.logit + (counted(f) ? weight * (shiftedUnlessFaint(f) ?? strayDropped(f)) : 0),
+    (f) => shiftedUnlessFaint(f) ?? strayDropped(f),
   ],
   ['network alone', (f) => f.logit, () => 0],
 ];
