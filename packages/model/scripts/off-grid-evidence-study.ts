@@ -180,6 +180,11 @@ const rules: [string, (f: Face) => number, (f: Face) => number][] = [
     (f) => f.logit + (counted(f) ? weight * (shiftedUnlessFaint(f) ?? strayDropped(f)) : 0),
     (f) => shiftedUnlessFaint(f) ?? strayDropped(f),
   ],
+  [
+    'D4: as D3, but the aligned evidence kept where it reads 1–2 frequencies and no save was found (as shipped)',
+    (f) => f.logit + (counted(f) ? weight * (shiftedUnlessFaint(f) ?? f.aligned) : 0),
+    (f) => shiftedUnlessFaint(f) ?? f.aligned,
+  ],
   ['network alone', (f) => f.logit, () => 0],
 ];
 const stray = (f: Face) =>
