@@ -67,13 +67,23 @@ describe('faceHistoryReading', () => {
     expect(untouched!.evidence).toBeLessThan(0);
   });
 
-  it('a save found on another grid is read even beside a history on the last grid', async () => {
+  it('beside a history on the last grid: the save on another grid read only where its own map keeps it around the face', async () => {
     const onGrid = historyOf(await decode(await encode(resampleBox(first, 200, 160, 160), 90)));
     const offGrid = historyOf(await decode(await encode(resampleBox(croppedOffGrid, 200, 160, 160), 90)));
     expect(onGrid.map.frequencies.length).toBeGreaterThanOrEqual(MIN_HISTORY_FREQUENCIES);
-    const reading = faceHistoryReading({ map: onGrid.map, shifted: offGrid.shifted! }, EDITED);
+    const beside = { map: onGrid.map, shifted: offGrid.shifted! };
+    const reading = faceHistoryReading(beside, EDITED);
     expect(reading?.grid).toBe('shifted');
     expect(reading?.map).toBe(offGrid.shifted?.map);
+    // The same shifted map with its blocks' evidence faded to a thousandth (a lattice that shows no earlier save
+    // around the face, as false finds on plain exports do): the last grid's history is read.
+    const faded = {
+      ...offGrid.shifted!,
+      map: { ...offGrid.shifted!.map, llr: offGrid.shifted!.map.llr.map((v) => v / 1000) },
+    };
+    expect(faceHistoryReading({ map: onGrid.map, shifted: faded }, EDITED)?.grid).toBe('aligned');
+    // With no history on the last grid the faded save is still all there is to read.
+    expect(faceHistoryReading({ map: offGrid.map, shifted: faded }, EDITED)?.grid).toBe('shifted');
   });
 
   it('a stray frequency or two on the last grid and no save elsewhere: no reading', async () => {

@@ -6,6 +6,7 @@ import {
   type HistoryEvidenceFit,
   historyFeatures,
   historyReading,
+  isFaintHistory,
 } from './dq-map.ts';
 import { type ShiftedHistory, shiftedJpegHistory } from './shifted-history.ts';
 
@@ -59,24 +60,29 @@ export type FaceHistoryReading = {
 };
 
 /**
- * The region's history read from the map that holds the earlier save: the one found on another grid wherever the
- * search found one (after a crop between the saves the last grid can still read a false history), else the last
- * grid's from MIN_HISTORY_FREQUENCIES frequencies; undefined where neither holds one (one or two frequencies on the
- * last grid and no save elsewhere are what a crop leaves, not a history). docs/training-experiments.md, session 24.
+ * The region's history read from the map that holds the earlier save. The one found on another grid where the last
+ * grid shows no history (fewer than MIN_HISTORY_FREQUENCIES frequencies), and beside a history there wherever the
+ * shifted map itself keeps the earlier save around the region (not `isFaintHistory`): after a crop between the saves
+ * the last grid can still read a false history, and on plain exports the search now and then finds a false lattice,
+ * which shows no history around the face. Else the last grid's history; undefined where neither holds one (one or
+ * two frequencies on the last grid and no save elsewhere are what a crop leaves). docs/training-experiments.md,
+ * session 24.
  */
 export function faceHistoryReading(
   history: JpegHistory,
   region: { x0: number; y0: number; x1: number; y1: number },
 ): FaceHistoryReading | undefined {
   const { map, shifted } = history;
-  if (shifted)
+  const alignedHistory = map.frequencies.length >= MIN_HISTORY_FREQUENCIES;
+  const shiftedFeatures = shifted && historyFeatures(shifted.map, region);
+  if (shifted && shiftedFeatures && (!alignedHistory || !isFaintHistory(shiftedFeatures, 1)))
     return {
       grid: 'shifted',
       map: shifted.map,
       compressionBreak: compressionBreak(shifted.map, region),
-      evidence: combineHistoryFeatures(historyFeatures(shifted.map, region), SHIFTED_HISTORY_FIT),
+      evidence: combineHistoryFeatures(shiftedFeatures, SHIFTED_HISTORY_FIT),
     };
-  if (map.frequencies.length < MIN_HISTORY_FREQUENCIES) return undefined;
+  if (!alignedHistory) return undefined;
   return {
     grid: 'aligned',
     map,
