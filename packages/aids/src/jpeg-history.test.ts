@@ -86,12 +86,15 @@ describe('faceHistoryReading', () => {
     expect(faceHistoryReading({ map: offGrid.map, shifted: faded }, EDITED)?.grid).toBe('shifted');
   });
 
-  it('a stray frequency or two on the last grid and no save elsewhere: no reading', async () => {
+  it('a stray frequency or two on the last grid and no save elsewhere: read as the aligned map weighs it', async () => {
     const history = historyOf(await decode(await encode(resampleBox(first, 200, 160, 160), 90)));
     const stray = {
       map: { ...history.map, frequencies: history.map.frequencies.slice(0, MIN_HISTORY_FREQUENCIES - 1) },
     };
-    expect(faceHistoryReading(stray, EDITED)).toBeUndefined();
+    expect(faceHistoryReading(stray, EDITED)).toMatchObject({
+      grid: 'aligned',
+      evidence: historyEvidence(stray.map, EDITED),
+    });
     expect(faceHistoryReading(historyOf(await decode(await photoPng(2, 640))), EDITED)).toBeUndefined();
   });
 });

@@ -11,8 +11,8 @@ import {
 import { type ShiftedHistory, shiftedJpegHistory } from './shifted-history.ts';
 
 /**
- * Fewer frequencies than this of an earlier save on the last save's grid are not a history: a crop off the grid between
- * the saves leaves none, or a stray one or two (shifted-history.test.ts).
+ * Fewer frequencies than this of an earlier save on the last save's grid do not stand against a save found on another
+ * grid: a crop off the grid between the saves leaves none there, or a stray one or two (shifted-history.test.ts).
  */
 export const MIN_HISTORY_FREQUENCIES = 3;
 
@@ -61,28 +61,30 @@ export type FaceHistoryReading = {
 
 /**
  * The region's history read from the map that holds the earlier save. The one found on another grid where the last
- * grid shows no history (fewer than MIN_HISTORY_FREQUENCIES frequencies), and beside a history there wherever the
- * shifted map itself keeps the earlier save around the region (not `isFaintHistory`): after a crop between the saves
- * the last grid can still read a false history, and on plain exports the search now and then finds a false lattice,
- * which shows no history around the face. Else the last grid's history; undefined where neither holds one (one or
- * two frequencies on the last grid and no save elsewhere are what a crop leaves). docs/training-experiments.md,
- * session 24.
+ * grid shows next to no history (fewer than MIN_HISTORY_FREQUENCIES frequencies), and beside a history there wherever
+ * the shifted map itself keeps the earlier save around the region (not `isFaintHistory`): after a crop between the
+ * saves the last grid can still read a false history, and on plain exports the search now and then finds a false
+ * lattice, which shows no history around the face. Else the last grid's map, as `historyReading` weighs it;
+ * undefined where it found no history at all. docs/training-experiments.md, session 24.
  */
 export function faceHistoryReading(
   history: JpegHistory,
   region: { x0: number; y0: number; x1: number; y1: number },
 ): FaceHistoryReading | undefined {
   const { map, shifted } = history;
-  const alignedHistory = map.frequencies.length >= MIN_HISTORY_FREQUENCIES;
   const shiftedFeatures = shifted && historyFeatures(shifted.map, region);
-  if (shifted && shiftedFeatures && (!alignedHistory || !isFaintHistory(shiftedFeatures, 1)))
+  if (
+    shifted &&
+    shiftedFeatures &&
+    (map.frequencies.length < MIN_HISTORY_FREQUENCIES || !isFaintHistory(shiftedFeatures, 1))
+  )
     return {
       grid: 'shifted',
       map: shifted.map,
       compressionBreak: compressionBreak(shifted.map, region),
       evidence: combineHistoryFeatures(shiftedFeatures, SHIFTED_HISTORY_FIT),
     };
-  if (!alignedHistory) return undefined;
+  if (map.frequencies.length === 0) return undefined;
   return {
     grid: 'aligned',
     map,
