@@ -308,9 +308,9 @@ async function analyzeWith(
       hotspot: paintEvidence(evidence, pred.grid, crop, size, region, toProbability),
     });
   }
-  // `predict` picked each face's field gain by this too: JPEG files have their own bands.
   // A save found on another grid is shown and reported where a face's history was read from it.
   const shiftedRead = breaks.some((b) => b?.grid === 'shifted');
+  // `predict` picked each face's field gain by this too: JPEG files have their own bands.
   const lastSaveJpeg = history?.quality !== undefined;
   if (unfielded.length > 0) {
     const field = model.manifest.calibration?.field;
