@@ -5,11 +5,12 @@
 // (the other grids searched on every photo). Fits the shifted map's evidence on the fit set (one regime,
 // history-evidence-fit.ts's logistic fit, on the faces the search ran for before session 24: fewer than 3 aligned
 // frequencies), then reads the rules at the shipped threshold on the test sets — logit + w × the aligned evidence
-// (shipped); B: the shifted evidence where the aligned map reads fewer than 3 frequencies and a save was found, else
+// (shipped until session 24); B: the shifted evidence where the aligned map reads fewer than 3 frequencies and a save was found, else
 // the aligned evidence from 3 frequencies, else none; D: the shifted evidence wherever found, else as B; D2: as D,
 // but beside an aligned history of 3+ frequencies only where that history is faint (`isFaintHistory`); the network
 // alone; D3: as D, but beside an aligned history of 3+ frequencies only where the shifted map's own history around
-// the face is not faint (`isFaintHistory` of its features) — printing AP, untouched and edited faces flagged, and faces outlined (evidence above 1 where the history
+// the face is not faint (`isFaintHistory` of its features); D4, shipped since session 24 (`faceHistoryReading`): as D3,
+// but the aligned evidence of 1–2 frequencies kept where no save was found — printing AP, untouched and edited faces flagged, and faces outlined (evidence above 1 where the history
 // counts). Sets: `pool:seed` off the grid; `pool:seed:colour` with a colour edit before the export (`--off-grid
 // --colour`); `pool:seed:grid` / `pool:seed:grid-colour` saved on the photo's own grid (`--jpeg Q [--colour]`);
 // `pool:seed:mix` the usual post-processing mix (each face's history counted when its last save is at the manifest's
@@ -159,7 +160,11 @@ const shiftedOverFaint = (f: Face) => (searched(f) || f.alignedFaint ? shiftedAn
 /** The aligned map's evidence where it read at least MIN_HISTORY_FREQUENCIES frequencies (a stray one or two: none). */
 const strayDropped = (f: Face) => ((f.alignedFrequencies ?? 0) >= MIN_HISTORY_FREQUENCIES ? f.aligned : 0);
 const rules: [string, (f: Face) => number, (f: Face) => number][] = [
-  ['shipped (aligned map)', (f) => f.logit + (counted(f) ? weight * f.aligned : 0), (f) => f.aligned],
+  [
+    'aligned map only (shipped until session 24)',
+    (f) => f.logit + (counted(f) ? weight * f.aligned : 0),
+    (f) => f.aligned,
+  ],
   [
     `B: shifted map where searched (aligned < ${MIN_HISTORY_FREQUENCIES} frequencies) and found, else aligned from ${MIN_HISTORY_FREQUENCIES} frequencies${gateStrength > 0 || gateAround > -Infinity ? ` (strength ≥ ${gateStrength}, around ≥ ${gateAround})` : ''}`,
     (f) => f.logit + (counted(f) ? weight * (shiftedEvidence(f) ?? strayDropped(f)) : 0),
@@ -176,12 +181,12 @@ const rules: [string, (f: Face) => number, (f: Face) => number][] = [
     (f) => shiftedOverFaint(f) ?? strayDropped(f),
   ],
   [
-    `D3: as D, but beside an aligned history of ${SHIFTED_SEARCH_BELOW} or more frequencies only where the shifted map's history around the face is not faint`,
+    `D3: as D, but beside an aligned history of ${MIN_HISTORY_FREQUENCIES} or more frequencies only where the shifted map's history around the face is not faint`,
     (f) => f.logit + (counted(f) ? weight * (shiftedUnlessFaint(f) ?? strayDropped(f)) : 0),
     (f) => shiftedUnlessFaint(f) ?? strayDropped(f),
   ],
   [
-    'D4: as D3, but the aligned evidence kept where it reads 1–2 frequencies and no save was found (as shipped)',
+    'D4 (shipped since session 24, faceHistoryReading): as D3, but the aligned evidence of 1–2 frequencies kept where no save was found',
     (f) => f.logit + (counted(f) ? weight * (shiftedUnlessFaint(f) ?? f.aligned) : 0),
     (f) => shiftedUnlessFaint(f) ?? f.aligned,
   ],
