@@ -5,11 +5,11 @@
 // (the other grids searched on every photo). Fits the shifted map's evidence on the fit set (one regime,
 // history-evidence-fit.ts's logistic fit, on the faces the search ran for before session 24: fewer than 3 aligned
 // frequencies), then reads the rules at the shipped threshold on the test sets — logit + w × the aligned evidence
-// (shipped until session 24); B: the shifted evidence where the aligned map reads fewer than 3 frequencies and a save was found, else
+// (shipped); B: the shifted evidence where the aligned map reads fewer than 3 frequencies and a save was found, else
 // the aligned evidence from 3 frequencies, else none; D: the shifted evidence wherever found, else as B; D2: as D,
 // but beside an aligned history of 3+ frequencies only where that history is faint (`isFaintHistory`); the network
 // alone; D3: as D, but beside an aligned history of 3+ frequencies only where the shifted map's own history around
-// the face is not faint (`isFaintHistory` of its features); D4, shipped since session 24 (`faceHistoryReading`): as D3,
+// the face is not faint (`isFaintHistory` of its features); D4 (passed its clauses in session 24, not shipped): as D3,
 // but the aligned evidence of 1–2 frequencies kept where no save was found — printing AP, untouched and edited faces flagged, and faces outlined (evidence above 1 where the history
 // counts). Sets: `pool:seed` off the grid; `pool:seed:colour` with a colour edit before the export (`--off-grid
 // --colour`); `pool:seed:grid` / `pool:seed:grid-colour` saved on the photo's own grid (`--jpeg Q [--colour]`);
@@ -32,7 +32,7 @@ import {
   HOTSPOT_MIN_EVIDENCE,
   isFaintHistory,
   MEAN_AROUND_FEATURE,
-  MIN_HISTORY_FREQUENCIES,
+  SHIFTED_SEARCH_BELOW,
   signedLog1p,
   weighHistoryFeatures,
 } from '@unwarp/aids';
@@ -137,7 +137,7 @@ if (values.prepare) {
 const fitSet: Face[] = [];
 for (const spec of values.fit) fitSet.push(...(await facesOf(spec)));
 /** Where the pipeline searched the other grids before session 24: the aligned map showed fewer than 3 frequencies. */
-const searched = (f: Face) => (f.alignedFrequencies ?? 0) < MIN_HISTORY_FREQUENCIES;
+const searched = (f: Face) => (f.alignedFrequencies ?? 0) < SHIFTED_SEARCH_BELOW;
 // The fit as session 23 made it: on the faces whose search ran and found a save.
 const found = fitSet.filter((f) => f.shifted && searched(f));
 const fit: HistoryEvidenceFit = fitLogistic(
@@ -157,36 +157,32 @@ const shiftedEvidence = (f: Face) => (searched(f) ? shiftedAnywhere(f) : undefin
 const shiftedUnlessFaint = (f: Face) =>
   searched(f) || (f.shifted && !isFaintHistory(f.shifted, 1)) ? shiftedAnywhere(f) : undefined;
 const shiftedOverFaint = (f: Face) => (searched(f) || f.alignedFaint ? shiftedAnywhere(f) : undefined);
-/** The aligned map's evidence where it read at least MIN_HISTORY_FREQUENCIES frequencies (a stray one or two: none). */
-const strayDropped = (f: Face) => ((f.alignedFrequencies ?? 0) >= MIN_HISTORY_FREQUENCIES ? f.aligned : 0);
+/** The aligned map's evidence where it read at least SHIFTED_SEARCH_BELOW frequencies (a stray one or two: none). */
+const strayDropped = (f: Face) => ((f.alignedFrequencies ?? 0) >= SHIFTED_SEARCH_BELOW ? f.aligned : 0);
 const rules: [string, (f: Face) => number, (f: Face) => number][] = [
+  ['shipped (aligned map)', (f) => f.logit + (counted(f) ? weight * f.aligned : 0), (f) => f.aligned],
   [
-    'aligned map only (shipped until session 24)',
-    (f) => f.logit + (counted(f) ? weight * f.aligned : 0),
-    (f) => f.aligned,
-  ],
-  [
-    `B: shifted map where searched (aligned < ${MIN_HISTORY_FREQUENCIES} frequencies) and found, else aligned from ${MIN_HISTORY_FREQUENCIES} frequencies${gateStrength > 0 || gateAround > -Infinity ? ` (strength ≥ ${gateStrength}, around ≥ ${gateAround})` : ''}`,
+    `B: shifted map where searched (aligned < ${SHIFTED_SEARCH_BELOW} frequencies) and found, else aligned from ${SHIFTED_SEARCH_BELOW} frequencies${gateStrength > 0 || gateAround > -Infinity ? ` (strength ≥ ${gateStrength}, around ≥ ${gateAround})` : ''}`,
     (f) => f.logit + (counted(f) ? weight * (shiftedEvidence(f) ?? strayDropped(f)) : 0),
     (f) => shiftedEvidence(f) ?? strayDropped(f),
   ],
   [
-    `D: shifted map wherever found (always searched), else aligned from ${MIN_HISTORY_FREQUENCIES} frequencies`,
+    `D: shifted map wherever found (always searched), else aligned from ${SHIFTED_SEARCH_BELOW} frequencies`,
     (f) => f.logit + (counted(f) ? weight * (shiftedAnywhere(f) ?? strayDropped(f)) : 0),
     (f) => shiftedAnywhere(f) ?? strayDropped(f),
   ],
   [
-    `D2: as D, but beside an aligned history of ${MIN_HISTORY_FREQUENCIES} or more frequencies only where that history is faint`,
+    `D2: as D, but beside an aligned history of ${SHIFTED_SEARCH_BELOW} or more frequencies only where that history is faint`,
     (f) => f.logit + (counted(f) ? weight * (shiftedOverFaint(f) ?? strayDropped(f)) : 0),
     (f) => shiftedOverFaint(f) ?? strayDropped(f),
   ],
   [
-    `D3: as D, but beside an aligned history of ${MIN_HISTORY_FREQUENCIES} or more frequencies only where the shifted map's history around the face is not faint`,
+    `D3: as D, but beside an aligned history of ${SHIFTED_SEARCH_BELOW} or more frequencies only where the shifted map's history around the face is not faint`,
     (f) => f.logit + (counted(f) ? weight * (shiftedUnlessFaint(f) ?? strayDropped(f)) : 0),
     (f) => shiftedUnlessFaint(f) ?? strayDropped(f),
   ],
   [
-    'D4 (shipped since session 24, faceHistoryReading): as D3, but the aligned evidence of 1–2 frequencies kept where no save was found',
+    'D4: as D3, but the aligned evidence of 1–2 frequencies kept where no save was found',
     (f) => f.logit + (counted(f) ? weight * (shiftedUnlessFaint(f) ?? f.aligned) : 0),
     (f) => shiftedUnlessFaint(f) ?? f.aligned,
   ],
@@ -196,7 +192,7 @@ const stray = (f: Face) =>
   counted(f) &&
   shiftedEvidence(f) === undefined &&
   (f.alignedFrequencies ?? 0) > 0 &&
-  (f.alignedFrequencies ?? 0) < MIN_HISTORY_FREQUENCIES;
+  (f.alignedFrequencies ?? 0) < SHIFTED_SEARCH_BELOW;
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
 console.log(
   `threshold (shipped calibration): logit ${threshold.toFixed(3)}, history weight ${weight} from q${minQuality}`,
@@ -206,7 +202,7 @@ for (const spec of [...values.fit, ...values.test]) {
   const untouched = faces.filter((f) => f.label === 0);
   const edited = faces.filter((f) => f.label === 1);
   console.log(
-    `${spec}: ${edited.length} edited / ${untouched.length} untouched; another grid found for ${edited.filter((f) => f.shifted).length} / ${untouched.filter((f) => f.shifted).length} (${edited.filter((f) => f.shifted && !searched(f)).length} / ${untouched.filter((f) => f.shifted && !searched(f)).length} beside an aligned history), passing the gate ${edited.filter(passes).length} / ${untouched.filter(passes).length}; aligned map of 1–${MIN_HISTORY_FREQUENCIES - 1} frequencies (counted, no save found) ${edited.filter(stray).length} / ${untouched.filter(stray).length}`,
+    `${spec}: ${edited.length} edited / ${untouched.length} untouched; another grid found for ${edited.filter((f) => f.shifted).length} / ${untouched.filter((f) => f.shifted).length} (${edited.filter((f) => f.shifted && !searched(f)).length} / ${untouched.filter((f) => f.shifted && !searched(f)).length} beside an aligned history), passing the gate ${edited.filter(passes).length} / ${untouched.filter(passes).length}; aligned map of 1–${SHIFTED_SEARCH_BELOW - 1} frequencies (counted, no save found) ${edited.filter(stray).length} / ${untouched.filter(stray).length}`,
   );
   for (const [name, score, evidence] of rules) {
     const ap = averagePrecision(

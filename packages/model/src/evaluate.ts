@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  compressionBreak,
   estimateJpegQuality,
-  faceHistoryReading,
   historyAround,
   historyFeatures,
   historyReading,
@@ -128,19 +128,16 @@ type EvalSample = {
   compressionBreak: number | undefined;
   /** `historyAround` of `@unwarp/aids` (mean block LLR outside the face box), where compressionBreak is read. */
   historyAround?: number;
-  /**
-   * The face box's history evidence as the pipeline weighs it (`faceHistoryReading` of `@unwarp/aids`: the shifted
-   * save's where one was found on another grid, else the aligned map's), where compressionBreak is read.
-   */
+  /** `historyEvidence` of `@unwarp/aids` over the face box, where compressionBreak is read. */
   historyEvidence?: number;
   /**
-   * The aligned map's reading, wherever it found any frequency: `historyFeatures` over the face box, the map's colour
-   * scale (the studies refit the evidence from these), and how many frequencies showed that history.
+   * What historyEvidence weighed, where the map found a history: `historyFeatures` over the face box and the map's
+   * colour scale (the studies refit the evidence from these), and how many frequencies showed that history.
    */
   history?: { features: number[]; scale: number; frequencies: number };
   /**
-   * An earlier save on another grid, where one was found (`readJpegHistory`): `historyFeatures` of its map over the
-   * face box, and its lattice strength.
+   * An earlier save on another grid, where one was found (`readJpegHistory`, searched whatever the aligned map
+   * shows): `historyFeatures` of its map over the face box, and its lattice strength.
    */
   shiftedHistory?: { features: number[]; strength: number };
   /** The file's last JPEG quality (IJG-equivalent), where compressionBreak is read. */
@@ -471,15 +468,18 @@ export async function storedSamples(dirs: string[], count: number) {
 function jpegHistoryOf(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps: number[] | undefined) {
   const luma = lumaOf(img.data, img.width, img.height);
   const rgb = img.data;
-  const history = readJpegHistory(luma, img.width, img.height, steps ? { steps, rgb } : { rgb });
-  const { map, shifted } = history;
-  // What the pipeline weighs; the aligned map's own reading and the shifted save's features are kept for the studies.
-  const reading = faceHistoryReading(history, box);
-  const { features } = historyReading(map, box);
+  // The other grids searched whatever the aligned map shows, for the studies (off-grid-evidence-study).
+  const { map, shifted } = readJpegHistory(luma, img.width, img.height, {
+    ...(steps ? { steps } : {}),
+    rgb,
+    searchAlways: true,
+  });
+  // The pipeline weighs the aligned map only; a save on another grid is kept for the studies.
+  const { evidence, features } = historyReading(map, box);
   return {
-    compressionBreak: reading?.compressionBreak ?? 0,
+    compressionBreak: compressionBreak(map, box),
     historyAround: historyAround(map, box).mean,
-    historyEvidence: reading?.evidence ?? 0,
+    historyEvidence: evidence,
     ...(features ? { history: { features, scale: map.scale, frequencies: map.frequencies.length } } : {}),
     ...(shifted ? { shiftedHistory: { features: historyFeatures(shifted.map, box), strength: shifted.strength } } : {}),
   };

@@ -208,7 +208,7 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     expect(() => ReportSchema.parse(liquified.report)).not.toThrow();
   });
 
-  it('jpegHistory after a crop between the saves: that save found on its own grid, read and outlined there, mapped in history.png', async () => {
+  it('jpegHistory after a crop between the saves: that save found on its own grid, mapped in history.png, never outlined', async () => {
     const file = photoPath(PHOTOS.portrait);
     // Saved at q75 (as a photo site might), cropped 3 px from the left and 5 from the top, eyes enlarged, saved at q90.
     const q75 = await sharp(file).jpeg({ quality: 75 }).toBuffer();
@@ -225,28 +225,19 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     const raw = { raw: { width: info.width, height: info.height, channels: 3 as const } };
     const edited = await sharp(modified.data, raw).jpeg({ quality: 90 }).toBuffer();
     const untouched = await sharp(image.data, raw).jpeg({ quality: 90 }).toBuffer();
-    const [liquified, kept] = [
-      await analyzer.analyze(edited, { aids: false }),
-      await analyzer.analyze(untouched, { aids: false }),
-    ];
-    for (const a of [liquified, kept]) {
+    for (const bytes of [edited, untouched]) {
+      const a = await analyzer.analyze(bytes, { aids: false });
       // The earlier save's blocks started at 0, 0 before the crop: at 5, 3 after it.
       expect(a.report.jpegHistory).toMatchObject({
         lastQuality: 90,
         earlierSaveFound: true,
         earlierSaveShift: { x: 5, y: 3 },
       });
-      expect(a.report.faces[0]!.historyGrid).toBe('shifted');
+      expect(a.report.faces[0]!.historyHotspot).toBeUndefined();
       expect(() => ReportSchema.parse(a.report)).not.toThrow();
     }
-    // Read from that save, the enlarged eyes lean clearly edited and are outlined by an eye; the untouched face not.
-    const hotspot = liquified.report.faces[0]!.historyHotspot!;
-    expect(liquified.report.faces[0]!.historyEvidence).toBeGreaterThan(1);
-    expect(['leftEye', 'rightEye', 'leftBrow', 'rightBrow']).toContain(hotspot.near?.[0]);
-    expect(kept.report.faces[0]!.historyEvidence).toBeLessThan(0);
-    expect(kept.report.faces[0]!.historyHotspot).toBeUndefined();
     // history.png: redder (magenta over teal) where the edit moved pixels by more than 1 px than on the rest of the face.
-    const a = liquified;
+    const a = await analyzer.analyze(edited, { aids: false });
     const { data: png, info: pngInfo } = await sharp((await renderArtifacts(a))['history.png']!)
       .raw()
       .toBuffer({ resolveWithObject: true });
