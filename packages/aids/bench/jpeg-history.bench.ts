@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { photoPng } from '../src/_internal/fixtures.ts';
+import { decode, photoPng } from '../src/_internal/fixtures.ts';
 import { doubleJpegMap, ijgTable, lumaOf, readJpegHistory, STD_LUMA } from '../src/index.ts';
 
 const { values } = parseArgs({
@@ -17,12 +17,6 @@ const { values } = parseArgs({
 });
 const runs = Math.max(1, Number(values.runs));
 const steps = ijgTable(STD_LUMA, 90);
-
-async function decoded(bytes: Buffer) {
-  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  const rgb = new Uint8Array(data);
-  return { rgb, luma: lumaOf(rgb, info.width, info.height), width: info.width, height: info.height };
-}
 
 /** Mean milliseconds of `fn` over `runs` calls (after one warm-up call). */
 function time(fn: () => unknown): number {
@@ -36,8 +30,8 @@ const source = await photoPng(2, 1600);
 process.stdout.write(
   `runs ${runs}\n\n| photo | history | aligned map ms | map + search ms | ratio | save found on another grid |\n|---|---|---|---|---|---|\n`,
 );
+const meta = await sharp(source).metadata();
 for (const mp of values.sizes.split(',').map(Number)) {
-  const meta = await sharp(source).metadata();
   const scale = Math.sqrt((mp * 1e6) / (meta.width! * meta.height!));
   const [w, h] = [Math.round(meta.width! * scale), Math.round(meta.height! * scale)];
   const picture = await sharp(source).resize(w, h).png().toBuffer();
@@ -53,10 +47,12 @@ for (const mp of values.sizes.split(',').map(Number)) {
     ],
   ];
   for (const [name, bytes] of cases) {
-    const { rgb, luma, width, height } = await decoded(bytes);
+    const { data: rgb, width, height } = await decode(bytes);
+    const luma = lumaOf(rgb, width, height);
     const aligned = time(() => doubleJpegMap(luma, width, height, { steps }));
-    const both = time(() => readJpegHistory(luma, width, height, { steps, rgb, searchAlways: true }));
-    const found = readJpegHistory(luma, width, height, { steps, rgb, searchAlways: true }).shifted !== undefined;
+    const read = () => readJpegHistory(luma, width, height, { steps, rgb, searchAlways: true });
+    const both = time(read);
+    const found = read().shifted !== undefined;
     process.stdout.write(
       `| ${mp} MP (${width}x${height}) | ${name} | ${aligned.toFixed(0)} | ${both.toFixed(0)} | ${(both / aligned).toFixed(2)} | ${found ? 'yes' : 'no'} |\n`,
     );

@@ -102,6 +102,7 @@ async function facesOf(spec: string): Promise<Face[]> {
       count: Number(values.count),
       seed: Number(seed ?? 1),
       ...(mix ? {} : { jpegQuality: quality, offGrid, colour }),
+      searchAllGrids: true,
     },
     model.manifest,
   );

@@ -136,8 +136,9 @@ type EvalSample = {
    */
   history?: { features: number[]; scale: number; frequencies: number };
   /**
-   * An earlier save on another grid, where one was found (`readJpegHistory`, searched whatever the aligned map
-   * shows): `historyFeatures` of its map over the face box, and its lattice strength.
+   * An earlier save on another grid, where one was found (`readJpegHistory`; searched whatever the aligned map shows
+   * with `simulatedSamples`' `searchAllGrids`): `historyFeatures` of its map over the face box, and its lattice
+   * strength.
    */
   shiftedHistory?: { features: number[]; strength: number };
   /** The file's last JPEG quality (IJG-equivalent), where compressionBreak is read. */
@@ -278,6 +279,11 @@ export async function simulatedSamples(
   > & {
     /** Shrink every photo first so its face is this many pixels wide, then save it as JPEG q88–95 (`makePair`'s). */
     shrinkFace?: [number, number];
+    /**
+     * Search the other grids for an earlier save whatever the aligned map shows (`readJpegHistory`'s `searchAlways`),
+     * for the studies; the pipeline, eval and calibrate search only where it shows next to none.
+     */
+    searchAllGrids?: boolean;
   },
   manifest: ModelManifest,
 ) {
@@ -332,7 +338,7 @@ export async function simulatedSamples(
           label: pair.label,
           faceBox,
           ...(steps
-            ? { ...jpegHistoryOf(pair.modified, faceBox, steps), jpegQuality: lastQuality! }
+            ? { ...jpegHistoryOf(pair.modified, faceBox, steps, opts.searchAllGrids), jpegQuality: lastQuality! }
             : { compressionBreak: undefined }),
         },
         manifest,
@@ -465,16 +471,20 @@ export async function storedSamples(dirs: string[], count: number) {
   return { total: refs.length, samples: read(), source: `stored pairs in ${dirs.join(', ')}` };
 }
 
-function jpegHistoryOf(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps: number[] | undefined) {
+function jpegHistoryOf(
+  img: Image<Uint8Array>,
+  box: EvalSample['faceBox'],
+  steps: number[] | undefined,
+  searchAlways = false,
+) {
   const luma = lumaOf(img.data, img.width, img.height);
   const rgb = img.data;
-  // The other grids searched whatever the aligned map shows, for the studies (off-grid-evidence-study).
   const { map, shifted } = readJpegHistory(luma, img.width, img.height, {
     ...(steps ? { steps } : {}),
     rgb,
-    searchAlways: true,
+    searchAlways,
   });
-  // The pipeline weighs the aligned map only; a save on another grid is kept for the studies.
+  // The pipeline weighs the aligned map only; a save on another grid is kept for the studies (off-grid-evidence-study).
   const { evidence, features } = historyReading(map, box);
   return {
     compressionBreak: compressionBreak(map, box),
