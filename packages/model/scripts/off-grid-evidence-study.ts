@@ -160,34 +160,30 @@ const shiftedUnlessFaint = (f: Face) =>
 const shiftedOverFaint = (f: Face) => (searched(f) || f.alignedFaint ? shiftedAnywhere(f) : undefined);
 /** The aligned map's evidence where it read at least SHIFTED_SEARCH_BELOW frequencies (a stray one or two: none). */
 const strayDropped = (f: Face) => ((f.alignedFrequencies ?? 0) >= SHIFTED_SEARCH_BELOW ? f.aligned : 0);
-const rules: [string, (f: Face) => number, (f: Face) => number][] = [
-  ['shipped (aligned map)', (f) => f.logit + (counted(f) ? weight * f.aligned : 0), (f) => f.aligned],
+/** Each rule's history evidence per face; its score is the network's logit plus weight × that where the history counts. */
+const rules: [string, (f: Face) => number][] = [
+  ['shipped (aligned map)', (f) => f.aligned],
   [
     `B: shifted map where searched (aligned < ${SHIFTED_SEARCH_BELOW} frequencies) and found, else aligned from ${SHIFTED_SEARCH_BELOW} frequencies${gateStrength > 0 || gateAround > -Infinity ? ` (strength ≥ ${gateStrength}, around ≥ ${gateAround})` : ''}`,
-    (f) => f.logit + (counted(f) ? weight * (shiftedEvidence(f) ?? strayDropped(f)) : 0),
     (f) => shiftedEvidence(f) ?? strayDropped(f),
   ],
   [
     `D: shifted map wherever found (always searched), else aligned from ${SHIFTED_SEARCH_BELOW} frequencies`,
-    (f) => f.logit + (counted(f) ? weight * (shiftedAnywhere(f) ?? strayDropped(f)) : 0),
     (f) => shiftedAnywhere(f) ?? strayDropped(f),
   ],
   [
     `D2: as D, but beside an aligned history of ${SHIFTED_SEARCH_BELOW} or more frequencies only where that history is faint`,
-    (f) => f.logit + (counted(f) ? weight * (shiftedOverFaint(f) ?? strayDropped(f)) : 0),
     (f) => shiftedOverFaint(f) ?? strayDropped(f),
   ],
   [
     `D3: as D, but beside an aligned history of ${SHIFTED_SEARCH_BELOW} or more frequencies only where the shifted map's history around the face is not faint`,
-    (f) => f.logit + (counted(f) ? weight * (shiftedUnlessFaint(f) ?? strayDropped(f)) : 0),
     (f) => shiftedUnlessFaint(f) ?? strayDropped(f),
   ],
   [
     'D4: as D3, but the aligned evidence of 1–2 frequencies kept where no save was found',
-    (f) => f.logit + (counted(f) ? weight * (shiftedUnlessFaint(f) ?? f.aligned) : 0),
     (f) => shiftedUnlessFaint(f) ?? f.aligned,
   ],
-  ['network alone', (f) => f.logit, () => 0],
+  ['network alone', () => 0],
 ];
 const stray = (f: Face) =>
   counted(f) &&
@@ -205,7 +201,8 @@ for (const spec of [...values.fit, ...values.test]) {
   console.log(
     `${spec}: ${edited.length} edited / ${untouched.length} untouched; another grid found for ${edited.filter((f) => f.shifted).length} / ${untouched.filter((f) => f.shifted).length} (${edited.filter((f) => f.shifted && !searched(f)).length} / ${untouched.filter((f) => f.shifted && !searched(f)).length} beside an aligned history), passing the gate ${edited.filter(passes).length} / ${untouched.filter(passes).length}; aligned map of 1–${SHIFTED_SEARCH_BELOW - 1} frequencies (counted, no save found) ${edited.filter(stray).length} / ${untouched.filter(stray).length}`,
   );
-  for (const [name, score, evidence] of rules) {
+  for (const [name, evidence] of rules) {
+    const score = (f: Face) => f.logit + (counted(f) ? weight * evidence(f) : 0);
     const ap = averagePrecision(
       faces.map(score),
       faces.map((f) => f.label),
