@@ -56,6 +56,8 @@ const { values } = parseArgs({
     logits: { type: 'string' },
     /** Score the sets into --cache and print nothing of them (for sets read only after a rule is pre-registered). */
     prepare: { type: 'boolean', default: false },
+    /** Print each face whose search found a save beside an aligned history of 3+ frequencies. */
+    list: { type: 'boolean', default: false },
   },
 });
 type Face = {
@@ -66,10 +68,14 @@ type Face = {
   alignedFrequencies?: number;
   /** Whether that history is faint around the face (`isFaintHistory`, the shipped bounds). */
   alignedFaint?: boolean;
+  /** The aligned map's historyFeatures over the face, where it found a history. */
+  alignedFeatures?: number[];
   /** historyFeatures of the shifted map, where the search found an earlier save on another grid. */
   shifted?: number[];
   /** The found lattice's strength (readJpegHistory's `shifted.strength`). */
   strength?: number;
+  /** The found lattice's grid from the last save's (0–7 px each way). */
+  offset?: { x: number; y: number };
   /** The file's last JPEG quality, 0 where it is lossless. */
   quality: number;
   label: number;
@@ -94,14 +100,19 @@ async function facesOf(spec: string): Promise<Face[]> {
   const [pool, seed, regime] = spec.split(':');
   const mix = regime === 'mix';
   const colour = regime === 'colour' || regime === 'grid-colour';
-  // `grid` / `grid-colour`: saved once on the photo's own grid, as `unwarp eval --jpeg Q [--colour]`.
-  const offGrid = regime !== 'grid' && regime !== 'grid-colour';
+  // `grid` / `grid-colour`: saved once on the photo's own grid, as `unwarp eval --jpeg Q [--colour]`; `grid-resave`:
+  // saved at q70–90 first on that grid; `resized*`: the photo resized first (`resized` then off the grid,
+  // `grid-resized` saved twice on one grid, `resized-once` exported once).
+  const onGrid = ['grid', 'grid-colour', 'grid-resave', 'grid-resized', 'resized-once'];
+  const offGrid = !onGrid.includes(regime ?? '');
+  const resize = regime?.includes('resized') ?? false;
+  const resaveOnGrid = regime === 'grid-resave' || regime === 'grid-resized';
   const { samples } = await simulatedSamples(
     {
       photoDirs: [path.join(data, pool!)],
       count: Number(values.count),
       seed: Number(seed ?? 1),
-      ...(mix ? {} : { jpegQuality: quality, offGrid, colour }),
+      ...(mix ? {} : { jpegQuality: quality, offGrid, colour, resize, resaveOnGrid }),
       searchAllGrids: true,
     },
     model.manifest,
@@ -118,7 +129,10 @@ async function facesOf(spec: string): Promise<Face[]> {
       aligned: s.history ? weighHistoryFeatures(s.history.features, s.history.scale) : 0,
       alignedFrequencies: s.history?.frequencies ?? 0,
       alignedFaint: s.history ? isFaintHistory(s.history.features, s.history.scale) : false,
-      ...(s.shiftedHistory ? { shifted: s.shiftedHistory.features, strength: s.shiftedHistory.strength } : {}),
+      ...(s.history ? { alignedFeatures: s.history.features } : {}),
+      ...(s.shiftedHistory
+        ? { shifted: s.shiftedHistory.features, strength: s.shiftedHistory.strength, offset: s.shiftedHistory.offset }
+        : {}),
       quality: s.jpegQuality ?? 0,
       label: s.label,
     });
@@ -158,6 +172,12 @@ const shiftedEvidence = (f: Face) => (searched(f) ? shiftedAnywhere(f) : undefin
 const shiftedUnlessFaint = (f: Face) =>
   searched(f) || (f.shifted && !isFaintHistory(f.shifted, 1)) ? shiftedAnywhere(f) : undefined;
 const shiftedOverFaint = (f: Face) => (searched(f) || f.alignedFaint ? shiftedAnywhere(f) : undefined);
+const around = (features: number[] | undefined) => features?.[MEAN_AROUND_FEATURE] ?? Number.NEGATIVE_INFINITY;
+// D5a: beside a history on the last grid, the map that keeps the earlier save more clearly around the face.
+const shiftedOverWeaker = (f: Face) =>
+  searched(f) || around(f.shifted) > around(f.alignedFeatures) ? shiftedAnywhere(f) : undefined;
+/** A lattice 0 or 4 px off the last grid each way: where a resized JPEG's own blocks fall after ×1.5, ×2.5, ×0.5. */
+const halfBlock = (f: Face) => f.offset !== undefined && f.offset.x % 4 === 0 && f.offset.y % 4 === 0;
 /** The aligned map's evidence where it read at least SHIFTED_SEARCH_BELOW frequencies (a stray one or two: none). */
 const strayDropped = (f: Face) => ((f.alignedFrequencies ?? 0) >= SHIFTED_SEARCH_BELOW ? f.aligned : 0);
 /** Each rule's history evidence per face; its score is the network's logit plus weight × that where the history counts. */
@@ -183,6 +203,14 @@ const rules: [string, (f: Face) => number][] = [
     'D4: as D3, but the aligned evidence of 1–2 frequencies kept where no save was found',
     (f) => shiftedUnlessFaint(f) ?? f.aligned,
   ],
+  [
+    "D5a: as D4, but beside an aligned history of 3+ frequencies only where the shifted map's history around the face is stronger than the aligned map's",
+    (f) => shiftedOverWeaker(f) ?? f.aligned,
+  ],
+  [
+    'D5b: as D4, but beside an aligned history of 3+ frequencies never on a half-block grid (offsets of 0 or 4 each way)',
+    (f) => (searched(f) || !halfBlock(f) ? shiftedUnlessFaint(f) : undefined) ?? f.aligned,
+  ],
   ['network alone', () => 0],
 ];
 const stray = (f: Face) =>
@@ -201,6 +229,11 @@ for (const spec of [...values.fit, ...values.test]) {
   console.log(
     `${spec}: ${edited.length} edited / ${untouched.length} untouched; another grid found for ${edited.filter((f) => f.shifted).length} / ${untouched.filter((f) => f.shifted).length} (${edited.filter((f) => f.shifted && !searched(f)).length} / ${untouched.filter((f) => f.shifted && !searched(f)).length} beside an aligned history), passing the gate ${edited.filter(passes).length} / ${untouched.filter(passes).length}; aligned map of 1–${SHIFTED_SEARCH_BELOW - 1} frequencies (counted, no save found) ${edited.filter(stray).length} / ${untouched.filter(stray).length}`,
   );
+  if (values.list)
+    for (const f of faces.filter((f) => f.shifted && !searched(f)))
+      console.log(
+        `    ${f.label ? 'edited   ' : 'untouched'} offset (${f.offset?.x},${f.offset?.y}) strength ${f.strength?.toFixed(3)} around: shifted ${around(f.shifted).toFixed(3)} aligned ${around(f.alignedFeatures).toFixed(3)} (${f.alignedFrequencies} freq.); evidence: shifted ${shiftedAnywhere(f)?.toFixed(2)} aligned ${f.aligned.toFixed(2)}; logit ${f.logit.toFixed(2)}`,
+      );
   for (const [name, evidence] of rules) {
     const score = (f: Face) => f.logit + (counted(f) ? weight * evidence(f) : 0);
     const ap = averagePrecision(

@@ -140,7 +140,7 @@ type EvalSample = {
    * with `simulatedSamples`' `searchAllGrids`): `historyFeatures` of its map over the face box, and its lattice
    * strength.
    */
-  shiftedHistory?: { features: number[]; strength: number };
+  shiftedHistory?: { features: number[]; strength: number; offset: { x: number; y: number } };
   /** The file's last JPEG quality (IJG-equivalent), where compressionBreak is read. */
   jpegQuality?: number;
   /** Stored pairs only: what made the edit, as its meta.json says (foreign-edits.ts names the command). */
@@ -284,6 +284,16 @@ export async function simulatedSamples(
      * for the studies; the pipeline, eval and calibrate search only where it shows next to none.
      */
     searchAllGrids?: boolean;
+    /**
+     * For the studies: the photo resized first by a factor drawn from RESIZE_FACTORS or between their ends (an
+     * editor's Image Size), so the pool JPEG's own blocks land on a lattice of another period.
+     */
+    resize?: boolean;
+    /**
+     * With `jpegQuality` and without `offGrid`: saved first at a quality drawn from OFF_GRID_EARLIER_QUALITIES on the
+     * photo's grid, and exported on the same grid (two saves that share one grid).
+     */
+    resaveOnGrid?: boolean;
   },
   manifest: ModelManifest,
 ) {
@@ -294,11 +304,22 @@ export async function simulatedSamples(
     for (let i = 0; i < opts.count; i++) {
       const rng = createRng((opts.seed * 7_368_787 + i) >>> 0);
       // Its own random stream, so the edits are the same as without --off-grid.
-      const offGrid = opts.offGrid
-        ? drawOffGrid(createRng(((opts.seed * 7_368_787 + i) ^ 0x2545f491) >>> 0))
-        : undefined;
+      const earlier =
+        opts.offGrid || opts.resaveOnGrid
+          ? drawOffGrid(createRng(((opts.seed * 7_368_787 + i) ^ 0x2545f491) >>> 0))
+          : undefined;
+      const offGrid = opts.offGrid ? earlier : undefined;
       const photo = await loadFacePhoto(refs[i % refs.length]!);
-      if (offGrid) photo.image = await jpegRoundTrip(photo.image, offGrid.earlierQuality);
+      if (opts.resize) {
+        const factor = drawResizeFactor(createRng(((opts.seed * 7_368_787 + i) ^ 0x68e31da4) >>> 0));
+        photo.image = await resizeImage(
+          photo.image,
+          Math.round(photo.image.width * factor),
+          Math.round(photo.image.height * factor),
+        );
+        photo.landmarks = photo.landmarks.map(([x, y]): [number, number] => [x * factor, y * factor]);
+      }
+      if (earlier) photo.image = await jpegRoundTrip(photo.image, earlier.earlierQuality);
       const pair = await makePair(photo, rng, {
         patch: 0,
         cropShortSide: 0,
@@ -361,6 +382,20 @@ export async function simulatedSamples(
     samples: generate(),
     source: `simulator (${families.join(', ')}${post}; edited at the photo's resolution, seen at ${scale})`,
   };
+}
+
+/** `resize`'s factors: half the draws are one of these (the round ones whose lattices fall on half blocks among them). */
+export const RESIZE_FACTORS = [0.5, 0.75, 1.25, 1.5, 2, 2.5] as const;
+
+/** A factor from RESIZE_FACTORS, or log-uniform between their ends at least 10% away from 1. */
+function drawResizeFactor(rng: Rng): number {
+  if (rng.next() < 0.5) return RESIZE_FACTORS[Math.floor(rng.next() * RESIZE_FACTORS.length)]!;
+  const lo = Math.log(RESIZE_FACTORS[0]);
+  const hi = Math.log(RESIZE_FACTORS[RESIZE_FACTORS.length - 1]!);
+  for (;;) {
+    const factor = Math.exp(lo + rng.next() * (hi - lo));
+    if (Math.abs(Math.log(factor)) >= Math.log(1.1)) return factor;
+  }
 }
 
 /** `offGrid`'s earlier save: qualities drawn from this range (an earlier q92 save is too fine to find off the grid). */
@@ -491,7 +526,16 @@ function jpegHistoryOf(
     historyAround: historyAround(map, box).mean,
     historyEvidence: evidence,
     ...(features ? { history: { features, scale: map.scale, frequencies: map.frequencies.length } } : {}),
-    ...(shifted ? { shiftedHistory: { features: historyFeatures(shifted.map, box), strength: shifted.strength } } : {}),
+    ...(shifted
+      ? {
+          shiftedHistory: {
+            features: historyFeatures(shifted.map, box),
+            strength: shifted.strength,
+            // From the last save's grid (0–7 px each way).
+            offset: { x: (shifted.offset.x - map.offsetX + 8) % 8, y: (shifted.offset.y - map.offsetY + 8) % 8 },
+          },
+        }
+      : {}),
   };
 }
 
