@@ -249,8 +249,10 @@ describe('web app in Chromium', () => {
       .poll(() => page.getByTestId('history-legend').textContent())
       .toMatch(/another 8x8 grid than its last \(its blocks start at 5, 3\): it was cropped between the two saves/);
     await shot(page, 'result-history-cropped-desktop');
-    // The face card says its numbers read the last grid, not the one the map shows.
-    expect(await page.getByTestId('history-shifted').first().textContent()).toMatch(/cropped\s+between the saves/);
+    // The face card says its numbers read the save on the other grid, the one the map shows.
+    expect(await page.getByTestId('history-shifted').first().textContent()).toMatch(
+      /cropped between the saves\): these numbers read that save, on its own grid/,
+    );
     await page.close();
   });
 

@@ -223,7 +223,7 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
                   edit; magenta everywhere means the history is faint (a resize, a colour edit, or a lower-quality last
                   save) and says little.
                   {report.jpegHistory?.earlierSaveShift
-                    ? ` This photo's earlier save sits on another 8x8 grid than its last (its blocks start at ${report.jpegHistory.earlierSaveShift.x}, ${report.jpegHistory.earlierSaveShift.y}): it was cropped between the two saves. The map shows that save; it is not weighed in the warp score and no box is drawn (not validated).`
+                    ? ` This photo's earlier save sits on another 8x8 grid than its last (its blocks start at ${report.jpegHistory.earlierSaveShift.x}, ${report.jpegHistory.earlierSaveShift.y}): it was cropped between the two saves. The map shows that save, and each face's history evidence is read from it.`
                     : report.jpegHistory?.countedInScore === false
                       ? ' This file was saved last at a quality too low for the history to count in the warp score.'
                       : null}
@@ -280,7 +280,6 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
               threshold={report.threshold}
               caveat={report.caveat}
               hasField={hasField}
-              shiftedSave={Boolean(report.jpegHistory?.earlierSaveShift)}
             />
           ))}
 
@@ -427,15 +426,12 @@ function FaceCard({
   threshold,
   caveat,
   hasField,
-  shiftedSave,
 }: {
   face: FaceReport;
   n: number;
   threshold: number;
   caveat: string;
   hasField: boolean;
-  /** The photo's earlier save lies on another grid (cropped between the saves): these numbers read the last grid. */
-  shiftedSave: boolean;
 }) {
   const level = verdictLevel(face.verdict);
   return (
@@ -466,11 +462,11 @@ function FaceCard({
               below 0 untouched, 0 nothing to read; weak after a lower-quality save).
             </>
           ) : null}
-          {shiftedSave ? (
+          {face.historyGrid === 'shifted' ? (
             <span data-testid="history-shifted">
               {' '}
-              These numbers read the last save's 8x8 grid; this photo's earlier save lies on another (it was cropped
-              between the saves), mapped in the JPEG history view but not weighed here.
+              This photo's earlier save lies on another 8x8 grid than its last (it was cropped between the saves): these
+              numbers read that save, on its own grid.
             </span>
           ) : null}
           {face.historyHotspot ? (

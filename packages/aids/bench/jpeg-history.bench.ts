@@ -1,8 +1,8 @@
 /**
- * What reading a JPEG's history costs per photo, and what searching the other 63 grids adds to it wherever the aligned
- * map shows a history (`searchAlways`, as the studies search): the aligned map alone (`doubleJpegMap`) against
- * `readJpegHistory` with the search (the map and `shiftedJpegHistory`), in one process, on photos saved at q90 as they are and after a crop off the grid between a q75 save and
- * the q90 export (where the search finds that save and maps it).
+ * What reading a JPEG's history costs per photo, and what searching the other 63 grids adds to it (the pipeline
+ * searches every JPEG since session 25): the aligned map alone (`doubleJpegMap`) against `readJpegHistory` (the map
+ * and `shiftedJpegHistory`), in one process, on photos saved at q90 as they are and after a crop off the grid between
+ * a q75 save and the q90 export (where the search finds that save and maps it).
  *   npm run bench -w @unwarp/aids
  *   node --import tsx packages/aids/bench/jpeg-history.bench.ts --runs 5 --sizes 0.5,4,12
  * The photos are a Helen portrait from ../shared/data, resized to each size in megapixels.
@@ -50,7 +50,7 @@ for (const mp of values.sizes.split(',').map(Number)) {
     const { data: rgb, width, height } = await decode(bytes);
     const luma = lumaOf(rgb, width, height);
     const aligned = time(() => doubleJpegMap(luma, width, height, { steps }));
-    const read = () => readJpegHistory(luma, width, height, { steps, rgb, searchAlways: true });
+    const read = () => readJpegHistory(luma, width, height, { steps, rgb });
     const both = time(read);
     const found = read().shifted !== undefined;
     process.stdout.write(

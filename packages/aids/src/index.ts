@@ -31,7 +31,14 @@ export { editorsIn } from './editors.ts';
 export { ELA_HOW_TO_READ, errorLevelAnalysis } from './ela.ts';
 export { UndecodableImageError } from './errors.ts';
 export { doubleCompressionHint, estimateJpegQuality, ijgTable, lumaTableOf, STD_LUMA } from './jpeg.ts';
-export { type JpegHistory, readJpegHistory, SHIFTED_SEARCH_BELOW } from './jpeg-history.ts';
+export {
+  type FaceHistoryReading,
+  faceHistoryReading,
+  type JpegHistory,
+  MIN_HISTORY_FREQUENCIES,
+  readJpegHistory,
+  SHIFTED_HISTORY_FIT,
+} from './jpeg-history.ts';
 export { readMetadata } from './metadata.ts';
 export { NOISE_HOW_TO_READ, noiseResidual } from './noise.ts';
 export { type ShiftedHistory, shiftedJpegHistory } from './shifted-history.ts';

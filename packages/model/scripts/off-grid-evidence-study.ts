@@ -1,27 +1,30 @@
-// Should the face score weigh an earlier JPEG save found on another grid (a crop off the grid between the saves,
-// `readJpegHistory`'s shifted search)? Scores simulator edits saved as `unwarp eval --jpeg Q --off-grid` makes them
-// (an earlier save at q70–90, the export 1–7 px off its grid): the network's logit once (cached), the aligned map's
-// evidence (what the shipped pipeline weighs) and frequency count, and the shifted map's `historyFeatures` per face
-// (the other grids searched on every photo). Fits the shifted map's evidence on the fit set (one regime,
-// history-evidence-fit.ts's logistic fit, on the faces the search ran for before session 24: fewer than 3 aligned
-// frequencies), then reads the rules at the shipped threshold on the test sets — logit + w × the aligned evidence
-// (shipped); B: the shifted evidence where the aligned map reads fewer than 3 frequencies and a save was found, else
-// the aligned evidence from 3 frequencies, else none; D: the shifted evidence wherever found, else as B; D2: as D,
-// but beside an aligned history of 3+ frequencies only where that history is faint (`isFaintHistory`); the network
-// alone; D3: as D, but beside an aligned history of 3+ frequencies only where the shifted map's own history around
-// the face is not faint (`isFaintHistory` of its features); D4 (passed its clauses in session 24, not shipped): as D3,
-// but the aligned evidence of 1–2 frequencies kept where no save was found — printing AP, untouched and edited faces flagged, and faces outlined (evidence above 1 where the history
-// counts). Sets: `pool:seed` off the grid; `pool:seed:colour` with a colour edit before the export (`--off-grid
-// --colour`); `pool:seed:grid` / `pool:seed:grid-colour` saved on the photo's own grid (`--jpeg Q [--colour]`);
-// `pool:seed:mix` the usual post-processing mix (each face's history counted when its last save is at the manifest's
-// compressionBreakMinQuality or above, as the pipeline counts it). `--logits cache.json` takes the network's logits
-// from an earlier cache of the same sets (the history alone is read again). `--gate-strength S` / `--gate-around A`
-// keep only the saves whose lattice strength is at least S / whose mean block LLR around the face is at least A.
-// docs/training-experiments.md, sessions 22–24.
+// Which JPEG history should a face score weigh when an earlier save is found on another grid (a crop off the grid
+// between the saves, `readJpegHistory`'s shifted search)? Scores simulator edits saved as `unwarp eval --jpeg Q
+// --off-grid` makes them (an earlier save at q70–90, the export 1–7 px off its grid) and the sets below: the network's
+// logit once (cached), the aligned map's evidence, features and frequency count, and the shifted map's
+// `historyFeatures`, strength and offset per face. Fits the shifted map's evidence on the fit set (history-evidence-
+// fit.ts's logistic fit, one regime, on the faces with fewer than 3 aligned frequencies), then reads the rules at the
+// shipped threshold on the test sets — the aligned map alone (shipped until session 24); B: the shifted evidence where
+// the aligned map reads fewer than 3 frequencies and a save was found, else the aligned evidence from 3 frequencies,
+// else none; D: the shifted evidence wherever found, else as B; D2: as D, but beside an aligned history of 3+
+// frequencies only where that history is faint; D3: as D, but there only where the shifted map's own history around
+// the face is not faint; D4: as D3, the aligned evidence of 1–2 frequencies kept where no save was found; D5a
+// (shipped since session 25, `faceHistoryReading`): as D4, but beside an aligned history of 3+ frequencies only where
+// the shifted map's mean block LLR around the face is above the aligned map's; D5b: as D4, never on a half-block
+// grid; the network alone — printing AP, untouched and edited faces flagged, and faces outlined (evidence above 1
+// where the history counts). Sets: `pool:seed` off the grid; `pool:seed:colour` with a colour edit before the export;
+// `pool:seed:grid` / `pool:seed:grid-colour` saved on the photo's own grid (`--jpeg Q [--colour]`); `grid-resave`
+// saved at q70–90 first on that grid; `resized` (then off the grid), `grid-resized` (then saved twice on one grid),
+// `resized-once` (exported once): the photo resized first by ×0.5–2.5; `pool:seed:mix` the usual post-processing mix
+// (each face's history counted when its last save is at the manifest's compressionBreakMinQuality or above, as the
+// pipeline counts it). `--logits cache.json` takes the network's logits from an earlier cache of the same sets (the
+// history alone is read again). `--gate-strength S` / `--gate-around A` keep only the saves whose lattice strength is
+// at least S / whose mean block LLR around the face is at least A. `--list` prints each find beside an aligned history.
+// docs/training-experiments.md, sessions 22–25.
 //   node --import tsx packages/model/scripts/off-grid-evidence-study.ts [--model models/unwarp-base] [--count 300] \
 //     [--quality 90] [--fit train/helen:1] [--test val/helen:1 --test val/helen:2:mix --test val/helen:1:grid] \
 //     [--cache /tmp/off-grid.json] [--logits earlier.json] [--out fit.json] [--gate-strength 0.2] [--gate-around 0.08] \
-//     [--prepare]
+//     [--prepare] [--list]
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,7 +35,7 @@ import {
   HOTSPOT_MIN_EVIDENCE,
   isFaintHistory,
   MEAN_AROUND_FEATURE,
-  SHIFTED_SEARCH_BELOW,
+  MIN_HISTORY_FREQUENCIES,
   signedLog1p,
   weighHistoryFeatures,
 } from '@unwarp/aids';
@@ -113,7 +116,6 @@ async function facesOf(spec: string): Promise<Face[]> {
       count: Number(values.count),
       seed: Number(seed ?? 1),
       ...(mix ? {} : { jpegQuality: quality, offGrid, colour, resize, resaveOnGrid }),
-      searchAllGrids: true,
     },
     model.manifest,
   );
@@ -152,7 +154,7 @@ if (values.prepare) {
 const fitSet: Face[] = [];
 for (const spec of values.fit) fitSet.push(...(await facesOf(spec)));
 /** Where the pipeline searched the other grids before session 24: the aligned map showed fewer than 3 frequencies. */
-const searched = (f: Face) => (f.alignedFrequencies ?? 0) < SHIFTED_SEARCH_BELOW;
+const searched = (f: Face) => (f.alignedFrequencies ?? 0) < MIN_HISTORY_FREQUENCIES;
 // The fit as session 23 made it: on the faces whose search ran and found a save.
 const found = fitSet.filter((f) => f.shifted && searched(f));
 const fit: HistoryEvidenceFit = fitLogistic(
@@ -178,25 +180,25 @@ const shiftedOverWeaker = (f: Face) =>
   searched(f) || around(f.shifted) > around(f.alignedFeatures) ? shiftedAnywhere(f) : undefined;
 /** A lattice 0 or 4 px off the last grid each way: where a resized JPEG's own blocks fall after ×1.5, ×2.5, ×0.5. */
 const halfBlock = (f: Face) => f.offset !== undefined && f.offset.x % 4 === 0 && f.offset.y % 4 === 0;
-/** The aligned map's evidence where it read at least SHIFTED_SEARCH_BELOW frequencies (a stray one or two: none). */
-const strayDropped = (f: Face) => ((f.alignedFrequencies ?? 0) >= SHIFTED_SEARCH_BELOW ? f.aligned : 0);
+/** The aligned map's evidence where it read at least MIN_HISTORY_FREQUENCIES frequencies (a stray one or two: none). */
+const strayDropped = (f: Face) => ((f.alignedFrequencies ?? 0) >= MIN_HISTORY_FREQUENCIES ? f.aligned : 0);
 /** Each rule's history evidence per face; its score is the network's logit plus weight × that where the history counts. */
 const rules: [string, (f: Face) => number][] = [
-  ['shipped (aligned map)', (f) => f.aligned],
+  ['aligned map alone (shipped until session 24)', (f) => f.aligned],
   [
-    `B: shifted map where searched (aligned < ${SHIFTED_SEARCH_BELOW} frequencies) and found, else aligned from ${SHIFTED_SEARCH_BELOW} frequencies${gateStrength > 0 || gateAround > -Infinity ? ` (strength ≥ ${gateStrength}, around ≥ ${gateAround})` : ''}`,
+    `B: shifted map where searched (aligned < ${MIN_HISTORY_FREQUENCIES} frequencies) and found, else aligned from ${MIN_HISTORY_FREQUENCIES} frequencies${gateStrength > 0 || gateAround > -Infinity ? ` (strength ≥ ${gateStrength}, around ≥ ${gateAround})` : ''}`,
     (f) => shiftedEvidence(f) ?? strayDropped(f),
   ],
   [
-    `D: shifted map wherever found (always searched), else aligned from ${SHIFTED_SEARCH_BELOW} frequencies`,
+    `D: shifted map wherever found (always searched), else aligned from ${MIN_HISTORY_FREQUENCIES} frequencies`,
     (f) => shiftedAnywhere(f) ?? strayDropped(f),
   ],
   [
-    `D2: as D, but beside an aligned history of ${SHIFTED_SEARCH_BELOW} or more frequencies only where that history is faint`,
+    `D2: as D, but beside an aligned history of ${MIN_HISTORY_FREQUENCIES} or more frequencies only where that history is faint`,
     (f) => shiftedOverFaint(f) ?? strayDropped(f),
   ],
   [
-    `D3: as D, but beside an aligned history of ${SHIFTED_SEARCH_BELOW} or more frequencies only where the shifted map's history around the face is not faint`,
+    `D3: as D, but beside an aligned history of ${MIN_HISTORY_FREQUENCIES} or more frequencies only where the shifted map's history around the face is not faint`,
     (f) => shiftedUnlessFaint(f) ?? strayDropped(f),
   ],
   [
@@ -204,7 +206,7 @@ const rules: [string, (f: Face) => number][] = [
     (f) => shiftedUnlessFaint(f) ?? f.aligned,
   ],
   [
-    "D5a: as D4, but beside an aligned history of 3+ frequencies only where the shifted map's history around the face is stronger than the aligned map's",
+    "D5a (shipped since session 25): as D4, but beside an aligned history of 3+ frequencies only where the shifted map's history around the face is stronger than the aligned map's",
     (f) => shiftedOverWeaker(f) ?? f.aligned,
   ],
   [
@@ -217,7 +219,7 @@ const stray = (f: Face) =>
   counted(f) &&
   shiftedEvidence(f) === undefined &&
   (f.alignedFrequencies ?? 0) > 0 &&
-  (f.alignedFrequencies ?? 0) < SHIFTED_SEARCH_BELOW;
+  (f.alignedFrequencies ?? 0) < MIN_HISTORY_FREQUENCIES;
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
 console.log(
   `threshold (shipped calibration): logit ${threshold.toFixed(3)}, history weight ${weight} from q${minQuality}`,
@@ -227,7 +229,7 @@ for (const spec of [...values.fit, ...values.test]) {
   const untouched = faces.filter((f) => f.label === 0);
   const edited = faces.filter((f) => f.label === 1);
   console.log(
-    `${spec}: ${edited.length} edited / ${untouched.length} untouched; another grid found for ${edited.filter((f) => f.shifted).length} / ${untouched.filter((f) => f.shifted).length} (${edited.filter((f) => f.shifted && !searched(f)).length} / ${untouched.filter((f) => f.shifted && !searched(f)).length} beside an aligned history), passing the gate ${edited.filter(passes).length} / ${untouched.filter(passes).length}; aligned map of 1–${SHIFTED_SEARCH_BELOW - 1} frequencies (counted, no save found) ${edited.filter(stray).length} / ${untouched.filter(stray).length}`,
+    `${spec}: ${edited.length} edited / ${untouched.length} untouched; another grid found for ${edited.filter((f) => f.shifted).length} / ${untouched.filter((f) => f.shifted).length} (${edited.filter((f) => f.shifted && !searched(f)).length} / ${untouched.filter((f) => f.shifted && !searched(f)).length} beside an aligned history), passing the gate ${edited.filter(passes).length} / ${untouched.filter(passes).length}; aligned map of 1–${MIN_HISTORY_FREQUENCIES - 1} frequencies (counted, no save found) ${edited.filter(stray).length} / ${untouched.filter(stray).length}`,
   );
   if (values.list)
     for (const f of faces.filter((f) => f.shifted && !searched(f)))

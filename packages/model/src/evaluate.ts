@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  compressionBreak,
   estimateJpegQuality,
+  faceHistoryReading,
   historyAround,
   historyFeatures,
   historyReading,
@@ -128,17 +128,20 @@ type EvalSample = {
   compressionBreak: number | undefined;
   /** `historyAround` of `@unwarp/aids` (mean block LLR outside the face box), where compressionBreak is read. */
   historyAround?: number;
-  /** `historyEvidence` of `@unwarp/aids` over the face box, where compressionBreak is read. */
+  /**
+   * The face box's history evidence as the pipeline weighs it (`faceHistoryReading` of `@unwarp/aids`: the shifted
+   * save's where one was found on another grid and holds the save, else the aligned map's), where compressionBreak is
+   * read.
+   */
   historyEvidence?: number;
   /**
-   * What historyEvidence weighed, where the map found a history: `historyFeatures` over the face box and the map's
-   * colour scale (the studies refit the evidence from these), and how many frequencies showed that history.
+   * The aligned map's reading, wherever it found any frequency: `historyFeatures` over the face box, the map's colour
+   * scale (the studies refit the evidence from these), and how many frequencies showed that history.
    */
   history?: { features: number[]; scale: number; frequencies: number };
   /**
-   * An earlier save on another grid, where one was found (`readJpegHistory`; searched whatever the aligned map shows
-   * with `simulatedSamples`' `searchAllGrids`): `historyFeatures` of its map over the face box, and its lattice
-   * strength.
+   * An earlier save on another grid, where one was found (`readJpegHistory`): `historyFeatures` of its map over the
+   * face box, its lattice strength and its grid's offset from the last save's.
    */
   shiftedHistory?: { features: number[]; strength: number; offset: { x: number; y: number } };
   /** The file's last JPEG quality (IJG-equivalent), where compressionBreak is read. */
@@ -280,11 +283,6 @@ export async function simulatedSamples(
     /** Shrink every photo first so its face is this many pixels wide, then save it as JPEG q88–95 (`makePair`'s). */
     shrinkFace?: [number, number];
     /**
-     * Search the other grids for an earlier save whatever the aligned map shows (`readJpegHistory`'s `searchAlways`),
-     * for the studies; the pipeline, eval and calibrate search only where it shows next to none.
-     */
-    searchAllGrids?: boolean;
-    /**
      * For the studies: the photo resized first by a factor drawn from RESIZE_FACTORS or between their ends (an
      * editor's Image Size), so the pool JPEG's own blocks land on a lattice of another period.
      */
@@ -359,7 +357,7 @@ export async function simulatedSamples(
           label: pair.label,
           faceBox,
           ...(steps
-            ? { ...jpegHistoryOf(pair.modified, faceBox, steps, opts.searchAllGrids), jpegQuality: lastQuality! }
+            ? { ...jpegHistoryOf(pair.modified, faceBox, steps), jpegQuality: lastQuality! }
             : { compressionBreak: undefined }),
         },
         manifest,
@@ -506,25 +504,18 @@ export async function storedSamples(dirs: string[], count: number) {
   return { total: refs.length, samples: read(), source: `stored pairs in ${dirs.join(', ')}` };
 }
 
-function jpegHistoryOf(
-  img: Image<Uint8Array>,
-  box: EvalSample['faceBox'],
-  steps: number[] | undefined,
-  searchAlways = false,
-) {
+function jpegHistoryOf(img: Image<Uint8Array>, box: EvalSample['faceBox'], steps: number[] | undefined) {
   const luma = lumaOf(img.data, img.width, img.height);
   const rgb = img.data;
-  const { map, shifted } = readJpegHistory(luma, img.width, img.height, {
-    ...(steps ? { steps } : {}),
-    rgb,
-    searchAlways,
-  });
-  // The pipeline weighs the aligned map only; a save on another grid is kept for the studies (off-grid-evidence-study).
-  const { evidence, features } = historyReading(map, box);
+  const history = readJpegHistory(luma, img.width, img.height, steps ? { steps, rgb } : { rgb });
+  const { map, shifted } = history;
+  // What the pipeline weighs; the aligned map's own reading and the shifted save's features are kept for the studies.
+  const reading = faceHistoryReading(history, box);
+  const { features } = historyReading(map, box);
   return {
-    compressionBreak: compressionBreak(map, box),
+    compressionBreak: reading?.compressionBreak ?? 0,
     historyAround: historyAround(map, box).mean,
-    historyEvidence: evidence,
+    historyEvidence: reading?.evidence ?? 0,
     ...(features ? { history: { features, scale: map.scale, frequencies: map.frequencies.length } } : {}),
     ...(shifted
       ? {

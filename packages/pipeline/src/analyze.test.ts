@@ -208,7 +208,7 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     expect(() => ReportSchema.parse(liquified.report)).not.toThrow();
   });
 
-  it('jpegHistory after a crop between the saves: that save found on its own grid, mapped in history.png, never outlined', async () => {
+  it('jpegHistory after a crop between the saves: that save found on its own grid, read and outlined there, mapped in history.png', async () => {
     const file = photoPath(PHOTOS.portrait);
     // Saved at q75 (as a photo site might), cropped 3 px from the left and 5 from the top, eyes enlarged, saved at q90.
     const q75 = await sharp(file).jpeg({ quality: 75 }).toBuffer();
@@ -225,19 +225,28 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
     const raw = { raw: { width: info.width, height: info.height, channels: 3 as const } };
     const edited = await sharp(modified.data, raw).jpeg({ quality: 90 }).toBuffer();
     const untouched = await sharp(image.data, raw).jpeg({ quality: 90 }).toBuffer();
-    for (const bytes of [edited, untouched]) {
-      const a = await analyzer.analyze(bytes, { aids: false });
+    const [liquified, kept] = [
+      await analyzer.analyze(edited, { aids: false }),
+      await analyzer.analyze(untouched, { aids: false }),
+    ];
+    for (const a of [liquified, kept]) {
       // The earlier save's blocks started at 0, 0 before the crop: at 5, 3 after it.
       expect(a.report.jpegHistory).toMatchObject({
         lastQuality: 90,
         earlierSaveFound: true,
         earlierSaveShift: { x: 5, y: 3 },
       });
-      expect(a.report.faces[0]!.historyHotspot).toBeUndefined();
+      expect(a.report.faces[0]!.historyGrid).toBe('shifted');
       expect(() => ReportSchema.parse(a.report)).not.toThrow();
     }
+    // Read from that save, the enlarged eyes lean clearly edited and are outlined by an eye; the untouched face not.
+    const hotspot = liquified.report.faces[0]!.historyHotspot!;
+    expect(liquified.report.faces[0]!.historyEvidence).toBeGreaterThan(1);
+    expect(['leftEye', 'rightEye', 'leftBrow', 'rightBrow']).toContain(hotspot.near?.[0]);
+    expect(kept.report.faces[0]!.historyEvidence).toBeLessThan(0);
+    expect(kept.report.faces[0]!.historyHotspot).toBeUndefined();
     // history.png: redder (magenta over teal) where the edit moved pixels by more than 1 px than on the rest of the face.
-    const a = await analyzer.analyze(edited, { aids: false });
+    const a = liquified;
     const { data: png, info: pngInfo } = await sharp((await renderArtifacts(a))['history.png']!)
       .raw()
       .toBuffer({ resolveWithObject: true });
@@ -258,6 +267,30 @@ describe.skipIf(!hasData())('analyze on real photos (fixture model)', () => {
         }
       }
     expect(sums.moved / sums.nMoved).toBeGreaterThan(sums.still / sums.nStill + 10);
+  });
+
+  it('jpegHistory of a photo upscaled and then saved twice on one grid: the last grid read, not the lattice half a block over', async () => {
+    // An untouched Helen portrait upscaled x1.5 (its own JPEG blocks now 12 px apart), saved at q75, then at q90: the
+    // search finds a weak lattice 4 px over beside the strong history on the last grid. Read from that lattice this
+    // face scored "edited" (0.98) under session 24's rule; it reads the last grid and keeps its history.
+    const file = photoPath('val/helen/2968560214_1.jpg');
+    const { width, height } = await sharp(file).metadata();
+    const upscaled = await sharp(file)
+      .resize(Math.round(width! * 1.5), Math.round(height! * 1.5), { kernel: 'lanczos3' })
+      .png()
+      .toBuffer();
+    const bytes = await sharp(await sharp(upscaled).jpeg({ quality: 75 }).toBuffer())
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const a = await analyzer.analyze(bytes, { aids: false });
+    expect(a.report.jpegHistory).toMatchObject({ lastQuality: 90, earlierSaveFound: true, earlierSaveShift: null });
+    const face = a.report.faces[0]!;
+    expect(face.historyGrid).toBe('aligned');
+    expect(face.historyEvidence).toBeLessThan(0);
+    expect(face.historyHotspot).toBeUndefined();
+    // history.png draws the last grid's map (blocks from 0, 0), not the lattice 4 px over.
+    expect([a.history?.map.offsetX, a.history?.map.offsetY]).toEqual([0, 0]);
+    expect(() => ReportSchema.parse(a.report)).not.toThrow();
   });
 
   it('jpegHistory over 16 megapixels: read on the faces crops only, history.png tinted there and nowhere else', async () => {

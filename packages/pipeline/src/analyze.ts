@@ -4,12 +4,12 @@ import { fileURLToPath } from 'node:url';
 import {
   type AidsReport,
   BREAK_HOTSPOT_SHARE,
-  compressionBreak,
   compressionBreakWindow,
   type DoubleJpegMap,
   estimateJpegQuality,
+  type FaceHistoryReading,
+  faceHistoryReading,
   HOTSPOT_MIN_EVIDENCE,
-  historyEvidence,
   lumaOf,
   lumaTableOf,
   readJpegHistory,
@@ -239,7 +239,13 @@ async function analyzeWith(
   }
   lap('history');
   const breaks: (
-    | { value: number; evidence: number; counted: boolean; hotspot: { box: Box; nats: number } | undefined }
+    | {
+        value: number;
+        evidence: number;
+        grid: FaceHistoryReading['grid'] | undefined;
+        counted: boolean;
+        hotspot: { box: Box; nats: number } | undefined;
+      }
     | undefined
   )[] = [];
   const breakWeighed = (model.manifest.inference?.compressionBreakWeight ?? 0) !== 0;
@@ -259,12 +265,12 @@ async function analyzeWith(
       : { x0: 0, y0: 0, x1: size.width, y1: size.height };
     // The face's landmark extent in the history map's pixels (its area at scale 1).
     const historyRegion = history && target.face ? landmarkRegion(target.face, history.area, history.area) : undefined;
+    // Read from the map that holds the earlier save (after a crop between the saves, the one on another grid); none
+    // (0) where the photo shows no earlier save.
+    const reading = history && historyRegion ? faceHistoryReading(history, historyRegion) : undefined;
     const faceHistory =
       history && historyRegion
-        ? {
-            value: compressionBreak(history.map, historyRegion),
-            evidence: historyEvidence(history.map, historyRegion),
-          }
+        ? { value: reading?.compressionBreak ?? 0, evidence: reading?.evidence ?? 0, grid: reading?.grid }
         : undefined;
     const pred = await model.predict(await cropResize(image, crop, size.width, size.height), {
       region,
@@ -276,17 +282,15 @@ async function analyzeWith(
     });
     // Outlined only where the evidence leans clearly edited (every face breaks somewhere, by a little) at a quality
     // the model trusts it at: after an export below the earlier save's quality most untouched faces lean edited too.
-    // Nor where history.png shows a save on another grid: the aligned map's reading is then a stray frequency's.
-    const outlined =
-      faceHistory &&
-      faceHistory.evidence > HOTSPOT_MIN_EVIDENCE &&
-      (!breakWeighed || pred.breakCounted) &&
-      !history?.shifted;
+    const outlined = faceHistory && faceHistory.evidence > HOTSPOT_MIN_EVIDENCE && (!breakWeighed || pred.breakCounted);
     breaks.push(
       faceHistory && {
         ...faceHistory,
         counted: pred.breakCounted,
-        hotspot: outlined && history && historyRegion ? historyHotspot(history, historyRegion) : undefined,
+        hotspot:
+          outlined && history && reading && historyRegion
+            ? historyHotspot({ map: reading.map, area: history.area }, historyRegion)
+            : undefined,
       },
     );
     if (target.face && pred.fieldGain === 0)
@@ -304,6 +308,8 @@ async function analyzeWith(
       hotspot: paintEvidence(evidence, pred.grid, crop, size, region, toProbability),
     });
   }
+  // A save found on another grid is shown and reported where a face's history was read from it.
+  const shiftedRead = breaks.some((b) => b?.grid === 'shifted');
   // `predict` picked each face's field gain by this too: JPEG files have their own bands.
   const lastSaveJpeg = history?.quality !== undefined;
   if (unfielded.length > 0) {
@@ -345,6 +351,7 @@ async function analyzeWith(
         ? {
             compressionBreak: round(breakEvidence.value, 2),
             historyEvidence: round(breakEvidence.evidence, 2),
+            ...(breakEvidence.grid ? { historyGrid: breakEvidence.grid } : {}),
             // Only where the model weighs the break at all: then `false` means the file's quality kept it out.
             ...(breakWeighed ? { compressionBreakInScore: breakEvidence.counted } : {}),
             ...(breakEvidence.hotspot
@@ -429,14 +436,15 @@ async function analyzeWith(
       ? {
           jpegHistory: {
             lastQuality: history.quality ?? null,
-            earlierSaveFound: history.map.frequencies.length > 0 || history.shifted !== undefined,
+            earlierSaveFound: history.map.frequencies.length > 0 || shiftedRead,
             // In the photo's pixels: past HISTORY_MAX_PIXELS the map was read on the faces' crops.
-            earlierSaveShift: history.shifted
-              ? {
-                  x: (history.area.x + history.shifted.offset.x) % 8,
-                  y: (history.area.y + history.shifted.offset.y) % 8,
-                }
-              : null,
+            earlierSaveShift:
+              history.shifted && shiftedRead
+                ? {
+                    x: (history.area.x + history.shifted.offset.x) % 8,
+                    y: (history.area.y + history.shifted.offset.y) % 8,
+                  }
+                : null,
             colourScale: round(history.map.scale, 3),
             countedInScore: breakWeighed ? breaks.some((b) => b?.counted) : null,
             howToRead: JPEG_HISTORY_HOW_TO_READ,
@@ -458,8 +466,10 @@ async function analyzeWith(
     recovered,
     crops,
     evidence,
-    // history.png shows the shifted save's map where one was found (the score reads the aligned map only).
-    ...(history ? { history: { map: history.shifted?.map ?? history.map, area: history.area } } : {}),
+    // history.png shows the map the faces' history was read from: the shifted save's where a face read it.
+    ...(history
+      ? { history: { map: shiftedRead && history.shifted ? history.shifted.map : history.map, area: history.area } }
+      : {}),
     ...(aidImages ? { aidImages } : {}),
   };
 }

@@ -188,7 +188,7 @@ async function historyPicture(
     : shift
       ? [
           `JPEG history (${quality}): an earlier save on a grid starting at (${shift.x}, ${shift.y}): cropped between the saves`,
-          'teal kept that save · magenta changed after it · not weighed in the score, no box (not validated)',
+          `teal kept that save · magenta changed after it · box: where a face that leans clearly edited (evidence > 1) breaks most${summary.countedInScore === false ? ' · not counted in the score at this quality' : ''}`,
         ]
       : [
           `JPEG history (${quality}): teal kept the earlier save · magenta compressed once`,

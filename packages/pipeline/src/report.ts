@@ -86,7 +86,7 @@ export const FaceReportSchema = z.object({
     .min(0)
     .optional()
     .describe(
-      "no model: evidence (nats) that part of the face was JPEG-compressed once while the photo around it was compressed twice (aligned double-JPEG map); 0 when nothing breaks the photo's history, or when it has none to read (one save, or resized or re-coloured since)",
+      "no model: evidence (nats) that part of the face was JPEG-compressed once while the photo around it was compressed twice (the double-JPEG map of historyGrid); 0 when nothing breaks the photo's history, or when it has none to read (one save, or resized or re-coloured since)",
     ),
   /** Absent where compressionBreak is, and in reports before it was recorded. */
   historyEvidence: z
@@ -94,6 +94,13 @@ export const FaceReportSchema = z.object({
     .optional()
     .describe(
       "no model: log-odds, from the same map, that the face was edited after the photo's earlier JPEG save (breaks at several window sizes against how clearly the blocks in and around the face keep that save); positive where part of the face lost the history the rest keeps, negative where the face keeps it throughout, 0 with no history to read; like compressionBreak it reads untouched faces as edited after an export below the earlier save's quality",
+    ),
+  /** Absent where the photo shows no earlier save around the face, and in reports before it was recorded. */
+  historyGrid: z
+    .enum(['aligned', 'shifted'])
+    .optional()
+    .describe(
+      "no model: which earlier save compressionBreak and historyEvidence read: 'aligned', one on the last save's 8x8 grid; 'shifted', one found on another grid (jpegHistory.earlierSaveShift: the photo was cropped between the saves), weighed by a fit of its own",
     ),
   /**
    * Absent where historyEvidence is 1 or below (no clear lean to edited, or no history), where the model leaves the history out
@@ -261,7 +268,7 @@ export const ReportSchema = z.object({
         .nullable()
         .optional()
         .describe(
-          "where an earlier save was found on another 8x8 grid than the last save's, the pixel where that save's blocks start (mod 8): the photo was cropped off the grid between the two saves. history.png then maps that save; the score does not weigh it and no face is outlined by it (not validated). null: none found there",
+          "where an earlier save was found on another 8x8 grid than the last save's, the pixel where that save's blocks start (mod 8): the photo was cropped off the grid between the two saves. history.png then maps that save, and the faces' compressionBreak, historyEvidence and historyHotspot are read from it (faces[].historyGrid 'shifted', weighed by a fit of their own). null: none found there",
         ),
       colourScale: z
         .number()
@@ -368,7 +375,7 @@ export function historyBreaksInWords(report: Pick<Report, 'faces'>): string[] {
 }
 
 export const JPEG_HISTORY_HOW_TO_READ =
-  "history.png shades each 8x8 block of the photo: teal where the block still shows the photo's earlier JPEG save (quantised twice), magenta where it was compressed only once, as pixels moved or painted after that save are; grey where a block carries no evidence (flat or detail-free). A magenta patch inside a face whose surroundings are teal is where the face changed after the earlier save; one spread over the whole photo means the history is faint (a resize, a strong colour edit, or a last save below the earlier one's quality), and then the map says little. Where earlierSaveShift is given, the photo was cropped off the 8x8 grid between the two saves: the map then shows that earlier save on its own grid, teal where a block keeps it and magenta where it changed after it; the score does not weigh it and no box is drawn.";
+  "history.png shades each 8x8 block of the photo: teal where the block still shows the photo's earlier JPEG save (quantised twice), magenta where it was compressed only once, as pixels moved or painted after that save are; grey where a block carries no evidence (flat or detail-free). A magenta patch inside a face whose surroundings are teal is where the face changed after the earlier save; one spread over the whole photo means the history is faint (a resize, a strong colour edit, or a last save below the earlier one's quality), and then the map says little. Where earlierSaveShift is given, the photo was cropped off the 8x8 grid between the two saves: the map then shows that earlier save on its own grid, teal where a block keeps it and magenta where it changed after it, and the faces' history is read from that map.";
 
 export function verdictFor(probability: number, threshold: number, opts: { experimental?: boolean } = {}): string {
   if (opts.experimental) return UNVALIDATED_VERDICT;
