@@ -382,7 +382,7 @@ export async function simulatedSamples(
   };
 }
 
-/** `resize`'s factors: half the draws are one of these (the round ones whose lattices fall on half blocks among them). */
+/** `resize`'s round factors, half its draws (×1.5 and ×2.5 put the pool JPEG's own blocks half a block over). */
 export const RESIZE_FACTORS = [0.5, 0.75, 1.25, 1.5, 2, 2.5] as const;
 
 /** A factor from RESIZE_FACTORS, or log-uniform between their ends at least 10% away from 1. */
