@@ -223,7 +223,7 @@ function Done({ a, report }: { a: Analysis; report: Report }) {
                   edit; magenta everywhere means the history is faint (a resize, a colour edit, or a lower-quality last
                   save) and says little.
                   {report.jpegHistory?.earlierSaveShift
-                    ? ` This photo's earlier save sits on another 8x8 grid than its last (its blocks start at ${report.jpegHistory.earlierSaveShift.x}, ${report.jpegHistory.earlierSaveShift.y}): it was cropped between the two saves. The map shows that save, and each face's history evidence is read from it.`
+                    ? ` This photo's earlier save sits on another 8x8 grid than its last (its blocks start at ${report.jpegHistory.earlierSaveShift.x}, ${report.jpegHistory.earlierSaveShift.y}): it was cropped between the two saves. The map shows that save; the face cards say which faces read their history from it.`
                     : report.jpegHistory?.countedInScore === false
                       ? ' This file was saved last at a quality too low for the history to count in the warp score.'
                       : null}

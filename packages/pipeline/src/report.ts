@@ -268,7 +268,7 @@ export const ReportSchema = z.object({
         .nullable()
         .optional()
         .describe(
-          "where an earlier save was found on another 8x8 grid than the last save's, the pixel where that save's blocks start (mod 8): the photo was cropped off the grid between the two saves. history.png then maps that save, and the faces' compressionBreak, historyEvidence and historyHotspot are read from it (faces[].historyGrid 'shifted', weighed by a fit of their own). null: none found there",
+          "where an earlier save was found on another 8x8 grid than the last save's, the pixel where that save's blocks start (mod 8): the photo was cropped off the grid between the two saves. history.png then maps that save, and faces with historyGrid 'shifted' read their compressionBreak, historyEvidence and historyHotspot from it (weighed by a fit of their own; a face whose last grid keeps the history more clearly reads that grid). Reported only where some face read it; null otherwise",
         ),
       colourScale: z
         .number()
@@ -375,7 +375,7 @@ export function historyBreaksInWords(report: Pick<Report, 'faces'>): string[] {
 }
 
 export const JPEG_HISTORY_HOW_TO_READ =
-  "history.png shades each 8x8 block of the photo: teal where the block still shows the photo's earlier JPEG save (quantised twice), magenta where it was compressed only once, as pixels moved or painted after that save are; grey where a block carries no evidence (flat or detail-free). A magenta patch inside a face whose surroundings are teal is where the face changed after the earlier save; one spread over the whole photo means the history is faint (a resize, a strong colour edit, or a last save below the earlier one's quality), and then the map says little. Where earlierSaveShift is given, the photo was cropped off the 8x8 grid between the two saves: the map then shows that earlier save on its own grid, teal where a block keeps it and magenta where it changed after it, and the faces' history is read from that map.";
+  "history.png shades each 8x8 block of the photo: teal where the block still shows the photo's earlier JPEG save (quantised twice), magenta where it was compressed only once, as pixels moved or painted after that save are; grey where a block carries no evidence (flat or detail-free). A magenta patch inside a face whose surroundings are teal is where the face changed after the earlier save; one spread over the whole photo means the history is faint (a resize, a strong colour edit, or a last save below the earlier one's quality), and then the map says little. Where earlierSaveShift is given, the photo was cropped off the 8x8 grid between the two saves: the map then shows that earlier save on its own grid, teal where a block keeps it and magenta where it changed after it; faces with historyGrid 'shifted' read their history from that map.";
 
 export function verdictFor(probability: number, threshold: number, opts: { experimental?: boolean } = {}): string {
   if (opts.experimental) return UNVALIDATED_VERDICT;
