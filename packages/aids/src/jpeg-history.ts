@@ -73,21 +73,19 @@ export function faceHistoryReading(
   region: { x0: number; y0: number; x1: number; y1: number },
 ): FaceHistoryReading | undefined {
   const { map, shifted } = history;
-  const aligned = historyReading(map, region);
-  const shiftedFeatures = shifted && historyFeatures(shifted.map, region);
-  const around = (features: readonly number[] | undefined) =>
-    features?.[MEAN_AROUND_FEATURE] ?? Number.NEGATIVE_INFINITY;
-  if (
-    shifted &&
-    shiftedFeatures &&
-    (map.frequencies.length < MIN_HISTORY_FREQUENCIES || around(shiftedFeatures) > around(aligned.features))
-  )
-    return {
-      grid: 'shifted',
-      map: shifted.map,
-      compressionBreak: compressionBreak(shifted.map, region),
-      evidence: combineHistoryFeatures(shiftedFeatures, SHIFTED_HISTORY_FIT),
-    };
-  if (map.frequencies.length === 0) return undefined;
+  // The last grid's reading, read once: compared with the shifted save's below, and returned where that gives way.
+  const aligned = map.frequencies.length > 0 ? historyReading(map, region) : undefined;
+  if (shifted) {
+    const features = historyFeatures(shifted.map, region);
+    const around = (f: readonly number[] | undefined) => f?.[MEAN_AROUND_FEATURE] ?? Number.NEGATIVE_INFINITY;
+    if (map.frequencies.length < MIN_HISTORY_FREQUENCIES || around(features) > around(aligned?.features))
+      return {
+        grid: 'shifted',
+        map: shifted.map,
+        compressionBreak: compressionBreak(shifted.map, region),
+        evidence: combineHistoryFeatures(features, SHIFTED_HISTORY_FIT),
+      };
+  }
+  if (!aligned) return undefined;
   return { grid: 'aligned', map, compressionBreak: compressionBreak(map, region), evidence: aligned.evidence };
 }
